@@ -1,0 +1,122 @@
+// Package cli wires loupe's commands: flags in, an Options struct per command, a run function that
+// opens the workspace and calls the domain packages, and output as text or JSON.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/loupe-dev/loupe/store"
+	"github.com/spf13/cobra"
+)
+
+// Exit codes: scripts rely on them.
+const (
+	ExitOK      = 0 // success
+	ExitError   = 1 // the command failed; the workspace is as it was before the failing batch
+	ExitUsage   = 2 // bad flags or arguments
+	ExitSkipped = 3 // finished, but some input was skipped (see the report)
+)
+
+// usageError marks errors in how the command was called.
+type usageError struct{ error }
+
+// skippedError marks a command that finished but skipped some input.
+type skippedError struct{ n int }
+
+func (e skippedError) Error() string { return fmt.Sprintf("%d problem(s) in the input were skipped", e.n) }
+
+// globals are the flags every command takes.
+type globals struct {
+	db   string
+	json bool
+	out  io.Writer
+	err  io.Writer
+}
+
+func (g *globals) open(ctx context.Context) (*store.Store, error) {
+	return store.Open(ctx, g.db)
+}
+
+// printJSON writes v as indented JSON.
+func (g *globals) printJSON(v any) error {
+	enc := json.NewEncoder(g.out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// Main runs loupe with args and returns the process exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	g := &globals{out: stdout, err: stderr}
+	root := newRoot(g)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var se skippedError
+	if errors.As(err, &se) {
+		fmt.Fprintln(stderr, "loupe:", err)
+		return ExitSkipped
+	}
+	fmt.Fprintln(stderr, "loupe:", Clean(err.Error()))
+	var ue usageError
+	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") ||
+		strings.HasPrefix(err.Error(), "unknown flag") || strings.Contains(err.Error(), "flag needs an argument") ||
+		strings.Contains(err.Error(), "invalid argument") || strings.Contains(err.Error(), "accepts ") {
+		return ExitUsage
+	}
+	return ExitError
+}
+
+func newRoot(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "loupe",
+		Short: "Review text-to-image training data and audit VLM-judge verdicts in the terminal",
+		Long: `loupe imports text-to-image data (FLUX-Reason-6M Parquet shards, PRISM-Bench folders, JSONL
+manifests, image folders) into a workspace - one SQLite file - samples review queues, and shows
+captions, trait scores and judge verdicts side by side.
+
+The workspace is --db, else $LOUPE_DB, else ./loupe.db.
+
+Exit codes: 0 success, 1 failure, 2 bad usage, 3 finished but some input was skipped.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	def := os.Getenv("LOUPE_DB")
+	if def == "" {
+		def = "loupe.db"
+	}
+	root.PersistentFlags().StringVar(&g.db, "db", def, "workspace file (env LOUPE_DB)")
+	root.PersistentFlags().BoolVar(&g.json, "json", false, "print machine-readable JSON")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newImportCmd(g), newDemoCmd(g), newSampleCmd(g), newInfoCmd(g), newShowItemCmd(g))
+	return root
+}
+
+// Clean makes data safe to print on a terminal: control characters (escape sequences above all) are
+// shown as visible escapes instead of being sent to the terminal.
+func Clean(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\t':
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

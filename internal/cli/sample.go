@@ -1,0 +1,177 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/loupe-dev/loupe/review"
+	"github.com/loupe-dev/loupe/store"
+	"github.com/spf13/cobra"
+)
+
+type sampleOptions struct {
+	name       string
+	n          int
+	strategy   string
+	by         string
+	bins       string
+	allocation string
+	seed       uint64
+	seedSet    bool
+	filter     review.Filter
+	scores     []string
+}
+
+func newSampleCmd(g *globals) *cobra.Command {
+	o := &sampleOptions{}
+	cmd := &cobra.Command{
+		Use:   "sample",
+		Short: "Draw a reproducible random or stratified sample into a named review queue",
+		Long: `Draw N items into a new review queue. Strategies:
+  random      a simple random sample of the items that pass the filters
+  stratified  --by subset | track | model | trait | score:<dimension> (with --bins), allocating N
+              --allocation equal (the same from each stratum) or proportional (by stratum size)
+The seed (printed, and stored with the queue) makes the sample reproducible.`,
+		Example: `  loupe sample --name text-audit --n 200 --subset text --score clarity=8:
+  loupe sample --name by-trait --n 600 --strategy stratified --by trait
+  loupe sample --name bins --n 300 --strategy stratified --by score:text --bins 0-3,4-6,7-10 --seed 7`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.seedSet = cmd.Flags().Changed("seed")
+			return runSample(cmd, g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.name, "name", "", "queue name (required, unique)")
+	f.IntVarP(&o.n, "n", "n", 100, "sample size")
+	f.StringVar(&o.strategy, "strategy", "random", "random or stratified")
+	f.StringVar(&o.by, "by", "", "stratify by: subset, track, model, trait or score:<dimension> (implies --strategy stratified)")
+	f.StringVar(&o.bins, "bins", "", "score bins for --by score:<dim>, e.g. 0-3,4-6,7-10 (default: each value 0-10)")
+	f.StringVar(&o.allocation, "allocation", "equal", "stratified allocation: equal or proportional")
+	f.Uint64Var(&o.seed, "seed", 0, "random seed (default: from the clock, printed)")
+	addFilterFlags(cmd, &o.filter, &o.scores)
+	cmd.MarkFlagRequired("name")
+	cmd.RegisterFlagCompletionFunc("strategy", cobra.FixedCompletions([]string{"random", "stratified"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("allocation", cobra.FixedCompletions([]string{"equal", "proportional"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("by", cobra.FixedCompletions([]string{"subset", "track", "model", "trait",
+		"score:text", "score:clarity", "score:prism_alignment"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// addFilterFlags adds the item filter flags shared by commands that select items.
+func addFilterFlags(cmd *cobra.Command, f *review.Filter, scores *[]string) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.Kind, "kind", "", "only items of this kind: sample or generation")
+	fl.StringSliceVar(&f.Subsets, "subset", nil, "only items of these subsets (repeatable)")
+	fl.StringSliceVar(&f.Tracks, "track", nil, "only generations of these PRISM-Bench tracks")
+	fl.StringSliceVar(&f.Models, "model", nil, "only generations of these models")
+	fl.StringVar(&f.Lang, "lang", "", "only generations for prompts in this language (en or zh)")
+	fl.StringVar(&f.HasCaption, "has-caption", "", "only items with a caption of this kind (e.g. text)")
+	fl.StringVar(&f.Queue, "queue", "", "only items in this queue")
+	fl.StringArrayVar(scores, "score", nil, "score range DIMENSION=MIN:MAX, e.g. text=7:10 or clarity=8: (repeatable)")
+}
+
+func parseScores(f *review.Filter, scores []string) error {
+	for _, s := range scores {
+		r, err := review.ParseScoreRange(s)
+		if err != nil {
+			return usageError{err}
+		}
+		f.Scores = append(f.Scores, r)
+	}
+	return nil
+}
+
+// sampleResult is what `loupe sample --json` prints.
+type sampleResult struct {
+	Queue    string         `json:"queue"`
+	Strategy string         `json:"strategy"`
+	Seed     uint64         `json:"seed"`
+	Size     int            `json:"size"`
+	Strata   map[string]int `json:"strata,omitempty"`
+	Millis   float64        `json:"ms"`
+}
+
+func runSample(cmd *cobra.Command, g *globals, o *sampleOptions) error {
+	if err := parseScores(&o.filter, o.scores); err != nil {
+		return err
+	}
+	if o.n <= 0 {
+		return usageError{fmt.Errorf("--n %d: want a positive sample size", o.n)}
+	}
+	if o.by != "" {
+		o.strategy = "stratified"
+	}
+	spec := review.SampleSpec{N: o.n, Allocation: review.Allocation(o.allocation)}
+	var strat review.Stratify
+	switch o.strategy {
+	case "random":
+	case "stratified":
+		if o.by == "" {
+			return usageError{fmt.Errorf("--strategy stratified needs --by (subset, track, model, trait or score:<dimension>)")}
+		}
+		bins, err := review.ParseBins(o.bins)
+		if err != nil {
+			return usageError{err}
+		}
+		strat = review.Stratify{By: o.by, Bins: bins}
+		spec.Stratified = true
+		if spec.Allocation != review.Equal && spec.Allocation != review.Proportional {
+			return usageError{fmt.Errorf("--allocation %q: want equal or proportional", o.allocation)}
+		}
+	default:
+		return usageError{fmt.Errorf("--strategy %q: want random or stratified", o.strategy)}
+	}
+	if !o.seedSet {
+		o.seed = uint64(time.Now().UnixNano() % 1_000_000)
+	}
+	spec.Seed = o.seed
+	ctx := cmd.Context()
+	st, err := g.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	pop, err := st.Population(o.filter, strat)
+	if err != nil {
+		return usageError{err}
+	}
+	t0 := time.Now()
+	got, err := review.Draw(ctx, pop, spec)
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(t0)
+	if len(got) == 0 {
+		return fmt.Errorf("no items match the filters: queue %q not created", o.name)
+	}
+	params, _ := json.Marshal(map[string]any{"n": o.n, "stratify": strat, "allocation": spec.Allocation, "filter": o.filter})
+	if _, err := st.CreateQueue(ctx, store.QueueSpec{Name: o.name, Strategy: o.strategy, Seed: o.seed, Params: params}, got); err != nil {
+		return err
+	}
+	res := sampleResult{Queue: o.name, Strategy: o.strategy, Seed: o.seed, Size: len(got), Millis: float64(elapsed.Microseconds()) / 1000}
+	if spec.Stratified {
+		res.Strata = map[string]int{}
+		for _, c := range got {
+			res.Strata[c.Stratum]++
+		}
+	}
+	if g.json {
+		return g.printJSON(res)
+	}
+	fmt.Fprintf(g.out, "queue %q: %d items (%s, seed %d) in %.1f ms\n", Clean(o.name), len(got), o.strategy, o.seed, res.Millis)
+	if len(got) < o.n {
+		fmt.Fprintf(g.out, "  only %d items match the filters (asked for %d)\n", len(got), o.n)
+	}
+	var keys []string
+	for k := range res.Strata {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(g.out, "  %-20s %d\n", Clean(k), res.Strata[k])
+	}
+	return nil
+}

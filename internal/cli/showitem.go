@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/loupe-dev/loupe/dataset"
+	"github.com/loupe-dev/loupe/review"
+	"github.com/spf13/cobra"
+)
+
+// itemView is show-item's output: the item plus what was read from its shard.
+type itemView struct {
+	*review.Item
+	ImageBytes int    `json:"image_bytes,omitempty"`
+	ShardError string `json:"shard_error,omitempty"`
+}
+
+func newShowItemCmd(g *globals) *cobra.Command {
+	var noShard bool
+	cmd := &cobra.Command{
+		Use:   "show-item ID",
+		Short: "Every text, label and decision of one item",
+		Long: `Show one item: where its image lives, its captions (read from its Parquet shard when they are not
+in the workspace), the pipeline's scores, every judge's verdict, ground truth where known, and the
+human history. ID is the item's external id (e.g. text-00000042), or its workspace number.`,
+		Example: `  loupe show-item aesthetics-part01-00000042
+  loupe show-item prism-en/model-a/text_rendering/3 --json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := g.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			it, err := st.Item(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			v := itemView{Item: it}
+			if it.Image.Shard != "" && !noShard {
+				row, err := dataset.ReadShardRow(it.Image.Shard, it.Image.Row)
+				if err != nil {
+					v.ShardError = err.Error()
+				} else {
+					v.ImageBytes = len(row.Image)
+					for k, kind := range review.CaptionKinds {
+						if row.EN[k] != "" {
+							it.Texts = append(it.Texts, review.Text{Kind: kind, Lang: "en", Body: row.EN[k]})
+						}
+						if row.ZH[k] != "" {
+							it.Texts = append(it.Texts, review.Text{Kind: kind, Lang: "zh", Body: row.ZH[k]})
+						}
+					}
+				}
+			}
+			if g.json {
+				return g.printJSON(v)
+			}
+			printItem(g, v)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&noShard, "no-shard", false, "do not read captions and image from the Parquet shard")
+	return cmd
+}
+
+func printItem(g *globals, v itemView) {
+	it := v.Item
+	w := g.out
+	fmt.Fprintf(w, "%s  (#%d, %s", Clean(it.ExtID), it.ID, it.Kind)
+	if it.Subset != "" {
+		fmt.Fprintf(w, ", subset %s", Clean(it.Subset))
+	}
+	fmt.Fprintln(w, ")")
+	if it.Track != "" {
+		fmt.Fprintf(w, "generation: model %s, track %s, prompt %d\n", Clean(it.Model), it.Track, it.Prompt)
+	}
+	switch {
+	case it.Image.Shard != "":
+		fmt.Fprintf(w, "image: %s row %d", Clean(it.Image.Shard), it.Image.Row)
+		if v.ImageBytes > 0 {
+			fmt.Fprintf(w, " (%d bytes)", v.ImageBytes)
+		}
+		fmt.Fprintln(w)
+	case it.Image.Path != "":
+		fmt.Fprintf(w, "image: %s\n", Clean(it.Image.Path))
+	}
+	if v.ShardError != "" {
+		fmt.Fprintf(w, "shard: %s\n", Clean(v.ShardError))
+	}
+	if len(it.Queues) > 0 {
+		fmt.Fprintf(w, "queues: %s\n", Clean(strings.Join(it.Queues, ", ")))
+	}
+	if len(it.Texts) > 0 {
+		fmt.Fprintln(w, "\ntexts")
+		sort.SliceStable(it.Texts, func(i, j int) bool {
+			return review.TextKindID(it.Texts[i].Kind) < review.TextKindID(it.Texts[j].Kind)
+		})
+		for _, t := range it.Texts {
+			fmt.Fprintf(w, "  [%s/%s] %s\n", t.Kind, t.Lang, Clean(t.Body))
+		}
+	}
+	if len(it.Labels) > 0 {
+		fmt.Fprintln(w, "\nlabels")
+		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		for _, l := range it.Labels {
+			val := "(failed)"
+			if l.Value != nil {
+				val = fmt.Sprintf("%g", *l.Value)
+			}
+			if l.ValueText != "" {
+				val += " " + l.ValueText
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", l.Dimension, Clean(l.Rater), val, Clean(l.Justification))
+		}
+		tw.Flush()
+	}
+	if len(it.Events) > 0 {
+		fmt.Fprintln(w, "\nhistory")
+		for _, e := range it.Events {
+			val := ""
+			if e.Value != nil {
+				val = fmt.Sprintf("%g", *e.Value)
+			}
+			if e.ValueText != "" {
+				val += " " + e.ValueText
+			}
+			rep := ""
+			if e.Replaces != 0 {
+				rep = fmt.Sprintf(" (replaces #%d)", e.Replaces)
+			}
+			fmt.Fprintf(w, "  #%d %s %s %s %s %s%s %s\n", e.ID, e.At, Clean(e.Annotator), e.Kind, e.Dimension, Clean(val), rep, Clean(e.Reason))
+		}
+	}
+}

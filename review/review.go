@@ -1,0 +1,155 @@
+// Package review holds loupe's domain types - items, texts, labels, human events, queues - and the pure
+// algorithms over them (sampling). It imports nothing else from this module.
+package review
+
+import "fmt"
+
+// ItemKind says what an item is.
+type ItemKind int
+
+// Item kinds.
+const (
+	Sample     ItemKind = 1 // a dataset row (FLUX-Reason-6M or a manifest line)
+	Generation ItemKind = 2 // a benchmark generation: prompt x model -> image
+)
+
+func (k ItemKind) String() string {
+	switch k {
+	case Sample:
+		return "sample"
+	case Generation:
+		return "generation"
+	}
+	return fmt.Sprintf("kind(%d)", int(k))
+}
+
+// CaptionKinds are the FLUX-Reason-6M caption kinds in column order; text kind ids 1-8 in the workspace.
+var CaptionKinds = [8]string{"composition", "entity", "text", "imaginative", "style", "abstract", "original", "detail"}
+
+// TextKinds are every text kind the workspace knows, id = index+1.
+var TextKinds = [10]string{"composition", "entity", "text", "imaginative", "style", "abstract", "original", "detail", "prompt", "note"}
+
+// TextKindID returns the workspace id of a text kind, or 0 if unknown.
+func TextKindID(name string) int {
+	for i, k := range TextKinds {
+		if k == name {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// PipelineScores names the nine integer scores every FLUX-Reason-6M row carries, in the dataset's column
+// order (score_<Column>), with the workspace dimension each one is.
+var PipelineScores = [9]struct{ Column, Dimension string }{
+	{"composition", "composition"},
+	{"entity", "entity"},
+	{"text", "text"},
+	{"imaginative", "imagination"},
+	{"style", "style"},
+	{"abstract", "affection"},
+	{"original", "original_alignment"},
+	{"image_clarity", "clarity"},
+	{"image_structure", "structure"},
+}
+
+// PipelineScoreIndex returns the index into PipelineScores of a dimension or dataset column name, or -1.
+func PipelineScoreIndex(name string) int {
+	for i, p := range PipelineScores {
+		if p.Column == name || p.Dimension == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Dimensions are the label dimensions the workspace is created with.
+var Dimensions = []string{"imagination", "entity", "text", "style", "affection", "composition", "clarity",
+	"structure", "original_alignment", "prism_alignment", "prism_aesthetics", "decision"}
+
+// Tracks are the PRISM-Bench track keys in official order.
+var Tracks = [7]string{"imagination", "entity", "text_rendering", "style", "affection", "composition", "long_text"}
+
+// IsTrack reports whether s is a PRISM-Bench track key.
+func IsTrack(s string) bool {
+	for _, t := range Tracks {
+		if t == s {
+			return true
+		}
+	}
+	return false
+}
+
+// NoScore marks a missing pipeline score.
+const NoScore int8 = -1
+
+// Scores holds the nine pipeline scores of an item (NoScore where missing).
+type Scores [9]int8
+
+// NoScores is a Scores value with every score missing.
+var NoScores = Scores{-1, -1, -1, -1, -1, -1, -1, -1, -1}
+
+// Text is one text of an item in one language.
+type Text struct {
+	Kind string `json:"kind"`
+	Lang string `json:"lang"`
+	Body string `json:"body"`
+}
+
+// Label is one value on one dimension of one item by one rater.
+type Label struct {
+	Dimension     string   `json:"dimension"`
+	Rater         string   `json:"rater"`
+	RaterKind     string   `json:"rater_kind"`
+	Value         *float64 `json:"value"`
+	ValueText     string   `json:"value_text,omitempty"`
+	Justification string   `json:"justification,omitempty"`
+	Raw           string   `json:"raw,omitempty"`
+	Sample        int      `json:"sample,omitempty"`
+}
+
+// Event is one entry of the append-only human history.
+type Event struct {
+	ID        int64    `json:"id"`
+	Annotator string   `json:"annotator"`
+	Kind      string   `json:"kind"`
+	Dimension string   `json:"dimension,omitempty"`
+	Value     *float64 `json:"value,omitempty"`
+	ValueText string   `json:"value_text,omitempty"`
+	Replaces  int64    `json:"replaces,omitempty"`
+	Reason    string   `json:"reason,omitempty"`
+	At        string   `json:"at"`
+}
+
+// ImageRef says where an item's image lives: a file, or a row of a Parquet shard.
+type ImageRef struct {
+	Path  string `json:"path,omitempty"`  // image file
+	Shard string `json:"shard,omitempty"` // Parquet shard
+	Row   int64  `json:"row"`             // row within the shard
+}
+
+// Item is one reviewable thing with everything known about it.
+type Item struct {
+	ID       int64    `json:"id"`
+	ExtID    string   `json:"ext_id"`
+	Kind     string   `json:"kind"`
+	Subset   string   `json:"subset,omitempty"`
+	Image    ImageRef `json:"image"`
+	Captions []string `json:"captions_present,omitempty"` // caption kinds present in the source
+	Track    string   `json:"track,omitempty"`
+	Model    string   `json:"model,omitempty"`
+	Prompt   int      `json:"prompt_index,omitempty"`
+	Texts    []Text   `json:"texts"`
+	Labels   []Label  `json:"labels"`
+	Events   []Event  `json:"events"`
+	Queues   []string `json:"queues,omitempty"`
+}
+
+// IndexedRow is what indexing keeps of one dataset row: its id, where it is, which captions it has
+// (bit k = CaptionKinds[k] present) and its pipeline scores.
+type IndexedRow struct {
+	ExtID    string
+	Row      int64
+	Captions uint16
+	Scores   Scores
+}

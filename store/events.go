@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// EnsureAnnotator returns the id of the named annotator, creating it and its human rater.
+func EnsureAnnotator(ctx context.Context, q Querier, name string) (int64, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return 0, fmt.Errorf("annotator name is empty")
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO annotators (name) VALUES (?) ON CONFLICT (name) DO NOTHING`, name); err != nil {
+		return 0, wrapErr(err)
+	}
+	id, err := scanInt(ctx, q, `SELECT id FROM annotators WHERE name = ?`, name)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO raters (kind, name, annotator_id) VALUES ('human', ?, ?)
+		ON CONFLICT (name) DO NOTHING`, "human:"+name, id); err != nil {
+		return 0, wrapErr(err)
+	}
+	return id, nil
+}
+
+// NewEvent is a human event to append. Value/ValueText are for 'set'; Replaces names the event an
+// edit supersedes or an undo withdraws.
+type NewEvent struct {
+	ItemID      int64
+	AnnotatorID int64
+	Dimension   string // "" for flag, note, skip
+	QueueID     int64
+	Kind        string // set, undo, flag, note, skip
+	Value       *float64
+	ValueText   string
+	Replaces    int64
+	Reason      string
+}
+
+// AppendEvent appends one event to the history and returns its id. When a 'set' does not name what it
+// replaces, the annotator's value in force on that item and dimension (if any) is recorded as replaced.
+func AppendEvent(ctx context.Context, q Querier, e NewEvent) (int64, error) {
+	var dim sql.NullInt64
+	if e.Dimension != "" {
+		id, err := DimensionID(ctx, q, e.Dimension)
+		if err != nil {
+			return 0, err
+		}
+		dim = sql.NullInt64{Int64: id, Valid: true}
+	}
+	if e.Kind == "set" && e.Replaces == 0 && dim.Valid {
+		prev, err := scanInt(ctx, q, `SELECT coalesce(max(event_id), 0) FROM human_current
+			WHERE item_id = ? AND annotator_id = ? AND dimension_id = ?`, e.ItemID, e.AnnotatorID, dim.Int64)
+		if err != nil {
+			return 0, err
+		}
+		e.Replaces = prev
+	}
+	var v sql.NullFloat64
+	if e.Value != nil {
+		v = sql.NullFloat64{Float64: *e.Value, Valid: true}
+	}
+	res, err := q.ExecContext(ctx, `INSERT INTO events (item_id, annotator_id, dimension_id, queue_id, kind, value, value_text, replaces, reason)
+		VALUES (?, ?, ?, nullif(?, 0), ?, ?, nullif(?, ''), nullif(?, 0), ?)`,
+		e.ItemID, e.AnnotatorID, dim, e.QueueID, e.Kind, v, e.ValueText, e.Replaces, e.Reason)
+	if err != nil {
+		return 0, wrapErr(err)
+	}
+	return res.LastInsertId()
+}

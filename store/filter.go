@@ -1,0 +1,139 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/loupe-dev/loupe/review"
+)
+
+// scoreColumns maps pipeline dimensions to their inline columns in items.
+var scoreColumns = map[string]string{
+	"composition": "s_composition", "entity": "s_entity", "text": "s_text", "imagination": "s_imaginative",
+	"style": "s_style", "affection": "s_abstract", "original_alignment": "s_original",
+	"clarity": "s_clarity", "structure": "s_structure",
+}
+
+// scoreExpr is the SQL for an item's score on a dimension: the inline pipeline score, or the mean of
+// the machine labels on that dimension.
+func scoreExpr(dim string) (string, error) {
+	if c, ok := scoreColumns[dim]; ok {
+		return "items." + c, nil
+	}
+	for i, d := range review.Dimensions {
+		if d == dim {
+			return fmt.Sprintf("(SELECT avg(l.value) FROM labels l WHERE l.item_id = items.id AND l.dimension_id = %d)", i+1), nil
+		}
+	}
+	return "", fmt.Errorf("unknown dimension %q (want one of %s)", dim, strings.Join(review.Dimensions, ", "))
+}
+
+const genJoin = `(SELECT %s FROM generations g JOIN prompts p ON p.id = g.prompt_id WHERE g.item_id = items.id)`
+
+// FilterSQL turns a filter into a WHERE clause over items (never empty: "1" matches everything).
+func FilterSQL(f review.Filter) (string, []any, error) {
+	var conds []string
+	var args []any
+	in := func(expr string, vals []string) {
+		ph := strings.TrimSuffix(strings.Repeat("?,", len(vals)), ",")
+		conds = append(conds, fmt.Sprintf("%s IN (%s)", expr, ph))
+		for _, v := range vals {
+			args = append(args, v)
+		}
+	}
+	switch f.Kind {
+	case "":
+	case "sample":
+		conds = append(conds, "items.kind = 1")
+	case "generation":
+		conds = append(conds, "items.kind = 2")
+	default:
+		return "", nil, fmt.Errorf("kind %q: want sample or generation", f.Kind)
+	}
+	if len(f.Subsets) > 0 {
+		in("(SELECT name FROM subsets WHERE id = items.subset_id)", f.Subsets)
+	}
+	if len(f.Tracks) > 0 {
+		for _, t := range f.Tracks {
+			if !review.IsTrack(t) {
+				return "", nil, fmt.Errorf("track %q: want one of %s", t, strings.Join(review.Tracks[:], ", "))
+			}
+		}
+		in(fmt.Sprintf(genJoin, "p.track"), f.Tracks)
+	}
+	if len(f.Models) > 0 {
+		in(fmt.Sprintf(genJoin, "g.model"), f.Models)
+	}
+	if f.Lang != "" {
+		conds = append(conds, fmt.Sprintf(genJoin, "p.lang")+" = ?")
+		args = append(args, f.Lang)
+	}
+	for _, r := range f.Scores {
+		e, err := scoreExpr(r.Dimension)
+		if err != nil {
+			return "", nil, err
+		}
+		conds = append(conds, e+" BETWEEN ? AND ?")
+		args = append(args, r.Min, r.Max)
+	}
+	if f.Queue != "" {
+		conds = append(conds, "items.id IN (SELECT qi.item_id FROM queue_items qi JOIN queues q ON q.id = qi.queue_id WHERE q.name = ?)")
+		args = append(args, f.Queue)
+	}
+	if f.HasCaption != "" {
+		k := review.TextKindID(f.HasCaption)
+		if k < 1 || k > 8 {
+			return "", nil, fmt.Errorf("caption kind %q: want one of %s", f.HasCaption, strings.Join(review.CaptionKinds[:], ", "))
+		}
+		conds = append(conds, fmt.Sprintf("(items.caption_mask & %d) != 0", 1<<(k-1)))
+	}
+	if len(conds) == 0 {
+		return "1", nil, nil
+	}
+	return strings.Join(conds, " AND "), args, nil
+}
+
+// traitExpr names an item's strongest trait by pipeline score (ties: the first in dataset order), or
+// its track for a generation.
+const traitExpr = `coalesce(` + `(SELECT p.track FROM generations g JOIN prompts p ON p.id = g.prompt_id WHERE g.item_id = items.id),
+ CASE max(coalesce(s_imaginative, -1), coalesce(s_entity, -1), coalesce(s_text, -1), coalesce(s_style, -1),
+          coalesce(s_abstract, -1), coalesce(s_composition, -1))
+   WHEN -1 THEN 'none'
+   WHEN s_imaginative THEN 'imagination' WHEN s_entity THEN 'entity' WHEN s_text THEN 'text_rendering'
+   WHEN s_style THEN 'style' WHEN s_abstract THEN 'affection' ELSE 'composition' END)`
+
+// stratumSQL returns the SQL expression naming an item's stratum, and the strata that can occur (nil if
+// they must be found in the data).
+func stratumSQL(s review.Stratify) (string, []string, error) {
+	switch {
+	case s.By == "" || s.By == "none":
+		return "''", []string{""}, nil
+	case s.By == "subset":
+		return "coalesce((SELECT name FROM subsets WHERE id = items.subset_id), '')", nil, nil
+	case s.By == "track":
+		return "coalesce(" + fmt.Sprintf(genJoin, "p.track") + ", '')", review.Tracks[:], nil
+	case s.By == "model":
+		return "coalesce(" + fmt.Sprintf(genJoin, "g.model") + ", '')", nil, nil
+	case s.By == "trait":
+		return traitExpr, []string{"imagination", "entity", "text_rendering", "style", "affection", "composition"}, nil
+	case strings.HasPrefix(s.By, "score:"):
+		e, err := scoreExpr(strings.TrimPrefix(s.By, "score:"))
+		if err != nil {
+			return "", nil, err
+		}
+		bins := s.Bins
+		if len(bins) == 0 {
+			bins, _ = review.ParseBins("")
+		}
+		var b strings.Builder
+		b.WriteString("CASE")
+		var names []string
+		for _, bin := range bins {
+			fmt.Fprintf(&b, " WHEN %s BETWEEN %g AND %g THEN '%s'", e, bin.Lo, bin.Hi, bin.Label())
+			names = append(names, bin.Label())
+		}
+		b.WriteString(" ELSE 'none' END")
+		return b.String(), names, nil
+	}
+	return "", nil, fmt.Errorf("stratify by %q: want subset, track, model, trait or score:<dimension>", s.By)
+}

@@ -1,0 +1,180 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+
+	"github.com/loupe-dev/loupe/review"
+)
+
+// Item loads one item with its materialised texts, every label (pipeline scores, machine labels, human
+// values) and its full human history. ref is an external id, or a workspace id written as a number
+// when no external id matches. Captions still in a Parquet shard are not loaded here: the caller reads
+// them from Image.Shard at Image.Row.
+func (s *Store) Item(ctx context.Context, ref string) (*review.Item, error) {
+	const q = `SELECT i.id, i.ext_id, i.kind, coalesce(sb.name, ''), coalesce(src.kind, ''), coalesce(src.path, ''),
+		coalesce(i.row, -1), coalesce(i.image_path, ''), i.caption_mask,
+		i.s_composition, i.s_entity, i.s_text, i.s_imaginative, i.s_style, i.s_abstract, i.s_original, i.s_clarity, i.s_structure,
+		coalesce(p.track, ''), coalesce(g.model, ''), coalesce(p.idx, 0), coalesce(p.lang, '')
+		FROM items i LEFT JOIN subsets sb ON sb.id = i.subset_id LEFT JOIN sources src ON src.id = i.source_id
+		LEFT JOIN generations g ON g.item_id = i.id LEFT JOIN prompts p ON p.id = g.prompt_id
+		WHERE i.ext_id = ?`
+	scan := func(arg string, query string) (*review.Item, error) {
+		it := &review.Item{}
+		var kind int
+		var srcKind, srcPath, imgPath, lang string
+		var row int64
+		var mask int
+		var sc [9]sql.NullInt64
+		err := s.DB.QueryRowContext(ctx, query, arg).Scan(&it.ID, &it.ExtID, &kind, &it.Subset, &srcKind, &srcPath,
+			&row, &imgPath, &mask, &sc[0], &sc[1], &sc[2], &sc[3], &sc[4], &sc[5], &sc[6], &sc[7], &sc[8],
+			&it.Track, &it.Model, &it.Prompt, &lang)
+		if err != nil {
+			return nil, wrapErr(err)
+		}
+		it.Kind = review.ItemKind(kind).String()
+		switch {
+		case srcKind == "parquet":
+			it.Image = review.ImageRef{Shard: srcPath, Row: row}
+		case imgPath != "" && !filepath.IsAbs(imgPath) && srcPath != "":
+			base := srcPath
+			if srcKind == "jsonl" {
+				base = filepath.Dir(srcPath)
+			}
+			it.Image = review.ImageRef{Path: filepath.Join(base, imgPath)}
+		default:
+			it.Image = review.ImageRef{Path: imgPath}
+		}
+		for k, name := range review.CaptionKinds {
+			if mask&(1<<k) != 0 {
+				it.Captions = append(it.Captions, name)
+			}
+		}
+		for k, p := range review.PipelineScores {
+			if sc[k].Valid {
+				v := float64(sc[k].Int64)
+				it.Labels = append(it.Labels, review.Label{Dimension: p.Dimension, Rater: "pipeline", RaterKind: "pipeline", Value: &v})
+			}
+		}
+		_ = lang
+		return it, nil
+	}
+	it, err := scan(ref, q)
+	if errors.Is(err, ErrNotFound) {
+		if _, perr := strconv.ParseInt(ref, 10, 64); perr == nil {
+			it, err = scan(ref, q[:len(q)-len("i.ext_id = ?")]+"i.id = ?")
+		}
+	}
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("item %q: %w", ref, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.itemDetails(ctx, it); err != nil {
+		return nil, err
+	}
+	return it, nil
+}
+
+func (s *Store) itemDetails(ctx context.Context, it *review.Item) error {
+	rows, err := s.DB.QueryContext(ctx, `SELECT k.name, t.lang, t.body FROM texts t JOIN text_kinds k ON k.id = t.kind_id
+		WHERE t.item_id = ? ORDER BY t.kind_id, t.lang`, it.ID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var t review.Text
+		if err := rows.Scan(&t.Kind, &t.Lang, &t.Body); err != nil {
+			rows.Close()
+			return err
+		}
+		it.Texts = append(it.Texts, t)
+	}
+	rows.Close()
+	if it.Kind == "generation" {
+		var body string
+		err := s.DB.QueryRowContext(ctx, `SELECT p.body FROM generations g JOIN prompts p ON p.id = g.prompt_id WHERE g.item_id = ?`, it.ID).Scan(&body)
+		if err == nil {
+			lang := "en"
+			s.DB.QueryRowContext(ctx, `SELECT p.lang FROM generations g JOIN prompts p ON p.id = g.prompt_id WHERE g.item_id = ?`, it.ID).Scan(&lang)
+			it.Texts = append([]review.Text{{Kind: "prompt", Lang: lang, Body: body}}, it.Texts...)
+		}
+	}
+	rows, err = s.DB.QueryContext(ctx, `SELECT d.name, r.name, r.kind, l.value, coalesce(l.justification, ''), coalesce(l.raw, ''), l.sample
+		FROM labels l JOIN dimensions d ON d.id = l.dimension_id JOIN raters r ON r.id = l.rater_id
+		WHERE l.item_id = ? ORDER BY l.dimension_id, r.kind, r.name, l.sample`, it.ID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var l review.Label
+		var v sql.NullFloat64
+		if err := rows.Scan(&l.Dimension, &l.Rater, &l.RaterKind, &v, &l.Justification, &l.Raw, &l.Sample); err != nil {
+			rows.Close()
+			return err
+		}
+		if v.Valid {
+			l.Value = &v.Float64
+		}
+		it.Labels = append(it.Labels, l)
+	}
+	rows.Close()
+	rows, err = s.DB.QueryContext(ctx, `SELECT d.name, a.name, h.value, coalesce(h.value_text, '')
+		FROM human_current h JOIN dimensions d ON d.id = h.dimension_id JOIN annotators a ON a.id = h.annotator_id
+		WHERE h.item_id = ? ORDER BY h.dimension_id, a.name`, it.ID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var l review.Label
+		var v sql.NullFloat64
+		if err := rows.Scan(&l.Dimension, &l.Rater, &v, &l.ValueText); err != nil {
+			rows.Close()
+			return err
+		}
+		l.Rater, l.RaterKind = "human:"+l.Rater, "human"
+		if v.Valid {
+			l.Value = &v.Float64
+		}
+		it.Labels = append(it.Labels, l)
+	}
+	rows.Close()
+	rows, err = s.DB.QueryContext(ctx, `SELECT e.id, a.name, e.kind, coalesce(d.name, ''), e.value, coalesce(e.value_text, ''),
+		coalesce(e.replaces, 0), e.reason, e.created_at
+		FROM events e JOIN annotators a ON a.id = e.annotator_id LEFT JOIN dimensions d ON d.id = e.dimension_id
+		WHERE e.item_id = ? ORDER BY e.id`, it.ID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var e review.Event
+		var v sql.NullFloat64
+		if err := rows.Scan(&e.ID, &e.Annotator, &e.Kind, &e.Dimension, &v, &e.ValueText, &e.Replaces, &e.Reason, &e.At); err != nil {
+			rows.Close()
+			return err
+		}
+		if v.Valid {
+			e.Value = &v.Float64
+		}
+		it.Events = append(it.Events, e)
+	}
+	rows.Close()
+	rows, err = s.DB.QueryContext(ctx, `SELECT DISTINCT q.name FROM queue_items qi JOIN queues q ON q.id = qi.queue_id WHERE qi.item_id = ? ORDER BY q.name`, it.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return err
+		}
+		it.Queues = append(it.Queues, n)
+	}
+	return rows.Err()
+}

@@ -1,0 +1,191 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/loupe-dev/loupe/review"
+)
+
+// NewItem is an item to add through the generic (non-Parquet) importers.
+type NewItem struct {
+	ExtID     string
+	Kind      review.ItemKind
+	SubsetID  int64
+	SourceID  int64
+	ImagePath string // file path (absolute, or relative to the source's path)
+	Captions  uint16
+	Scores    review.Scores
+}
+
+// EnsureSource returns the id of the source at path, creating it.
+func EnsureSource(ctx context.Context, q Querier, kind, path string) (int64, error) {
+	if _, err := q.ExecContext(ctx, `INSERT INTO sources (kind, path) VALUES (?, ?) ON CONFLICT (path) DO NOTHING`, kind, path); err != nil {
+		return 0, wrapErr(err)
+	}
+	return scanInt(ctx, q, `SELECT id FROM sources WHERE path = ?`, path)
+}
+
+// FinishSource records that the source was imported completely from a file of this size and mtime.
+func FinishSource(ctx context.Context, q Querier, id, size, mtime, rows int64) error {
+	_, err := q.ExecContext(ctx, `UPDATE sources SET size = ?, mtime = ?, rows_total = ?, rows_done = ?, complete = 1,
+		imported_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?`, size, mtime, rows, rows, id)
+	return wrapErr(err)
+}
+
+// SetSourceProgress records how many rows of a source are committed, for resuming.
+func SetSourceProgress(ctx context.Context, q Querier, id, rowsDone int64) error {
+	_, err := q.ExecContext(ctx, `UPDATE sources SET rows_done = ?, complete = 0 WHERE id = ?`, rowsDone, id)
+	return wrapErr(err)
+}
+
+// EnsureSubset returns the id of the named subset, creating it with the given kind.
+func EnsureSubset(ctx context.Context, q Querier, name, kind string) (int64, error) {
+	if _, err := q.ExecContext(ctx, `INSERT INTO subsets (name, kind) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, kind); err != nil {
+		return 0, wrapErr(err)
+	}
+	return scanInt(ctx, q, `SELECT id FROM subsets WHERE name = ?`, name)
+}
+
+func nullScore(v int8) any {
+	if v < 0 {
+		return nil
+	}
+	return int64(v)
+}
+
+// InsertItem adds an item unless one with the same ext_id exists; it returns the item's id and whether
+// it was added.
+func InsertItem(ctx context.Context, q Querier, it NewItem) (int64, bool, error) {
+	const ins = `INSERT INTO items (ext_id, kind, subset_id, source_id, image_path, caption_mask,
+  s_composition, s_entity, s_text, s_imaginative, s_style, s_abstract, s_original, s_clarity, s_structure)
+VALUES (?, ?, nullif(?, 0), nullif(?, 0), nullif(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (ext_id) DO NOTHING`
+	s := it.Scores
+	res, err := q.ExecContext(ctx, ins, it.ExtID, int(it.Kind), it.SubsetID, it.SourceID, it.ImagePath, int(it.Captions),
+		nullScore(s[0]), nullScore(s[1]), nullScore(s[2]), nullScore(s[3]), nullScore(s[4]), nullScore(s[5]),
+		nullScore(s[6]), nullScore(s[7]), nullScore(s[8]))
+	if err != nil {
+		return 0, false, wrapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		id, err := res.LastInsertId()
+		return id, true, err
+	}
+	id, err := scanInt(ctx, q, `SELECT id FROM items WHERE ext_id = ?`, it.ExtID)
+	return id, false, err
+}
+
+// PutText stores a text unless the item already has one of that kind and language; it reports whether
+// it was added.
+func PutText(ctx context.Context, q Querier, itemID int64, kind, lang, body string) (bool, error) {
+	k := review.TextKindID(kind)
+	if k == 0 {
+		return false, fmt.Errorf("unknown text kind %q", kind)
+	}
+	res, err := q.ExecContext(ctx, `INSERT INTO texts (item_id, kind_id, lang, body) VALUES (?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, itemID, k, lang, body)
+	if err != nil {
+		return false, wrapErr(err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// EnsurePrompt returns the id of a benchmark prompt, creating it.
+func EnsurePrompt(ctx context.Context, q Querier, suite, lang, track string, idx int, body string) (int64, error) {
+	if _, err := q.ExecContext(ctx, `INSERT INTO prompts (suite, lang, track, idx, body) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, suite, lang, track, idx, body); err != nil {
+		return 0, wrapErr(err)
+	}
+	return scanInt(ctx, q, `SELECT id FROM prompts WHERE suite = ? AND lang = ? AND track = ? AND idx = ?`, suite, lang, track, idx)
+}
+
+// EnsureGeneration links a generation item to its prompt and model.
+func EnsureGeneration(ctx context.Context, q Querier, itemID, promptID int64, model string) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO generations (item_id, prompt_id, model) VALUES (?, ?, ?)
+		ON CONFLICT DO NOTHING`, itemID, promptID, model)
+	return wrapErr(err)
+}
+
+// EnsureRater returns the id of a machine rater (judge, pipeline, truth), creating it.
+func EnsureRater(ctx context.Context, q Querier, kind, name, model, rubric string) (int64, error) {
+	if _, err := q.ExecContext(ctx, `INSERT INTO raters (kind, name, model, rubric_version) VALUES (?, ?, ?, ?)
+		ON CONFLICT (name) DO NOTHING`, kind, name, model, rubric); err != nil {
+		return 0, wrapErr(err)
+	}
+	var id int64
+	var k string
+	if err := q.QueryRowContext(ctx, `SELECT id, kind FROM raters WHERE name = ?`, name).Scan(&id, &k); err != nil {
+		return 0, wrapErr(err)
+	}
+	if k != kind {
+		return 0, fmt.Errorf("rater %q exists as a %s, not a %s", name, k, kind)
+	}
+	return id, nil
+}
+
+var dimIDs sync.Map // name -> int64; dimensions never change once migrated
+
+// DimensionID returns the id of a dimension by name.
+func DimensionID(ctx context.Context, q Querier, name string) (int64, error) {
+	if v, ok := dimIDs.Load(name); ok {
+		return v.(int64), nil
+	}
+	id, err := scanInt(ctx, q, `SELECT id FROM dimensions WHERE name = ?`, name)
+	if errors.Is(err, ErrNotFound) {
+		return 0, fmt.Errorf("unknown dimension %q", name)
+	}
+	if err != nil {
+		return 0, err
+	}
+	dimIDs.Store(name, id)
+	return id, nil
+}
+
+// NewLabel is a machine label to store.
+type NewLabel struct {
+	ItemID        int64
+	Dimension     string
+	RaterID       int64
+	Sample        int
+	Value         *float64 // nil for a failed verdict: kept, but never averaged
+	Justification string
+	Raw           string
+	RunID         int64
+}
+
+// PutLabel stores a label unless the same rater already labelled that item and dimension (same sample);
+// it reports whether it was added.
+func PutLabel(ctx context.Context, q Querier, l NewLabel) (bool, error) {
+	dim, err := DimensionID(ctx, q, l.Dimension)
+	if err != nil {
+		return false, err
+	}
+	var v sql.NullFloat64
+	if l.Value != nil {
+		v = sql.NullFloat64{Float64: *l.Value, Valid: true}
+	}
+	res, err := q.ExecContext(ctx, `INSERT INTO labels (item_id, dimension_id, rater_id, sample, value, justification, raw, run_id)
+		VALUES (?, ?, ?, ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, 0)) ON CONFLICT DO NOTHING`,
+		l.ItemID, dim, l.RaterID, l.Sample, v, l.Justification, l.Raw, l.RunID)
+	if err != nil {
+		return false, wrapErr(err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// Built-in raters created by the first migration.
+const (
+	PipelineRater int64 = 1
+	TruthRater    int64 = 2
+)
+
+// ItemIDByExt returns the id of the item with this external id, or ErrNotFound.
+func ItemIDByExt(ctx context.Context, q Querier, ext string) (int64, error) {
+	return scanInt(ctx, q, `SELECT id FROM items WHERE ext_id = ?`, ext)
+}

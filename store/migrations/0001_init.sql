@@ -1,0 +1,260 @@
+-- 0001: the loupe workspace. Forward-only; later changes go in new numbered files.
+
+-- Dimensions a label can be about: the six traits, quality and alignment scores, decisions.
+CREATE TABLE dimensions (
+    id        INTEGER PRIMARY KEY,
+    name      TEXT NOT NULL UNIQUE,
+    kind      TEXT NOT NULL CHECK (kind IN ('score', 'decision')),
+    scale_min REAL,
+    scale_max REAL,
+    title     TEXT NOT NULL
+);
+
+-- Caption / text kinds: the 8 FLUX-Reason-6M caption kinds, then prompt and note.
+CREATE TABLE text_kinds (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+
+-- A subset groups items: a dataset subset (aesthetics-part01, text...), a benchmark model's run, a folder.
+CREATE TABLE subsets (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('dataset', 'benchmark', 'manifest', 'folder'))
+);
+
+-- Where items came from: one row per Parquet shard, PRISM-Bench image folder, JSONL manifest or image folder.
+-- An import is resumable: rows_done counts rows committed; complete marks the whole source indexed.
+CREATE TABLE sources (
+    id         INTEGER PRIMARY KEY,
+    kind       TEXT NOT NULL CHECK (kind IN ('parquet', 'prism', 'jsonl', 'folder')),
+    path       TEXT NOT NULL UNIQUE,
+    size       INTEGER NOT NULL DEFAULT 0,
+    mtime      INTEGER NOT NULL DEFAULT 0,
+    rows_total INTEGER NOT NULL DEFAULT 0,
+    rows_done  INTEGER NOT NULL DEFAULT 0,
+    complete   INTEGER NOT NULL DEFAULT 0,
+    imported_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+-- One reviewable thing: a dataset sample (kind 1) or a benchmark generation (kind 2).
+-- Its image lives in a Parquet shard (source_id + row) or a file (image_path, relative to the source's path
+-- when not absolute); images are never copied into the workspace by default.
+-- The dataset's own pipeline scores (0-10 integers) are stored inline, one small column each, because
+-- millions of rows carry all nine: as rows of labels they would cost ten times the space. The view
+-- all_labels shows them as labels of the 'pipeline' rater. caption_mask has bit k set when caption kind k+1
+-- (text_kinds.id) is present in the source (for "original": the caption passed the alignment gate).
+CREATE TABLE items (
+    id            INTEGER PRIMARY KEY,
+    ext_id        TEXT NOT NULL UNIQUE,
+    kind          INTEGER NOT NULL CHECK (kind IN (1, 2)),
+    subset_id     INTEGER REFERENCES subsets(id),
+    source_id     INTEGER REFERENCES sources(id),
+    row           INTEGER,
+    image_path    TEXT,
+    caption_mask  INTEGER NOT NULL DEFAULT 0,
+    s_composition INTEGER,
+    s_entity      INTEGER,
+    s_text        INTEGER,
+    s_imaginative INTEGER,
+    s_style       INTEGER,
+    s_abstract    INTEGER,
+    s_original    INTEGER,
+    s_clarity     INTEGER,
+    s_structure   INTEGER
+);
+
+-- Texts materialised in the workspace (prompts, manifest captions, demo captions). Parquet captions are
+-- read from the shard on demand unless an import materialises them.
+CREATE TABLE texts (
+    item_id INTEGER NOT NULL REFERENCES items(id),
+    kind_id INTEGER NOT NULL REFERENCES text_kinds(id),
+    lang    TEXT NOT NULL CHECK (lang IN ('en', 'zh')),
+    body    TEXT NOT NULL,
+    PRIMARY KEY (item_id, kind_id, lang)
+) WITHOUT ROWID;
+
+-- Benchmark prompts (PRISM-Bench: suite 'prism', lang, track, index = line number).
+CREATE TABLE prompts (
+    id    INTEGER PRIMARY KEY,
+    suite TEXT NOT NULL,
+    lang  TEXT NOT NULL CHECK (lang IN ('en', 'zh')),
+    track TEXT NOT NULL,
+    idx   INTEGER NOT NULL,
+    body  TEXT NOT NULL,
+    UNIQUE (suite, lang, track, idx)
+);
+
+-- A benchmark generation item: prompt x model -> image.
+CREATE TABLE generations (
+    item_id   INTEGER PRIMARY KEY REFERENCES items(id),
+    prompt_id INTEGER NOT NULL REFERENCES prompts(id),
+    model     TEXT NOT NULL,
+    seed      INTEGER,
+    UNIQUE (prompt_id, model)
+);
+
+-- People who review.
+CREATE TABLE annotators (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+-- A judge or pipeline run: backend, model, settings and the rubric hash it used.
+CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL CHECK (kind IN ('judge', 'pipeline', 'generate', 'import')),
+    backend     TEXT NOT NULL DEFAULT '',
+    model       TEXT NOT NULL DEFAULT '',
+    settings    TEXT NOT NULL DEFAULT '{}',
+    rubric_hash TEXT NOT NULL DEFAULT '',
+    status      TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'done', 'failed', 'cancelled')),
+    started_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    finished_at TEXT
+);
+
+-- Who or what gave a label: the dataset pipeline, a judge (model + rubric version), a human, ground truth.
+CREATE TABLE raters (
+    id             INTEGER PRIMARY KEY,
+    kind           TEXT NOT NULL CHECK (kind IN ('pipeline', 'judge', 'human', 'truth')),
+    name           TEXT NOT NULL UNIQUE,
+    model          TEXT NOT NULL DEFAULT '',
+    rubric_version TEXT NOT NULL DEFAULT '',
+    annotator_id   INTEGER REFERENCES annotators(id)
+);
+
+-- One value on one dimension of one item by one rater (machine raters; human values live in events).
+-- sample distinguishes repeated verdicts of the same rater (self-consistency runs); 0 by default.
+CREATE TABLE labels (
+    id            INTEGER PRIMARY KEY,
+    item_id       INTEGER NOT NULL REFERENCES items(id),
+    dimension_id  INTEGER NOT NULL REFERENCES dimensions(id),
+    rater_id      INTEGER NOT NULL REFERENCES raters(id),
+    sample        INTEGER NOT NULL DEFAULT 0,
+    value         REAL,
+    justification TEXT,
+    raw           TEXT,
+    run_id        INTEGER REFERENCES runs(id),
+    created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    UNIQUE (item_id, dimension_id, rater_id, sample)
+);
+CREATE INDEX labels_by_rater ON labels (rater_id, dimension_id);
+
+-- Review queues: a named, reproducible sample of items.
+CREATE TABLE queues (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    strategy   TEXT NOT NULL,
+    params     TEXT NOT NULL DEFAULT '{}',
+    seed       INTEGER NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE TABLE queue_items (
+    queue_id INTEGER NOT NULL REFERENCES queues(id),
+    pos      INTEGER NOT NULL,
+    item_id  INTEGER NOT NULL REFERENCES items(id),
+    stratum  TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (queue_id, pos)
+) WITHOUT ROWID;
+CREATE INDEX queue_items_by_item ON queue_items (item_id);
+
+-- Human decisions and score overrides: an append-only history. An edit or undo is a new event that names
+-- the event it replaces; nothing is updated or deleted (the triggers below refuse it).
+--   kind 'set'   value (and value_text for decisions) on a dimension; replaces = the event it supersedes
+--   kind 'undo'  withdraws event `replaces`
+--   kind 'flag' / 'note' / 'skip' carry reason only
+CREATE TABLE events (
+    id           INTEGER PRIMARY KEY,
+    item_id      INTEGER NOT NULL REFERENCES items(id),
+    annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+    dimension_id INTEGER REFERENCES dimensions(id),
+    queue_id     INTEGER REFERENCES queues(id),
+    kind         TEXT NOT NULL CHECK (kind IN ('set', 'undo', 'flag', 'note', 'skip')),
+    value        REAL,
+    value_text   TEXT,
+    replaces     INTEGER REFERENCES events(id),
+    reason       TEXT NOT NULL DEFAULT '',
+    created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX events_by_item ON events (item_id, annotator_id);
+CREATE INDEX events_by_annotator ON events (annotator_id, id);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+-- Agreement snapshots: the parameters and results of one agreement computation, kept for comparison.
+CREATE TABLE agreement_snapshots (
+    id         INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    queue_id   INTEGER REFERENCES queues(id),
+    dimension  TEXT NOT NULL,
+    rater_a    TEXT NOT NULL,
+    rater_b    TEXT NOT NULL,
+    params     TEXT NOT NULL DEFAULT '{}',
+    results    TEXT NOT NULL DEFAULT '{}'
+);
+
+-- Import reports: what an import skipped and why, kept so a later `loupe info` can show it.
+CREATE TABLE import_issues (
+    id         INTEGER PRIMARY KEY,
+    source     TEXT NOT NULL,
+    location   TEXT NOT NULL,
+    message    TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+-- Human values still in force: per (item, dimension, annotator) the latest 'set' that no 'undo' withdrew.
+-- An edit is a later 'set' (its replaces names the earlier one, for history); undoing it brings the
+-- earlier value back, because the earlier 'set' was never withdrawn.
+CREATE INDEX events_by_replaces ON events (replaces) WHERE replaces IS NOT NULL;
+CREATE VIEW human_current AS
+SELECT e.item_id, e.dimension_id, e.annotator_id, e.value, e.value_text, e.id AS event_id, e.created_at
+FROM events e
+WHERE e.kind = 'set'
+  AND e.id = (SELECT max(e2.id) FROM events e2
+              WHERE e2.item_id = e.item_id AND e2.annotator_id = e.annotator_id
+                AND e2.dimension_id = e.dimension_id AND e2.kind = 'set'
+                AND NOT EXISTS (SELECT 1 FROM events u WHERE u.kind = 'undo' AND u.replaces = e2.id));
+
+-- Every label in one shape: pipeline scores stored inline in items, machine labels, current human values.
+CREATE VIEW all_labels AS
+SELECT i.id AS item_id, d.id AS dimension_id, r.id AS rater_id, 0 AS sample,
+       CASE d.name
+         WHEN 'composition' THEN i.s_composition WHEN 'entity' THEN i.s_entity
+         WHEN 'text' THEN i.s_text WHEN 'imagination' THEN i.s_imaginative
+         WHEN 'style' THEN i.s_style WHEN 'affection' THEN i.s_abstract
+         WHEN 'original_alignment' THEN i.s_original WHEN 'clarity' THEN i.s_clarity
+         WHEN 'structure' THEN i.s_structure END AS value,
+       NULL AS justification
+FROM items i
+JOIN dimensions d ON d.name IN ('composition', 'entity', 'text', 'imagination', 'style', 'affection',
+                                'original_alignment', 'clarity', 'structure')
+JOIN raters r ON r.name = 'pipeline'
+WHERE value IS NOT NULL
+UNION ALL
+SELECT item_id, dimension_id, rater_id, sample, value, justification FROM labels
+UNION ALL
+SELECT h.item_id, h.dimension_id, r.id, 0, h.value, NULL
+FROM human_current h JOIN raters r ON r.annotator_id = h.annotator_id;
+
+INSERT INTO dimensions (id, name, kind, scale_min, scale_max, title) VALUES
+    (1, 'imagination', 'score', 0, 10, 'Imagination'),
+    (2, 'entity', 'score', 0, 10, 'Entity'),
+    (3, 'text', 'score', 0, 10, 'Text rendering'),
+    (4, 'style', 'score', 0, 10, 'Style'),
+    (5, 'affection', 'score', 0, 10, 'Affection'),
+    (6, 'composition', 'score', 0, 10, 'Composition'),
+    (7, 'clarity', 'score', 0, 10, 'Image clarity'),
+    (8, 'structure', 'score', 0, 10, 'Image structure'),
+    (9, 'original_alignment', 'score', 0, 10, 'Original-caption alignment'),
+    (10, 'prism_alignment', 'score', 0, 10, 'PRISM-Bench alignment'),
+    (11, 'prism_aesthetics', 'score', 0, 10, 'PRISM-Bench aesthetics'),
+    (12, 'decision', 'decision', 0, 1, 'Accept / reject');
+
+INSERT INTO text_kinds (id, name) VALUES
+    (1, 'composition'), (2, 'entity'), (3, 'text'), (4, 'imaginative'), (5, 'style'), (6, 'abstract'),
+    (7, 'original'), (8, 'detail'), (9, 'prompt'), (10, 'note');
+
+INSERT INTO raters (id, kind, name) VALUES (1, 'pipeline', 'pipeline'), (2, 'truth', 'truth');

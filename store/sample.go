@@ -1,0 +1,143 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/loupe-dev/loupe/review"
+)
+
+// population implements review.Population over the items table.
+type population struct {
+	q       Querier
+	where   string
+	args    []any
+	stratum string
+	strata  []string
+}
+
+var _ review.Population = (*population)(nil)
+
+// Population returns the items that pass f, grouped as s says, for review.Draw.
+func (s *Store) Population(f review.Filter, st review.Stratify) (review.Population, error) {
+	where, args, err := FilterSQL(f)
+	if err != nil {
+		return nil, err
+	}
+	expr, strata, err := stratumSQL(st)
+	if err != nil {
+		return nil, err
+	}
+	return &population{q: s.DB, where: where, args: args, stratum: expr, strata: strata}, nil
+}
+
+func (p *population) MaxID(ctx context.Context) (int64, error) {
+	return scanInt(ctx, p.q, `SELECT coalesce(max(id), 0) FROM items`)
+}
+
+func (p *population) collect(ctx context.Context, query string, args []any) ([]review.Candidate, error) {
+	rows, err := p.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, wrapErr(err)
+	}
+	defer rows.Close()
+	var out []review.Candidate
+	for rows.Next() {
+		var c review.Candidate
+		if err := rows.Scan(&c.ID, &c.Stratum); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func (p *population) Probe(ctx context.Context, ids []int64) ([]review.Candidate, error) {
+	// One bound JSON array instead of hundreds of parameters.
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	b.WriteByte(']')
+	q := fmt.Sprintf(`SELECT items.id, %s FROM items WHERE items.id IN (SELECT value FROM json_each(?)) AND %s`, p.stratum, p.where)
+	return p.collect(ctx, q, append([]any{b.String()}, p.args...))
+}
+
+func (p *population) Scan(ctx context.Context, strata []string) ([]review.Candidate, error) {
+	q := fmt.Sprintf(`SELECT id, st FROM (SELECT items.id AS id, %s AS st FROM items WHERE %s)`, p.stratum, p.where)
+	args := append([]any{}, p.args...)
+	if strata != nil {
+		js, _ := json.Marshal(strata)
+		q += ` WHERE st IN (SELECT value FROM json_each(?))`
+		args = append(args, string(js))
+	}
+	return p.collect(ctx, q, args)
+}
+
+func (p *population) Counts(ctx context.Context) (map[string]int64, error) {
+	q := fmt.Sprintf(`SELECT %s AS st, count(*) FROM items WHERE %s GROUP BY st`, p.stratum, p.where)
+	rows, err := p.q.QueryContext(ctx, q, p.args...)
+	if err != nil {
+		return nil, wrapErr(err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var s string
+		var n int64
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[s] = n
+	}
+	return out, rows.Err()
+}
+
+func (p *population) Strata(ctx context.Context) ([]string, error) {
+	return p.strata, nil
+}
+
+// QueueSpec records how a queue was made, for reproducing it.
+type QueueSpec struct {
+	Name     string          `json:"name"`
+	Strategy string          `json:"strategy"`
+	Seed     uint64          `json:"seed"`
+	Params   json.RawMessage `json:"params"`
+}
+
+// CreateQueue stores a named queue of sampled items, in order. A queue name is used once.
+func (s *Store) CreateQueue(ctx context.Context, spec QueueSpec, items []review.Candidate) (int64, error) {
+	var id int64
+	err := InTx(ctx, s.DB, func(tx *sql.Tx) error {
+		params := string(spec.Params)
+		if params == "" {
+			params = "{}"
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO queues (name, strategy, params, seed) VALUES (?, ?, ?, ?)`,
+			spec.Name, spec.Strategy, params, int64(spec.Seed))
+		if err != nil {
+			return fmt.Errorf("queue %q: %w", spec.Name, wrapErr(err))
+		}
+		id, _ = res.LastInsertId()
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO queue_items (queue_id, pos, item_id, stratum) VALUES (?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for i, c := range items {
+			if _, err := stmt.ExecContext(ctx, id, i, c.ID, c.Stratum); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return id, err
+}
