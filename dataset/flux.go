@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"runtime/debug"
 	"strings"
 
@@ -125,14 +124,18 @@ func checkColumn(c *parquet.Column, name string, want parquet.Kind, alt ...parqu
 	return fmt.Errorf("column %s: expected type %v, found %v", name, want, k)
 }
 
-var idSuffix = regexp.MustCompile(`-\d+$`)
-
 // SubsetOf derives the subset from a FLUX-Reason-6M id ("aesthetics-part01-00000042" -> "aesthetics-part01").
 func SubsetOf(id string) string {
-	if loc := idSuffix.FindStringIndex(id); loc != nil && loc[0] > 0 {
-		return id[:loc[0]]
+	i := strings.LastIndexByte(id, '-')
+	if i <= 0 || i == len(id)-1 {
+		return ""
 	}
-	return ""
+	for _, c := range id[i+1:] {
+		if c < '0' || c > '9' {
+			return ""
+		}
+	}
+	return id[:i]
 }
 
 // IndexShard reads a FLUX-Reason-6M shard's small columns only - id, the nine scores and the caption

@@ -18,6 +18,7 @@ func ParseScoreRange(s string) (ScoreRange, error) {
 	if !ok || dim == "" {
 		return ScoreRange{}, fmt.Errorf("score range %q: want DIMENSION=MIN:MAX, e.g. text=7:10", s)
 	}
+	dim = strings.TrimPrefix(dim, "score_")
 	r := ScoreRange{Dimension: dim, Min: 0, Max: 10}
 	if i := PipelineScoreIndex(dim); i >= 0 {
 		r.Dimension = PipelineScores[i].Dimension

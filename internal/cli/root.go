@@ -30,7 +30,9 @@ type usageError struct{ error }
 // skippedError marks a command that finished but skipped some input.
 type skippedError struct{ n int }
 
-func (e skippedError) Error() string { return fmt.Sprintf("%d problem(s) in the input were skipped", e.n) }
+func (e skippedError) Error() string {
+	return fmt.Sprintf("%d problem(s) in the input were skipped", e.n)
+}
 
 // globals are the flags every command takes.
 type globals struct {
