@@ -79,11 +79,11 @@ func parseManifestLine(line []byte) (ManifestItem, error) {
 	if err := json.Unmarshal(line, &ml); err != nil {
 		return it, fmt.Errorf("invalid item: %s", jsonErr(err))
 	}
+	if len(ml.ID) > 0 && ml.ID[0] != '"' && string(ml.ID) != "null" {
+		return it, fmt.Errorf(`field "id": want a string, got %s`, ml.ID)
+	}
 	if err := jsonString(ml.ID, &it.ID); err != nil || strings.TrimSpace(it.ID) == "" {
-		if len(ml.ID) > 0 && ml.ID[0] != '"' && err == nil {
-			return it, fmt.Errorf(`field "id": want a string`)
-		}
-		return it, fmt.Errorf(`field "id": missing or not a non-empty string`)
+		return it, fmt.Errorf(`field "id": missing or empty`)
 	}
 	if err := jsonString(ml.Image, &it.Image); err != nil {
 		return it, fmt.Errorf(`field "image": want a file path string`)

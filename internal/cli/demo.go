@@ -33,7 +33,7 @@ open the review screen. The review screen is not built yet: loupe prints the wor
 		Example: `  loupe demo
   loupe demo --no-open --dir /tmp/loupe-demo
   loupe demo gen --out /tmp/shards --shards 100 --rows 5000 --image-size 64`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db := g.db
 			if !cmd.Flags().Changed("db") {
@@ -145,7 +145,7 @@ func newDemoGenCmd(g *globals) *cobra.Command {
           outputs <out>/<model>/{alignment,aesthetic}/<track>/<i>.jsonl and <out>/<model>/truth.jsonl.`,
 		Example: `  loupe demo gen --out /tmp/flux --shards 100 --rows 5000 --image-size 64
   loupe demo gen --prism --out /tmp/prism --images 100 --models a,b`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.out == "" {
 				return usageError{errors.New("--out is required")}

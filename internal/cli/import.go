@@ -35,7 +35,7 @@ and files are reported and skipped; a failure leaves the workspace as it was bef
   loupe import 'shards/*/fluxdb-*.parquet'
   loupe import prism-bench/ --judge gpt-4.1 --lang en
   loupe import manifest.jsonl --json`,
-		Args: cobra.MinimumNArgs(1),
+		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error { return runImport(cmd, g, o, args) },
 	}
 	f := cmd.Flags()

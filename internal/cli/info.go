@@ -14,7 +14,7 @@ func newInfoCmd(g *globals) *cobra.Command {
 		Short: "Counts of items, labels, queues and annotators in the workspace",
 		Example: `  loupe info
   loupe info --json | jq .items`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := g.open(cmd.Context())
 			if err != nil {

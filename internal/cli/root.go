@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/loupe-dev/loupe/store"
 	"github.com/spf13/cobra"
@@ -74,8 +75,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stderr, "loupe:", Clean(err.Error()))
 	var ue usageError
 	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") ||
-		strings.HasPrefix(err.Error(), "unknown flag") || strings.Contains(err.Error(), "flag needs an argument") ||
-		strings.Contains(err.Error(), "invalid argument") || strings.Contains(err.Error(), "accepts ") {
+		strings.HasPrefix(err.Error(), "required flag") {
 		return ExitUsage
 	}
 	return ExitError
@@ -110,15 +110,34 @@ Exit codes: 0 success, 1 failure, 2 bad usage, 3 finished but some input was ski
 // shown as visible escapes instead of being sent to the terminal.
 func Clean(s string) string {
 	var b strings.Builder
-	for _, r := range s {
+	for i, r := range s {
 		switch {
 		case r == '\n' || r == '\t':
 			b.WriteRune(r)
+		case r == utf8.RuneError && invalidAt(s, i):
+			fmt.Fprintf(&b, "\\x%02x", s[i]) // an invalid byte: 0x9b alone is CSI on 8-bit terminals
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
 			fmt.Fprintf(&b, "\\x%02x", r)
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069: // bidi overrides reorder what follows
+			fmt.Fprintf(&b, "\\u%04x", r)
 		default:
 			b.WriteRune(r)
 		}
 	}
 	return b.String()
+}
+
+func invalidAt(s string, i int) bool {
+	_, w := utf8.DecodeRuneInString(s[i:])
+	return w == 1
+}
+
+// usageArgs makes cobra's argument-count errors usage errors (exit 2).
+func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := v(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
 }

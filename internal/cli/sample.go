@@ -37,7 +37,7 @@ The seed (printed, and stored with the queue) makes the sample reproducible.`,
 		Example: `  loupe sample --name text-audit --n 200 --subset text --score clarity=8:
   loupe sample --name by-trait --n 600 --strategy stratified --by trait
   loupe sample --name bins --n 300 --strategy stratified --by score:text --bins 0-3,4-6,7-10 --seed 7`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.seedSet = cmd.Flags().Changed("seed")
 			return runSample(cmd, g, o)

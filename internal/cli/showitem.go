@@ -28,7 +28,7 @@ in the workspace), the pipeline's scores, every judge's verdict, ground truth wh
 human history. ID is the item's external id (e.g. text-00000042), or its workspace number.`,
 		Example: `  loupe show-item aesthetics-part01-00000042
   loupe show-item prism-en/model-a/text_rendering/3 --json`,
-		Args: cobra.ExactArgs(1),
+		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			st, err := g.open(ctx)
