@@ -51,7 +51,11 @@ func FilterSQL(f review.Filter) (string, []any, error) {
 		return "", nil, fmt.Errorf("kind %q: want sample or generation", f.Kind)
 	}
 	if len(f.Subsets) > 0 {
-		in("(SELECT name FROM subsets WHERE id = items.subset_id)", f.Subsets)
+		ph := strings.TrimSuffix(strings.Repeat("?,", len(f.Subsets)), ",")
+		conds = append(conds, "items.subset_id IN (SELECT id FROM subsets WHERE name IN ("+ph+"))")
+		for _, v := range f.Subsets {
+			args = append(args, v)
+		}
 	}
 	if len(f.Tracks) > 0 {
 		for _, t := range f.Tracks {
@@ -102,24 +106,39 @@ const traitExpr = `coalesce(` + `(SELECT p.track FROM generations g JOIN prompts
    WHEN s_imaginative THEN 'imagination' WHEN s_entity THEN 'entity' WHEN s_text THEN 'text_rendering'
    WHEN s_style THEN 'style' WHEN s_abstract THEN 'affection' ELSE 'composition' END)`
 
-// stratumSQL returns the SQL expression naming an item's stratum, and the strata that can occur (nil if
-// they must be found in the data).
-func stratumSQL(s review.Stratify) (string, []string, error) {
+// stratum is how a stratification is computed in SQL: key is a cheap per-row expression, name turns a
+// key (written "key") into the stratum's name, and declared lists the strata that may occur (nil: ask
+// the data) or is computed by declaredSQL.
+type stratum struct {
+	key, name   string
+	declared    []string
+	declaredSQL string
+}
+
+func stratumSQL(s review.Stratify, f review.Filter) (stratum, error) {
 	switch {
 	case s.By == "" || s.By == "none":
-		return "''", []string{""}, nil
+		return stratum{key: "''", name: "key", declared: []string{""}}, nil
 	case s.By == "subset":
-		return "coalesce((SELECT name FROM subsets WHERE id = items.subset_id), '')", nil, nil
+		q := "SELECT name FROM subsets WHERE 1"
+		switch f.Kind {
+		case "sample":
+			q += " AND kind != 'benchmark'"
+		case "generation":
+			q += " AND kind = 'benchmark'"
+		}
+		return stratum{key: "items.subset_id", name: "coalesce((SELECT name FROM subsets WHERE id = key), '')", declaredSQL: q + " ORDER BY name"}, nil
 	case s.By == "track":
-		return "coalesce(" + fmt.Sprintf(genJoin, "p.track") + ", '')", review.Tracks[:], nil
+		return stratum{key: "coalesce(" + fmt.Sprintf(genJoin, "p.track") + ", '')", name: "key", declared: review.Tracks[:]}, nil
 	case s.By == "model":
-		return "coalesce(" + fmt.Sprintf(genJoin, "g.model") + ", '')", nil, nil
+		return stratum{key: "coalesce(" + fmt.Sprintf(genJoin, "g.model") + ", '')", name: "key",
+			declaredSQL: "SELECT DISTINCT model FROM generations ORDER BY model"}, nil
 	case s.By == "trait":
-		return traitExpr, []string{"imagination", "entity", "text_rendering", "style", "affection", "composition"}, nil
+		return stratum{key: traitExpr, name: "key", declared: []string{"imagination", "entity", "text_rendering", "style", "affection", "composition"}}, nil
 	case strings.HasPrefix(s.By, "score:"):
 		e, err := scoreExpr(strings.TrimPrefix(s.By, "score:"))
 		if err != nil {
-			return "", nil, err
+			return stratum{}, err
 		}
 		bins := s.Bins
 		if len(bins) == 0 {
@@ -133,7 +152,7 @@ func stratumSQL(s review.Stratify) (string, []string, error) {
 			names = append(names, bin.Label())
 		}
 		b.WriteString(" ELSE 'none' END")
-		return b.String(), names, nil
+		return stratum{key: b.String(), name: "key", declared: names}, nil
 	}
-	return "", nil, fmt.Errorf("stratify by %q: want subset, track, model, trait or score:<dimension>", s.By)
+	return stratum{}, fmt.Errorf("stratify by %q: want subset, track, model, trait or score:<dimension>", s.By)
 }

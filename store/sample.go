@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,11 +14,11 @@ import (
 
 // population implements review.Population over the items table.
 type population struct {
-	q       Querier
-	where   string
-	args    []any
-	stratum string
-	strata  []string
+	q     Querier
+	where string
+	args  []any
+	st    stratum
+	f     review.Filter
 }
 
 var _ review.Population = (*population)(nil)
@@ -28,11 +29,11 @@ func (s *Store) Population(f review.Filter, st review.Stratify) (review.Populati
 	if err != nil {
 		return nil, err
 	}
-	expr, strata, err := stratumSQL(st)
+	sq, err := stratumSQL(st, f)
 	if err != nil {
 		return nil, err
 	}
-	return &population{q: s.DB, where: where, args: args, stratum: expr, strata: strata}, nil
+	return &population{q: s.DB, where: where, args: args, st: sq, f: f}, nil
 }
 
 func (p *population) MaxID(ctx context.Context) (int64, error) {
@@ -67,12 +68,14 @@ func (p *population) Probe(ctx context.Context, ids []int64) ([]review.Candidate
 		b.WriteString(strconv.FormatInt(id, 10))
 	}
 	b.WriteByte(']')
-	q := fmt.Sprintf(`SELECT items.id, %s FROM items WHERE items.id IN (SELECT value FROM json_each(?)) AND %s`, p.stratum, p.where)
+	q := fmt.Sprintf(`SELECT id, %s FROM (SELECT items.id AS id, %s AS key FROM items
+		WHERE items.id IN (SELECT value FROM json_each(?)) AND %s)`, p.st.name, p.st.key, p.where)
 	return p.collect(ctx, q, append([]any{b.String()}, p.args...))
 }
 
 func (p *population) Scan(ctx context.Context, strata []string) ([]review.Candidate, error) {
-	q := fmt.Sprintf(`SELECT id, st FROM (SELECT items.id AS id, %s AS st FROM items WHERE %s)`, p.stratum, p.where)
+	q := fmt.Sprintf(`SELECT id, st FROM (SELECT id, %s AS st FROM (SELECT items.id AS id, %s AS key FROM items WHERE %s))`,
+		p.st.name, p.st.key, p.where)
 	args := append([]any{}, p.args...)
 	if strata != nil {
 		js, _ := json.Marshal(strata)
@@ -83,7 +86,8 @@ func (p *population) Scan(ctx context.Context, strata []string) ([]review.Candid
 }
 
 func (p *population) Counts(ctx context.Context) (map[string]int64, error) {
-	q := fmt.Sprintf(`SELECT %s AS st, count(*) FROM items WHERE %s GROUP BY st`, p.stratum, p.where)
+	q := fmt.Sprintf(`SELECT %s, n FROM (SELECT %s AS key, count(*) AS n FROM items WHERE %s GROUP BY key)`,
+		p.st.name, p.st.key, p.where)
 	rows, err := p.q.QueryContext(ctx, q, p.args...)
 	if err != nil {
 		return nil, wrapErr(err)
@@ -96,13 +100,35 @@ func (p *population) Counts(ctx context.Context) (map[string]int64, error) {
 		if err := rows.Scan(&s, &n); err != nil {
 			return nil, err
 		}
-		out[s] = n
+		out[s] += n
 	}
 	return out, rows.Err()
 }
 
 func (p *population) Strata(ctx context.Context) ([]string, error) {
-	return p.strata, nil
+	if p.st.declaredSQL == "" {
+		return p.st.declared, nil
+	}
+	rows, err := p.q.QueryContext(ctx, p.st.declaredSQL)
+	if err != nil {
+		return nil, wrapErr(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		if len(p.f.Subsets) > 0 && p.st.key == "items.subset_id" && !slices.Contains(p.f.Subsets, s) {
+			continue
+		}
+		out = append(out, s)
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out, rows.Err()
 }
 
 // QueueSpec records how a queue was made, for reproducing it.

@@ -63,6 +63,8 @@ CREATE TABLE items (
     s_clarity     INTEGER,
     s_structure   INTEGER
 );
+-- Per-subset counts (proportional allocation, info) read this index instead of the table.
+CREATE INDEX items_by_subset ON items (subset_id);
 
 -- Texts materialised in the workspace (prompts, manifest captions, demo captions). Parquet captions are
 -- read from the shard on demand unless an import materialises them.
