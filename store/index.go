@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/loupe-dev/loupe/review"
 	"github.com/mattn/go-sqlite3"
@@ -69,16 +68,6 @@ VALUES (?1, 1, ?2, ?3, ?4, ?5 & 65535,
   nullif((?5 >> 16) & 15, 15), nullif((?5 >> 20) & 15, 15), nullif((?5 >> 24) & 15, 15),
   nullif((?5 >> 28) & 15, 15), nullif((?5 >> 32) & 15, 15), nullif((?5 >> 36) & 15, 15),
   nullif((?5 >> 40) & 15, 15), nullif((?5 >> 44) & 15, 15), nullif((?5 >> 48) & 15, 15))
-ON CONFLICT (ext_id) DO NOTHING`
-
-const insertIndexedRows = `WITH r(e, s, w, p) AS MATERIALIZED (SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?2))
-INSERT INTO items (ext_id, kind, subset_id, source_id, row, caption_mask,
-  s_composition, s_entity, s_text, s_imaginative, s_style, s_abstract, s_original, s_clarity, s_structure)
-SELECT e, 1, s, ?1, w, p & 65535,
-  nullif((p >> 16) & 15, 15), nullif((p >> 20) & 15, 15), nullif((p >> 24) & 15, 15),
-  nullif((p >> 28) & 15, 15), nullif((p >> 32) & 15, 15), nullif((p >> 36) & 15, 15),
-  nullif((p >> 40) & 15, 15), nullif((p >> 44) & 15, 15), nullif((p >> 48) & 15, 15)
-FROM r WHERE true
 ON CONFLICT (ext_id) DO NOTHING`
 
 const updateIndexedRow = `UPDATE items SET row = ?4, subset_id = ?2, caption_mask = ?5 & 65535,
@@ -161,10 +150,20 @@ func indexShardTx(c *sqlite3.SQLiteConn, path string, size, mtime, numRows int64
 		subsets[name] = id
 		return id, err
 	}
-	// The whole shard goes to SQLite as one JSON array bound once: per-row binds through cgo cost
-	// more than SQLite's own insert work.
-	var buf []byte
-	buf = append(buf, '[')
+	// One prepared statement, four binds a row, on the raw connection: database/sql's per-call
+	// conversions and allocations would cost as much as SQLite's own insert.
+	ins, err := c.Prepare(insertIndexedRow)
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	insStmt := ins.(*sqlite3.SQLiteStmt)
+	args := make([]driver.NamedValue, 5)
+	for i := range args {
+		args[i].Ordinal = i + 1
+	}
+	args[2].Value = srcID
+	var conflicts []int
 	var lastSubset string
 	var lastSubsetID int64
 	for i := range rows {
@@ -175,80 +174,42 @@ func indexShardTx(c *sqlite3.SQLiteConn, path string, size, mtime, numRows int64
 			}
 			lastSubset = name
 		}
-		if i > 0 {
-			buf = append(buf, ',')
+		args[0].Value = r.ExtID
+		args[1].Value = lastSubsetID
+		args[3].Value = r.Row
+		args[4].Value = packRow(r)
+		out, err := insStmt.ExecContext(context.Background(), args)
+		if err != nil {
+			return fmt.Errorf("row %d (id %q): %w", r.Row, r.ExtID, err)
 		}
-		buf = append(buf, '[')
-		buf = strconv.AppendQuote(buf, r.ExtID)
-		buf = append(buf, ',')
-		buf = strconv.AppendInt(buf, lastSubsetID, 10)
-		buf = append(buf, ',')
-		buf = strconv.AppendInt(buf, r.Row, 10)
-		buf = append(buf, ',')
-		buf = strconv.AppendInt(buf, packRow(r), 10)
-		buf = append(buf, ']')
+		if n, _ := out.RowsAffected(); n == 1 {
+			res.Inserted++
+		} else {
+			conflicts = append(conflicts, i)
+		}
 	}
-	buf = append(buf, ']')
-	res2, err := c.Exec(insertIndexedRows, []driver.Value{srcID, string(buf)})
-	if err != nil {
-		return err
-	}
-	n, _ := res2.RowsAffected()
-	res.Inserted = int(n)
-	if int(n) < len(rows) {
-		// Some ids exist: the same shard re-indexed after it changed, or duplicates from elsewhere.
-		if err := resolveConflicts(c, srcID, string(buf), res); err != nil {
+	// Ids already present: the same shard re-indexed after it changed, or duplicates from elsewhere.
+	for _, i := range conflicts {
+		r := &rows[i]
+		vals := []driver.Value{r.ExtID, subsets[subsetOf(r.ExtID)], srcID, r.Row, packRow(r)}
+		up, err := c.Exec(updateIndexedRow, vals)
+		if err != nil {
 			return err
 		}
+		if n, _ := up.RowsAffected(); n == 1 {
+			res.Updated++
+			continue
+		}
+		where, err := itemOrigin(c, r.ExtID)
+		if err != nil {
+			return err
+		}
+		res.Duplicates = append(res.Duplicates, fmt.Sprintf("row %d: duplicate id %q, already imported from %s", r.Row, r.ExtID, where))
 	}
 	_, err = c.Exec(`UPDATE sources SET size = ?, mtime = ?, rows_total = ?, rows_done = ?, complete = 1,
 		imported_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?`,
 		[]driver.Value{size, mtime, numRows, numRows, srcID})
 	return err
-}
-
-// resolveConflicts handles the rows of a shard whose ids were already in the workspace: rows of this
-// same source are re-pointed (the file changed), others are duplicates and reported.
-func resolveConflicts(c *sqlite3.SQLiteConn, srcID int64, batch string, res *ShardResult) error {
-	rows, err := c.Query(`SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, i.source_id, i.row
-		FROM json_each(?) j JOIN items i ON i.ext_id = j.value ->> 0
-		WHERE NOT (i.source_id IS ?2 AND i.row IS j.value ->> 2 AND i.subset_id IS j.value ->> 1 AND
-		  i.caption_mask = (j.value ->> 3) & 65535)`, []driver.Value{batch, srcID})
-	if err != nil {
-		return err
-	}
-	type conflict struct {
-		ext          string
-		sub, row, p  int64
-		src, prevRow any
-	}
-	var cs []conflict
-	dest := make([]driver.Value, 6)
-	for rows.Next(dest) == nil {
-		var cf conflict
-		cf.ext, _ = dest[0].(string)
-		cf.sub, _ = dest[1].(int64)
-		cf.row, _ = dest[2].(int64)
-		cf.p, _ = dest[3].(int64)
-		cf.src, cf.prevRow = dest[4], dest[5]
-		cs = append(cs, cf)
-	}
-	rows.Close()
-	for _, cf := range cs {
-		if s, _ := cf.src.(int64); s == srcID {
-			if _, err := c.Exec(updateIndexedRow, []driver.Value{cf.ext, cf.sub, srcID, cf.row, cf.p}); err != nil {
-				return err
-			}
-			res.Updated++
-			continue
-		}
-		where, err := itemOrigin(c, cf.ext)
-		if err != nil {
-			return err
-		}
-		res.Duplicates = append(res.Duplicates, fmt.Sprintf("row %d: duplicate id %q, already imported from %s", cf.row, cf.ext, where))
-	}
-	return nil
 }
 
 func itemOrigin(c *sqlite3.SQLiteConn, extID string) (string, error) {

