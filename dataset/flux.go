@@ -41,9 +41,23 @@ type shard struct {
 	f    *os.File
 	m    *mappedFile
 	pf   *parquet.File
+	size int64
 }
 
 func openShard(path string, pageIndex bool) (*shard, error) {
+	s, err := mapShard(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.parse(pageIndex); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// mapShard opens and maps a shard without parsing it.
+func mapShard(path string) (*shard, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -62,17 +76,20 @@ func openShard(path string, pageIndex bool) (*shard, error) {
 		f.Close()
 		return nil, err
 	}
-	s := &shard{path: path, f: f, m: m}
-	err = guard(func() error {
-		pf, err := parquet.OpenFile(m, st.Size(), parquet.SkipBloomFilters(true), parquet.SkipPageIndex(!pageIndex))
+	return &shard{path: path, f: f, m: m, size: st.Size()}, nil
+}
+
+// parse reads the footer with parquet-go.
+func (s *shard) parse(pageIndex bool) error {
+	err := guard(func() error {
+		pf, err := parquet.OpenFile(s.m, s.size, parquet.SkipBloomFilters(true), parquet.SkipPageIndex(!pageIndex))
 		s.pf = pf
 		return err
 	})
 	if err != nil {
-		s.Close()
-		return nil, fmt.Errorf("%s: not a readable Parquet file: %w", path, err)
+		return fmt.Errorf("%s: not a readable Parquet file: %w", s.path, err)
 	}
-	return s, nil
+	return nil
 }
 
 func (s *shard) Close() error {
@@ -138,18 +155,31 @@ func SubsetOf(id string) string {
 	return id[:i]
 }
 
+// slowOnly forces the parquet-go reader (tests compare the two).
+var slowOnly = false
+
 // IndexShard reads a FLUX-Reason-6M shard's small columns only - id, the nine scores and the caption
 // presence flags - never the image bytes or the captions (unless a presence flag column is missing, in
 // which case that caption's nulls are read instead). Rows are numbered from 0 across row groups.
 // A missing id column, a column of the wrong type or a corrupt file is an error; a bad row (empty or
 // duplicate id, score outside 0-10) is skipped and reported as a Problem.
 func IndexShard(path string) (*ShardIndex, error) {
-	s, err := openShard(path, false)
+	s, err := mapShard(path)
 	if err != nil {
 		return nil, err
 	}
 	defer s.Close()
 	idx := &ShardIndex{Path: path}
+	if data := s.m.bytes(); data != nil && !slowOnly {
+		// The fast reader handles what the published shards use; anything else falls through.
+		if guard(func() error { return fastIndex(path, data, idx) }) == nil {
+			return idx, nil
+		}
+		idx = &ShardIndex{Path: path}
+	}
+	if err := s.parse(false); err != nil {
+		return nil, err
+	}
 	err = guard(func() error { return s.index(idx) })
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -228,6 +258,12 @@ func (s *shard) index(idx *ShardIndex) error {
 	if base != idx.NumRows {
 		return fmt.Errorf("row groups hold %d rows, the file declares %d", base, idx.NumRows)
 	}
+	finishIndex(s.path, idx, rows, bad)
+	return nil
+}
+
+// finishIndex drops unusable rows (empty, duplicate ids; bad[i] says why) into idx.Problems.
+func finishIndex(path string, idx *ShardIndex, rows []review.IndexedRow, bad []string) {
 	seen := make(map[string]int64, len(rows))
 	out := rows[:0]
 	for i := range rows {
@@ -243,13 +279,12 @@ func (s *shard) index(idx *ShardIndex) error {
 			}
 		}
 		if bad[i] != "" {
-			idx.Problems = append(idx.Problems, Problem{File: s.path, Where: fmt.Sprintf("row %d", i), Message: bad[i]})
+			idx.Problems = append(idx.Problems, Problem{File: path, Where: fmt.Sprintf("row %d", i), Message: bad[i]})
 			continue
 		}
 		out = append(out, r)
 	}
 	idx.Rows = out
-	return nil
 }
 
 // readChunk decodes one column chunk into rows (one value per row: these columns are not repeated).

@@ -16,3 +16,6 @@ func mapFile(f *os.File, size int64) (*mappedFile, error) { return &mappedFile{f
 func (m *mappedFile) ReadAt(p []byte, off int64) (int, error) { return m.f.ReadAt(p, off) }
 
 func (m *mappedFile) Close() error { return nil }
+
+// bytes returns nil: without a map the fast reader is not used.
+func (m *mappedFile) bytes() []byte { return nil }

@@ -48,3 +48,6 @@ func (m *mappedFile) Close() error {
 	m.data = nil
 	return err
 }
+
+// bytes returns the mapped file.
+func (m *mappedFile) bytes() []byte { return m.data }

@@ -1,0 +1,678 @@
+package dataset
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/klauspost/compress/snappy"
+	"github.com/klauspost/compress/zstd"
+	"github.com/loupe-dev/loupe/review"
+)
+
+// The fast path reads the metadata columns of a memory-mapped shard directly: footer fields without the
+// statistics, page headers, Snappy/Zstd/Gzip, PLAIN and dictionary encodings, data pages v1 and v2 -
+// what pyarrow, the hub's writers and parquet-go produce. Anything else (another encoding or codec, a
+// repeated column, a file it cannot make sense of) returns errUnsupported and the caller reads the shard
+// with parquet-go instead, which also gives the error messages for broken files.
+
+// chunkValues is one decoded column chunk: per row, whether it is null, and its value.
+type chunkValues struct {
+	null  []bool
+	ints  []int64
+	bools []bool
+	strs  []string
+}
+
+type pageDecoder struct {
+	buf      []byte // decompression buffer
+	idx      []uint32
+	dictInts []int64
+	dictStrs []string
+	zstd     *zstd.Decoder
+}
+
+var zstdPool = sync.Pool{New: func() any {
+	d, _ := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1))
+	return d
+}}
+
+func (d *pageDecoder) decompress(codec int32, src []byte, size int) ([]byte, error) {
+	switch codec {
+	case codecNone:
+		return src, nil
+	case codecSnappy:
+		n, err := snappy.DecodedLen(src)
+		if err != nil || n != size {
+			return nil, errUnsupported
+		}
+		if cap(d.buf) < n {
+			d.buf = make([]byte, n*2)
+		}
+		return snappy.Decode(d.buf[:n], src)
+	case codecZstd:
+		z := zstdPool.Get().(*zstd.Decoder)
+		defer zstdPool.Put(z)
+		out, err := z.DecodeAll(src, d.buf[:0])
+		if err == nil {
+			d.buf = out
+		}
+		return out, err
+	case codecGzip:
+		zr, err := gzip.NewReader(bytes.NewReader(src))
+		if err != nil {
+			return nil, err
+		}
+		return io.ReadAll(zr)
+	}
+	return nil, errUnsupported
+}
+
+// hybrid decodes n values of the RLE / bit-packed hybrid encoding with the given bit width.
+func hybrid(b []byte, width, n int, out []uint32) ([]uint32, error) {
+	out = out[:0]
+	if width == 0 {
+		for len(out) < n {
+			out = append(out, 0)
+		}
+		return out, nil
+	}
+	if width > 32 {
+		return nil, errUnsupported
+	}
+	byteW := (width + 7) / 8
+	mask := uint64(1)<<width - 1
+	pos := 0
+	for len(out) < n {
+		h, k := binary.Uvarint(b[pos:])
+		if k <= 0 {
+			return nil, errThrift
+		}
+		pos += k
+		if h&1 == 0 { // RLE run
+			count := int(h >> 1)
+			if pos+byteW > len(b) {
+				return nil, errThrift
+			}
+			var v uint32
+			for i := range byteW {
+				v |= uint32(b[pos+i]) << (8 * i)
+			}
+			pos += byteW
+			for range min(count, n-len(out)) {
+				out = append(out, v)
+			}
+			continue
+		}
+		groups := int(h >> 1)
+		nb := groups * width
+		if nb < 0 || pos+nb > len(b) {
+			return nil, errThrift
+		}
+		packed := b[pos : pos+nb]
+		pos += nb
+		for i := 0; i < groups*8 && len(out) < n; i++ {
+			bit := i * width
+			var w uint64
+			for j := 0; j < 8 && bit/8+j < len(packed); j++ {
+				w |= uint64(packed[bit/8+j]) << (8 * j)
+			}
+			out = append(out, uint32((w>>(bit%8))&mask))
+		}
+	}
+	return out, nil
+}
+
+// page walks the pages of one column chunk and appends its values to cv.
+func (d *pageDecoder) chunk(data []byte, c pqChunk, leaf pqLeaf, rows int, cv *chunkValues) error {
+	start := c.dataOffset
+	if c.dictOffset > 0 && c.dictOffset < start {
+		start = c.dictOffset
+	}
+	end := start + c.size
+	if start < 4 || end > int64(len(data)) || c.size <= 0 || c.numValues != int64(rows) {
+		return errUnsupported
+	}
+	d.dictInts, d.dictStrs = d.dictInts[:0], d.dictStrs[:0]
+	haveDict := false
+	pos := start
+	got := 0
+	for got < rows && pos < end {
+		r := &tReader{b: data[pos:end]}
+		var ptype, usize, csize int32
+		var numValues, encoding, defEnc int32
+		var v2 struct {
+			numValues, numNulls, encoding, defLen, repLen int32
+			compressed                                    bool
+		}
+		v2.compressed = true
+		err := r.structFields(0, func(id int16, t byte) (bool, error) {
+			var err error
+			switch {
+			case id == 1 && t == tI32:
+				ptype, err = r.i32()
+			case id == 2 && t == tI32:
+				usize, err = r.i32()
+			case id == 3 && t == tI32:
+				csize, err = r.i32()
+			case (id == 5 || id == 7) && t == tStruct: // data page v1 / dictionary page
+				return true, r.structFields(1, func(id int16, t byte) (bool, error) {
+					var err error
+					switch {
+					case id == 1 && t == tI32:
+						numValues, err = r.i32()
+					case id == 2 && t == tI32:
+						encoding, err = r.i32()
+					case id == 3 && t == tI32:
+						defEnc, err = r.i32()
+					default:
+						return false, nil
+					}
+					return true, err
+				})
+			case id == 8 && t == tStruct:
+				return true, r.structFields(1, func(id int16, t byte) (bool, error) {
+					var err error
+					switch {
+					case id == 1 && t == tI32:
+						v2.numValues, err = r.i32()
+					case id == 2 && t == tI32:
+						v2.numNulls, err = r.i32()
+					case id == 4 && t == tI32:
+						v2.encoding, err = r.i32()
+					case id == 5 && t == tI32:
+						v2.defLen, err = r.i32()
+					case id == 6 && t == tI32:
+						v2.repLen, err = r.i32()
+					case id == 7 && (t == tTrue || t == tFalse):
+						v2.compressed = t == tTrue
+					default:
+						return false, nil
+					}
+					return true, err
+				})
+			default:
+				return false, nil
+			}
+			return true, err
+		})
+		if err != nil {
+			return err
+		}
+		body := pos + int64(r.pos)
+		if csize < 0 || usize < 0 || body+int64(csize) > end {
+			return errUnsupported
+		}
+		payload := data[body : body+int64(csize)]
+		pos = body + int64(csize)
+		switch ptype {
+		case pageDictionary:
+			if encoding != encPlain && encoding != encPlainDictionary {
+				return errUnsupported
+			}
+			raw, err := d.decompress(c.codec, payload, int(usize))
+			if err != nil {
+				return err
+			}
+			if err := d.plainDict(raw, leaf.typ, int(numValues)); err != nil {
+				return err
+			}
+			haveDict = true
+		case pageData:
+			raw, err := d.decompress(c.codec, payload, int(usize))
+			if err != nil {
+				return err
+			}
+			n := int(numValues)
+			nonNull := n
+			if leaf.maxDef > 0 {
+				if defEnc != encRLE || len(raw) < 4 {
+					return errUnsupported
+				}
+				l := int(binary.LittleEndian.Uint32(raw))
+				if 4+l > len(raw) {
+					return errThrift
+				}
+				if nonNull, err = d.defs(raw[4:4+l], n, cv); err != nil {
+					return err
+				}
+				raw = raw[4+l:]
+			}
+			if err := d.values(raw, leaf.typ, encoding, nonNull, haveDict, cv); err != nil {
+				return err
+			}
+			got += n
+		case pageDataV2:
+			n := int(v2.numValues)
+			if v2.repLen != 0 || int(v2.defLen) > len(payload) || v2.defLen < 0 {
+				return errUnsupported
+			}
+			nonNull := n
+			if leaf.maxDef > 0 {
+				if nonNull, err = d.defs(payload[:v2.defLen], n, cv); err != nil {
+					return err
+				}
+			}
+			raw := payload[v2.defLen:]
+			if v2.compressed {
+				if raw, err = d.decompress(c.codec, raw, int(usize-v2.defLen)); err != nil {
+					return err
+				}
+			}
+			if err := d.values(raw, leaf.typ, v2.encoding, nonNull, haveDict, cv); err != nil {
+				return err
+			}
+			got += n
+		}
+	}
+	if got != rows {
+		return errUnsupported
+	}
+	return nil
+}
+
+// defs decodes definition levels (max level 1) into cv.null and returns the number of non-null values.
+func (d *pageDecoder) defs(b []byte, n int, cv *chunkValues) (int, error) {
+	var err error
+	d.idx, err = hybrid(b, 1, n, d.idx)
+	if err != nil {
+		return 0, err
+	}
+	nonNull := 0
+	for _, l := range d.idx {
+		cv.null = append(cv.null, l == 0)
+		if l != 0 {
+			nonNull++
+		}
+	}
+	return nonNull, nil
+}
+
+func (d *pageDecoder) plainDict(b []byte, typ int32, n int) error {
+	switch typ {
+	case pqInt32, pqInt64:
+		w := 4
+		if typ == pqInt64 {
+			w = 8
+		}
+		if len(b) < n*w {
+			return errThrift
+		}
+		for i := range n {
+			if w == 4 {
+				d.dictInts = append(d.dictInts, int64(int32(binary.LittleEndian.Uint32(b[i*4:]))))
+			} else {
+				d.dictInts = append(d.dictInts, int64(binary.LittleEndian.Uint64(b[i*8:])))
+			}
+		}
+	case pqByteArray:
+		pos := 0
+		for range n {
+			if pos+4 > len(b) {
+				return errThrift
+			}
+			l := int(binary.LittleEndian.Uint32(b[pos:]))
+			pos += 4
+			if l < 0 || pos+l > len(b) {
+				return errThrift
+			}
+			d.dictStrs = append(d.dictStrs, string(b[pos:pos+l]))
+			pos += l
+		}
+	default:
+		return errUnsupported
+	}
+	return nil
+}
+
+// values decodes n non-null values and appends them to cv.
+func (d *pageDecoder) values(b []byte, typ, encoding int32, n int, haveDict bool, cv *chunkValues) error {
+	switch {
+	case encoding == encRLEDictionary || encoding == encPlainDictionary:
+		if !haveDict || len(b) < 1 {
+			return errUnsupported
+		}
+		var err error
+		if d.idx, err = hybrid(b[1:], int(b[0]), n, d.idx); err != nil {
+			return err
+		}
+		for _, i := range d.idx {
+			switch typ {
+			case pqInt32, pqInt64:
+				if int(i) >= len(d.dictInts) {
+					return errThrift
+				}
+				cv.ints = append(cv.ints, d.dictInts[i])
+			case pqByteArray:
+				if int(i) >= len(d.dictStrs) {
+					return errThrift
+				}
+				cv.strs = append(cv.strs, d.dictStrs[i])
+			default:
+				return errUnsupported
+			}
+		}
+		return nil
+	case encoding == encPlain:
+		switch typ {
+		case pqInt32:
+			if len(b) < 4*n {
+				return errThrift
+			}
+			for i := range n {
+				cv.ints = append(cv.ints, int64(int32(binary.LittleEndian.Uint32(b[4*i:]))))
+			}
+		case pqInt64:
+			if len(b) < 8*n {
+				return errThrift
+			}
+			for i := range n {
+				cv.ints = append(cv.ints, int64(binary.LittleEndian.Uint64(b[8*i:])))
+			}
+		case pqBoolean:
+			if len(b)*8 < n {
+				return errThrift
+			}
+			for i := range n {
+				cv.bools = append(cv.bools, b[i/8]&(1<<(i%8)) != 0)
+			}
+		case pqByteArray:
+			pos := 0
+			for range n {
+				if pos+4 > len(b) {
+					return errThrift
+				}
+				l := int(binary.LittleEndian.Uint32(b[pos:]))
+				pos += 4
+				if l < 0 || pos+l > len(b) {
+					return errThrift
+				}
+				cv.strs = append(cv.strs, string(b[pos:pos+l]))
+				pos += l
+			}
+		default:
+			return errUnsupported
+		}
+		return nil
+	case encoding == encDeltaBinaryPacked && (typ == pqInt32 || typ == pqInt64):
+		vals, _, err := deltaBinaryPacked(b, n, nil)
+		if err != nil {
+			return err
+		}
+		for _, v := range vals {
+			if typ == pqInt32 {
+				v = int64(int32(v))
+			}
+			cv.ints = append(cv.ints, v)
+		}
+		return nil
+	case encoding == encDeltaLengthByteArray && typ == pqByteArray:
+		lens, used, err := deltaBinaryPacked(b, n, nil)
+		if err != nil {
+			return err
+		}
+		pos := used
+		for _, l := range lens {
+			if l < 0 || int64(pos)+l > int64(len(b)) {
+				return errThrift
+			}
+			cv.strs = append(cv.strs, string(b[pos:pos+int(l)]))
+			pos += int(l)
+		}
+		return nil
+	case encoding == encDeltaByteArray && typ == pqByteArray:
+		prefix, used, err := deltaBinaryPacked(b, n, nil)
+		if err != nil {
+			return err
+		}
+		suffix, used2, err := deltaBinaryPacked(b[used:], n, nil)
+		if err != nil {
+			return err
+		}
+		pos := used + used2
+		prev := ""
+		for i := range n {
+			p, l := prefix[i], suffix[i]
+			if p < 0 || p > int64(len(prev)) || l < 0 || int64(pos)+l > int64(len(b)) {
+				return errThrift
+			}
+			v := prev[:p] + string(b[pos:pos+int(l)])
+			pos += int(l)
+			cv.strs = append(cv.strs, v)
+			prev = v
+		}
+		return nil
+	case encoding == encRLE && typ == pqBoolean:
+		if len(b) < 4 {
+			return errThrift
+		}
+		l := int(binary.LittleEndian.Uint32(b))
+		if 4+l > len(b) {
+			return errThrift
+		}
+		var err error
+		if d.idx, err = hybrid(b[4:4+l], 1, n, d.idx); err != nil {
+			return err
+		}
+		for _, v := range d.idx {
+			cv.bools = append(cv.bools, v != 0)
+		}
+		return nil
+	}
+	return errUnsupported
+}
+
+// deltaBinaryPacked decodes n values of the DELTA_BINARY_PACKED encoding and returns them with the
+// number of bytes used.
+func deltaBinaryPacked(b []byte, n int, out []int64) ([]int64, int, error) {
+	pos := 0
+	uv := func() (uint64, error) {
+		v, k := binary.Uvarint(b[pos:])
+		if k <= 0 {
+			return 0, errThrift
+		}
+		pos += k
+		return v, nil
+	}
+	blockSize, err := uv()
+	if err != nil {
+		return nil, 0, err
+	}
+	miniBlocks, err := uv()
+	if err != nil || miniBlocks == 0 || blockSize == 0 || blockSize%miniBlocks != 0 || blockSize > 1<<16 {
+		return nil, 0, errThrift
+	}
+	total, err := uv()
+	if err != nil || total < uint64(n) {
+		return nil, 0, errThrift
+	}
+	first, err := uv()
+	if err != nil {
+		return nil, 0, err
+	}
+	v := int64(first>>1) ^ -int64(first&1)
+	out = append(out[:0], v)
+	perMini := int(blockSize / miniBlocks)
+	for len(out) < int(total) {
+		md, err := uv()
+		if err != nil {
+			return nil, 0, err
+		}
+		minDelta := int64(md>>1) ^ -int64(md&1)
+		if pos+int(miniBlocks) > len(b) {
+			return nil, 0, errThrift
+		}
+		widths := b[pos : pos+int(miniBlocks)]
+		pos += int(miniBlocks)
+		for _, w := range widths {
+			if len(out) >= int(total) {
+				break
+			}
+			if w > 64 {
+				return nil, 0, errThrift
+			}
+			nb := perMini * int(w) / 8
+			if pos+nb > len(b) {
+				return nil, 0, errThrift
+			}
+			packed := b[pos : pos+nb]
+			pos += nb
+			for i := 0; i < perMini && len(out) < int(total); i++ {
+				var delta uint64
+				if w > 0 {
+					bit := i * int(w)
+					for j := 0; j < int(w); j++ { // bit by bit: widths up to 64 without overflow tricks
+						q := bit + j
+						if packed[q/8]&(1<<(q%8)) != 0 {
+							delta |= 1 << j
+						}
+					}
+				}
+				v += minDelta + int64(delta)
+				out = append(out, v)
+			}
+		}
+	}
+	return out[:n], pos, nil
+}
+
+// fastIndex indexes a shard held in memory; errUnsupported (or any error) means "use parquet-go".
+func fastIndex(path string, data []byte, idx *ShardIndex) error {
+	m, err := parseFooter(data)
+	if err != nil {
+		return err
+	}
+	leafIdx := map[string]int{}
+	groups := map[string]bool{} // top-level names that are groups, not leaves
+	for i, l := range m.leaves {
+		leafIdx[l.path] = i
+		if top, _, nested := strings.Cut(l.path, "."); nested {
+			groups[top] = true
+		}
+	}
+	type want struct {
+		leaf int
+		kind int // 0 id, 1 score, 2 flag, 3 caption nulls
+		slot int
+	}
+	var cols []want
+	check := func(name string, kind, slot int, types ...int32) (bool, error) {
+		i, ok := leafIdx[name]
+		if !ok {
+			if groups[name] {
+				return false, errUnsupported // parquet-go's path reports the group
+			}
+			return false, nil
+		}
+		l := m.leaves[i]
+		if l.repeated || l.maxDef > 1 {
+			return false, errUnsupported
+		}
+		for _, t := range types {
+			if l.typ == t {
+				cols = append(cols, want{i, kind, slot})
+				return true, nil
+			}
+		}
+		return false, errUnsupported // wrong type: parquet-go's path words the error
+	}
+	if ok, err := check("id", 0, 0, pqByteArray); !ok || err != nil {
+		return errUnsupported
+	}
+	for i, p := range review.PipelineScores {
+		if _, err := check("score_"+p.Column, 1, i, pqInt32, pqInt64); err != nil {
+			return err
+		}
+	}
+	for i, k := range review.CaptionKinds {
+		ok, err := check("bool_caption_"+k, 2, i, pqBoolean)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if _, err := check("caption_"+k, 3, i, pqByteArray); err != nil {
+				return err
+			}
+		}
+	}
+	_, idx.HasImage = leafIdx["image.bytes"]
+	idx.NumRows = m.numRows
+	rows := make([]review.IndexedRow, m.numRows)
+	for i := range rows {
+		rows[i].Row = int64(i)
+		rows[i].Scores = review.NoScores
+	}
+	bad := make([]string, m.numRows)
+	var dec pageDecoder
+	var cv chunkValues
+	var base int64
+	for _, g := range m.groups {
+		n := g.numRows
+		if n < 0 || base+n > m.numRows {
+			return errUnsupported
+		}
+		for _, w := range cols {
+			cv.null, cv.ints, cv.bools, cv.strs = cv.null[:0], cv.ints[:0], cv.bools[:0], cv.strs[:0]
+			if err := dec.chunk(data, g.chunks[w.leaf], m.leaves[w.leaf], int(n), &cv); err != nil {
+				return err
+			}
+			if err := apply(&cv, w.kind, w.slot, m.leaves[w.leaf], rows[base:base+n], bad[base:base+n]); err != nil {
+				return err
+			}
+		}
+		base += n
+	}
+	if base != m.numRows {
+		return errUnsupported
+	}
+	finishIndex(path, idx, rows, bad)
+	return nil
+}
+
+// apply stores one decoded chunk into the rows.
+func apply(cv *chunkValues, kind, slot int, leaf pqLeaf, rows []review.IndexedRow, bad []string) error {
+	vi := 0
+	for i := range rows {
+		null := leaf.maxDef > 0 && cv.null[i]
+		if null {
+			continue
+		}
+		switch kind {
+		case 0:
+			if vi >= len(cv.strs) {
+				return errUnsupported
+			}
+			rows[i].ExtID = cv.strs[vi]
+		case 1:
+			if vi >= len(cv.ints) {
+				return errUnsupported
+			}
+			x := cv.ints[vi]
+			if x < 0 || x > 10 {
+				if bad[i] == "" {
+					bad[i] = fmt.Sprintf("%s = %d is outside 0-10", "score_"+review.PipelineScores[slot].Column, x)
+				}
+			} else {
+				rows[i].Scores[slot] = int8(x)
+			}
+		case 2:
+			if vi >= len(cv.bools) {
+				return errUnsupported
+			}
+			if cv.bools[vi] {
+				rows[i].Captions |= 1 << slot
+			}
+		case 3:
+			rows[i].Captions |= 1 << slot
+		}
+		vi++
+	}
+	if leaf.maxDef > 0 && len(cv.null) != len(rows) {
+		return errUnsupported
+	}
+	return nil
+}
