@@ -29,6 +29,12 @@ var benchShards = sync.OnceValues(func() (string, error) {
 // BenchmarkIndexShards measures `loupe import` of shards into a new workspace: metadata columns only,
 // end to end (read, decode, insert, commit). Reports rows/s and workspace bytes per indexed row.
 func BenchmarkIndexShards(b *testing.B) {
+	for _, w := range []int{1, 2} {
+		b.Run(fmt.Sprintf("readers=%d", w), func(b *testing.B) { benchIndex(b, w) })
+	}
+}
+
+func benchIndex(b *testing.B, workers int) {
 	dir, err := benchShards()
 	if err != nil {
 		b.Fatal(err)
@@ -45,7 +51,7 @@ func BenchmarkIndexShards(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		r, err := Import(ctx, st, []string{dir}, Options{})
+		r, err := Import(ctx, st, []string{dir}, Options{Workers: workers})
 		if err != nil || r.Failed > 0 {
 			b.Fatalf("%v %+v", err, r)
 		}

@@ -164,6 +164,7 @@ func indexShardTx(c *sqlite3.SQLiteConn, path string, size, mtime, numRows int64
 	}
 	args[2].Value = srcID
 	var conflicts []int
+	added := map[int64]int64{} // new items per subset
 	var lastSubset string
 	var lastSubsetID int64
 	for i := range rows {
@@ -184,8 +185,14 @@ func indexShardTx(c *sqlite3.SQLiteConn, path string, size, mtime, numRows int64
 		}
 		if n, _ := out.RowsAffected(); n == 1 {
 			res.Inserted++
+			added[lastSubsetID]++
 		} else {
 			conflicts = append(conflicts, i)
+		}
+	}
+	for id, n := range added {
+		if _, err := c.Exec(`UPDATE subsets SET n_items = n_items + ? WHERE id = ?`, []driver.Value{n, id}); err != nil {
+			return err
 		}
 	}
 	// Ids already present: the same shard re-indexed after it changed, or duplicates from elsewhere.

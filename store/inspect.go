@@ -90,9 +90,7 @@ func (s *Store) Info(ctx context.Context) (*Info, error) {
 	for _, c := range in.ByKind {
 		in.Items += c.Count
 	}
-	if in.BySubset, err = counts(`SELECT coalesce(s.name, '(none)'), coalesce(s.kind, ''), c.n
-		FROM (SELECT subset_id, count(*) AS n FROM items GROUP BY subset_id) c LEFT JOIN subsets s ON s.id = c.subset_id
-		ORDER BY s.kind, s.name`); err != nil {
+	if in.BySubset, err = counts(`SELECT name, kind, n_items FROM subsets WHERE n_items > 0 ORDER BY kind, name`); err != nil {
 		return nil, err
 	}
 	if in.Sources, err = counts(`SELECT kind, CASE WHEN sum(complete) = count(*) THEN 'complete' ELSE (count(*) - sum(complete)) || ' incomplete' END, count(*)

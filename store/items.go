@@ -73,7 +73,10 @@ ON CONFLICT (ext_id) DO NOTHING`
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
 		id, err := res.LastInsertId()
-		return id, true, err
+		if err == nil && it.SubsetID != 0 {
+			_, err = q.ExecContext(ctx, `UPDATE subsets SET n_items = n_items + 1 WHERE id = ?`, it.SubsetID)
+		}
+		return id, true, wrapErr(err)
 	}
 	id, err := scanInt(ctx, q, `SELECT id FROM items WHERE ext_id = ?`, it.ExtID)
 	return id, false, err

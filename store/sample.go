@@ -86,6 +86,24 @@ func (p *population) Scan(ctx context.Context, strata []string) ([]review.Candid
 }
 
 func (p *population) Counts(ctx context.Context) (map[string]int64, error) {
+	if p.st.key == "items.subset_id" && subsetOnlyFilter(p.f) {
+		// Every item is counted in its subset's n_items: no scan needed.
+		strata, err := p.Strata(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]int64{}
+		for _, name := range strata {
+			var n int64
+			if err := p.q.QueryRowContext(ctx, `SELECT n_items FROM subsets WHERE name = ?`, name).Scan(&n); err != nil {
+				return nil, wrapErr(err)
+			}
+			if n > 0 {
+				out[name] = n
+			}
+		}
+		return out, nil
+	}
 	q := fmt.Sprintf(`SELECT %s, n FROM (SELECT %s AS key, count(*) AS n FROM items WHERE %s GROUP BY key)`,
 		p.st.name, p.st.key, p.where)
 	rows, err := p.q.QueryContext(ctx, q, p.args...)
@@ -166,4 +184,9 @@ func (s *Store) CreateQueue(ctx context.Context, spec QueueSpec, items []review.
 		return nil
 	})
 	return id, err
+}
+
+// subsetOnlyFilter reports whether f restricts nothing but kind and subsets (which subset kinds decide).
+func subsetOnlyFilter(f review.Filter) bool {
+	return len(f.Tracks) == 0 && len(f.Models) == 0 && f.Lang == "" && len(f.Scores) == 0 && f.Queue == "" && f.HasCaption == ""
 }

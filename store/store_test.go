@@ -180,3 +180,25 @@ func TestIndexShardIsAtomicAndIdempotent(t *testing.T) {
 		t.Errorf("%d items, want 2", n)
 	}
 }
+
+func TestSubsetCountsFollowInserts(t *testing.T) {
+	st := storetest.Open(t)
+	rows := []review.IndexedRow{{ExtID: "text-00000001", Scores: review.NoScores}, {ExtID: "imaginative-00000001", Row: 1, Scores: review.NoScores}}
+	if _, err := st.IndexShard(ctx, "/a.parquet", 1, 1, 2, rows, func(id string) string { return strings.SplitN(id, "-", 2)[0] }); err != nil {
+		t.Fatal(err)
+	}
+	st.IndexShard(ctx, "/b.parquet", 1, 1, 2, rows, func(id string) string { return strings.SplitN(id, "-", 2)[0] }) // duplicates
+	sub, _ := store.EnsureSubset(ctx, st.DB, "text", "dataset")
+	store.InsertItem(ctx, st.DB, store.NewItem{ExtID: "m1", Kind: review.Sample, SubsetID: sub, Scores: review.NoScores})
+	store.InsertItem(ctx, st.DB, store.NewItem{ExtID: "m1", Kind: review.Sample, SubsetID: sub, Scores: review.NoScores})
+	var bad int
+	st.DB.QueryRow(`SELECT count(*) FROM subsets s WHERE n_items != (SELECT count(*) FROM items i WHERE i.subset_id = s.id)`).Scan(&bad)
+	if bad != 0 {
+		t.Fatalf("%d subsets with a wrong n_items", bad)
+	}
+	var n int
+	st.DB.QueryRow(`SELECT n_items FROM subsets WHERE name = 'text'`).Scan(&n)
+	if n != 2 {
+		t.Fatalf("text n_items = %d, want 2", n)
+	}
+}

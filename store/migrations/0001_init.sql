@@ -17,10 +17,13 @@ CREATE TABLE text_kinds (
 );
 
 -- A subset groups items: a dataset subset (aesthetics-part01, text...), a benchmark model's run, a folder.
+-- n_items is kept by every insert into items (an index on items.subset_id would slow bulk indexing by a
+-- sixth just to count).
 CREATE TABLE subsets (
-    id   INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL CHECK (kind IN ('dataset', 'benchmark', 'manifest', 'folder'))
+    id      INTEGER PRIMARY KEY,
+    name    TEXT NOT NULL UNIQUE,
+    kind    TEXT NOT NULL CHECK (kind IN ('dataset', 'benchmark', 'manifest', 'folder')),
+    n_items INTEGER NOT NULL DEFAULT 0
 );
 
 -- Where items came from: one row per Parquet shard, PRISM-Bench image folder, JSONL manifest or image folder.
@@ -63,8 +66,6 @@ CREATE TABLE items (
     s_clarity     INTEGER,
     s_structure   INTEGER
 );
--- Per-subset counts (proportional allocation, info) read this index instead of the table.
-CREATE INDEX items_by_subset ON items (subset_id);
 
 -- Texts materialised in the workspace (prompts, manifest captions, demo captions). Parquet captions are
 -- read from the shard on demand unless an import materialises them.
