@@ -153,3 +153,17 @@ type IndexedRow struct {
 	Captions uint16
 	Scores   Scores
 }
+
+// Pack packs caption flags (bits 0-15) and the nine pipeline scores (4 bits each from bit 16, 15 =
+// missing) into the one integer the workspace stores per item.
+func Pack(captions uint16, scores Scores) int64 {
+	p := int64(captions)
+	for i, v := range scores {
+		x := int64(15)
+		if v >= 0 && v <= 10 {
+			x = int64(v)
+		}
+		p |= x << (16 + 4*i)
+	}
+	return p
+}

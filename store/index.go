@@ -48,35 +48,12 @@ type ShardResult struct {
 	Duplicates []string // ids already imported from another source, with where from
 }
 
-// packRow packs caption presence (bits 0-15) and nine 4-bit scores (15 = missing) into one integer, so
-// inserting a row binds four values instead of fourteen: binding dominates bulk insert cost.
-func packRow(r *review.IndexedRow) int64 {
-	p := int64(r.Captions)
-	for i, v := range r.Scores {
-		x := int64(15)
-		if v >= 0 && v <= 10 {
-			x = int64(v)
-		}
-		p |= x << (16 + 4*i)
-	}
-	return p
-}
+func packRow(r *review.IndexedRow) int64 { return review.Pack(r.Captions, r.Scores) }
 
-const insertIndexedRow = `INSERT INTO items (ext_id, kind, subset_id, source_id, row, caption_mask,
-  s_composition, s_entity, s_text, s_imaginative, s_style, s_abstract, s_original, s_clarity, s_structure)
-VALUES (?1, 1, ?2, ?3, ?4, ?5 & 65535,
-  nullif((?5 >> 16) & 15, 15), nullif((?5 >> 20) & 15, 15), nullif((?5 >> 24) & 15, 15),
-  nullif((?5 >> 28) & 15, 15), nullif((?5 >> 32) & 15, 15), nullif((?5 >> 36) & 15, 15),
-  nullif((?5 >> 40) & 15, 15), nullif((?5 >> 44) & 15, 15), nullif((?5 >> 48) & 15, 15))
-ON CONFLICT (ext_id) DO NOTHING`
+const insertIndexedRow = `INSERT INTO items (ext_id, kind, subset_id, source_id, row, packed)
+VALUES (?1, 1, ?2, ?3, ?4, ?5) ON CONFLICT (ext_id) DO NOTHING`
 
-const updateIndexedRow = `UPDATE items SET row = ?4, subset_id = ?2, caption_mask = ?5 & 65535,
-  s_composition = nullif((?5 >> 16) & 15, 15), s_entity = nullif((?5 >> 20) & 15, 15),
-  s_text = nullif((?5 >> 24) & 15, 15), s_imaginative = nullif((?5 >> 28) & 15, 15),
-  s_style = nullif((?5 >> 32) & 15, 15), s_abstract = nullif((?5 >> 36) & 15, 15),
-  s_original = nullif((?5 >> 40) & 15, 15), s_clarity = nullif((?5 >> 44) & 15, 15),
-  s_structure = nullif((?5 >> 48) & 15, 15)
-WHERE ext_id = ?1 AND source_id = ?3`
+const updateIndexedRow = `UPDATE items SET row = ?4, subset_id = ?2, packed = ?5 WHERE ext_id = ?1 AND source_id = ?3`
 
 // IndexShard records one Parquet shard's rows in a single transaction: the shard is indexed completely
 // or not at all, so an interrupted import resumes at the first shard not marked complete. subsetOf maps

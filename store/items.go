@@ -50,24 +50,13 @@ func EnsureSubset(ctx context.Context, q Querier, name, kind string) (int64, err
 	return scanInt(ctx, q, `SELECT id FROM subsets WHERE name = ?`, name)
 }
 
-func nullScore(v int8) any {
-	if v < 0 {
-		return nil
-	}
-	return int64(v)
-}
-
 // InsertItem adds an item unless one with the same ext_id exists; it returns the item's id and whether
 // it was added.
 func InsertItem(ctx context.Context, q Querier, it NewItem) (int64, bool, error) {
-	const ins = `INSERT INTO items (ext_id, kind, subset_id, source_id, image_path, caption_mask,
-  s_composition, s_entity, s_text, s_imaginative, s_style, s_abstract, s_original, s_clarity, s_structure)
-VALUES (?, ?, nullif(?, 0), nullif(?, 0), nullif(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (ext_id) DO NOTHING`
-	s := it.Scores
-	res, err := q.ExecContext(ctx, ins, it.ExtID, int(it.Kind), it.SubsetID, it.SourceID, it.ImagePath, int(it.Captions),
-		nullScore(s[0]), nullScore(s[1]), nullScore(s[2]), nullScore(s[3]), nullScore(s[4]), nullScore(s[5]),
-		nullScore(s[6]), nullScore(s[7]), nullScore(s[8]))
+	const ins = `INSERT INTO items (ext_id, kind, subset_id, source_id, image_path, packed)
+VALUES (?, ?, nullif(?, 0), nullif(?, 0), nullif(?, ''), ?) ON CONFLICT (ext_id) DO NOTHING`
+	res, err := q.ExecContext(ctx, ins, it.ExtID, int(it.Kind), it.SubsetID, it.SourceID, it.ImagePath,
+		review.Pack(it.Captions, it.Scores))
 	if err != nil {
 		return 0, false, wrapErr(err)
 	}

@@ -43,10 +43,13 @@ CREATE TABLE sources (
 -- One reviewable thing: a dataset sample (kind 1) or a benchmark generation (kind 2).
 -- Its image lives in a Parquet shard (source_id + row) or a file (image_path, relative to the source's path
 -- when not absolute); images are never copied into the workspace by default.
--- The dataset's own pipeline scores (0-10 integers) are stored inline, one small column each, because
--- millions of rows carry all nine: as rows of labels they would cost ten times the space. The view
--- all_labels shows them as labels of the 'pipeline' rater. caption_mask has bit k set when caption kind k+1
--- (text_kinds.id) is present in the source (for "original": the caption passed the alignment gate).
+-- The dataset's own pipeline scores (0-10 integers) and caption flags are stored inline, packed in one
+-- integer, because millions of rows carry all nine: as rows of labels they would cost ten times the
+-- space, and as nine columns they make bulk indexing slower and rows bigger. packed holds the caption
+-- flags in bits 0-15 (bit k: caption kind k+1 of text_kinds present in the source; for "original": the
+-- caption passed the alignment gate) and score k of the dataset's column order in bits 16+4k..19+4k (15 =
+-- missing). The generated columns read them back; the view all_labels shows the scores as labels of the
+-- 'pipeline' rater.
 CREATE TABLE items (
     id            INTEGER PRIMARY KEY,
     ext_id        TEXT NOT NULL UNIQUE,
@@ -55,16 +58,17 @@ CREATE TABLE items (
     source_id     INTEGER REFERENCES sources(id),
     row           INTEGER,
     image_path    TEXT,
-    caption_mask  INTEGER NOT NULL DEFAULT 0,
-    s_composition INTEGER,
-    s_entity      INTEGER,
-    s_text        INTEGER,
-    s_imaginative INTEGER,
-    s_style       INTEGER,
-    s_abstract    INTEGER,
-    s_original    INTEGER,
-    s_clarity     INTEGER,
-    s_structure   INTEGER
+    packed        INTEGER NOT NULL DEFAULT 4503599627304960,
+    caption_mask  INTEGER GENERATED ALWAYS AS (packed & 65535) VIRTUAL,
+    s_composition INTEGER GENERATED ALWAYS AS (nullif((packed >> 16) & 15, 15)) VIRTUAL,
+    s_entity      INTEGER GENERATED ALWAYS AS (nullif((packed >> 20) & 15, 15)) VIRTUAL,
+    s_text        INTEGER GENERATED ALWAYS AS (nullif((packed >> 24) & 15, 15)) VIRTUAL,
+    s_imaginative INTEGER GENERATED ALWAYS AS (nullif((packed >> 28) & 15, 15)) VIRTUAL,
+    s_style       INTEGER GENERATED ALWAYS AS (nullif((packed >> 32) & 15, 15)) VIRTUAL,
+    s_abstract    INTEGER GENERATED ALWAYS AS (nullif((packed >> 36) & 15, 15)) VIRTUAL,
+    s_original    INTEGER GENERATED ALWAYS AS (nullif((packed >> 40) & 15, 15)) VIRTUAL,
+    s_clarity     INTEGER GENERATED ALWAYS AS (nullif((packed >> 44) & 15, 15)) VIRTUAL,
+    s_structure   INTEGER GENERATED ALWAYS AS (nullif((packed >> 48) & 15, 15)) VIRTUAL
 );
 
 -- Texts materialised in the workspace (prompts, manifest captions, demo captions). Parquet captions are
