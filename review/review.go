@@ -154,8 +154,27 @@ type IndexedRow struct {
 	Scores   Scores
 }
 
-// Pack packs caption flags (bits 0-15) and the nine pipeline scores (4 bits each from bit 16, 15 =
-// missing) into the one integer the workspace stores per item.
+// Traits are the six trait dimensions in the order of the dataset's first six score columns; TraitTracks
+// are the matching PRISM-Bench tracks.
+var (
+	Traits      = [6]string{"composition", "entity", "text", "imagination", "style", "affection"}
+	TraitTracks = [6]string{"composition", "entity", "text_rendering", "imagination", "style", "affection"}
+)
+
+// DominantTrait returns the index (into Traits) of the highest of the six trait scores, the first on
+// ties, or -1 when all six are missing.
+func DominantTrait(s Scores) int {
+	best, at := int8(-1), -1
+	for i := range 6 {
+		if s[i] > best {
+			best, at = s[i], i
+		}
+	}
+	return at
+}
+
+// Pack packs caption flags (bits 0-15), the nine pipeline scores (4 bits each from bit 16, 15 = missing)
+// and the dominant trait (bits 52-55, 15 = none) into the one integer the workspace stores per item.
 func Pack(captions uint16, scores Scores) int64 {
 	p := int64(captions)
 	for i, v := range scores {
@@ -165,5 +184,9 @@ func Pack(captions uint16, scores Scores) int64 {
 		}
 		p |= x << (16 + 4*i)
 	}
-	return p
+	t := int64(15)
+	if d := DominantTrait(scores); d >= 0 {
+		t = int64(d)
+	}
+	return p | t<<52
 }

@@ -53,6 +53,7 @@ func BenchmarkSample1M(b *testing.B) {
 		{"stratified-subset-equal", review.Stratify{By: "subset"}, review.SampleSpec{N: 1000, Stratified: true, Allocation: review.Equal}, review.Filter{}},
 		{"stratified-score-bins-equal", review.Stratify{By: "score:text", Bins: []review.Bin{{Lo: 0, Hi: 3}, {Lo: 4, Hi: 6}, {Lo: 7, Hi: 10}}}, review.SampleSpec{N: 1000, Stratified: true, Allocation: review.Equal}, review.Filter{}},
 		{"stratified-subset-proportional", review.Stratify{By: "subset"}, review.SampleSpec{N: 1000, Stratified: true, Allocation: review.Proportional}, review.Filter{}},
+		{"stratified-trait-proportional", review.Stratify{By: "trait"}, review.SampleSpec{N: 1000, Stratified: true, Allocation: review.Proportional}, review.Filter{}},
 		{"random-filtered-clarity8", review.Stratify{}, review.SampleSpec{N: 1000}, review.Filter{Scores: []review.ScoreRange{{Dimension: "clarity", Min: 8, Max: 10}}}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {

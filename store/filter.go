@@ -97,25 +97,33 @@ func FilterSQL(f review.Filter) (string, []any, error) {
 	return strings.Join(conds, " AND "), args, nil
 }
 
-// traitExpr names an item's strongest trait by pipeline score (ties: the first in dataset order), or
-// its track for a generation.
-const traitExpr = `coalesce(` + `(SELECT p.track FROM generations g JOIN prompts p ON p.id = g.prompt_id WHERE g.item_id = items.id),
- CASE max(coalesce(s_imaginative, -1), coalesce(s_entity, -1), coalesce(s_text, -1), coalesce(s_style, -1),
-          coalesce(s_abstract, -1), coalesce(s_composition, -1))
-   WHEN -1 THEN 'none'
-   WHEN s_imaginative THEN 'imagination' WHEN s_entity THEN 'entity' WHEN s_text THEN 'text_rendering'
-   WHEN s_style THEN 'style' WHEN s_abstract THEN 'affection' ELSE 'composition' END)`
+// traitExpr names an item's strongest trait by pipeline score (stored at import; ties: the first in
+// dataset order), or its track for a generation.
+const traitExpr = `CASE WHEN items.kind = 2 THEN coalesce((SELECT p.track FROM generations g JOIN prompts p ON p.id = g.prompt_id WHERE g.item_id = items.id), 'none')
+ ELSE CASE (items.packed >> 52) & 15 WHEN 0 THEN 'composition' WHEN 1 THEN 'entity' WHEN 2 THEN 'text_rendering'
+   WHEN 3 THEN 'imagination' WHEN 4 THEN 'style' WHEN 5 THEN 'affection' ELSE 'none' END END`
 
 // stratum is how a stratification is computed in SQL: key is a cheap per-row expression, name turns a
 // key (written "key") into the stratum's name, and declared lists the strata that may occur (nil: ask
 // the data) or is computed by declaredSQL.
 type stratum struct {
+	by          string
+	bins        []review.Bin
 	key, name   string
 	declared    []string
 	declaredSQL string
 }
 
 func stratumSQL(s review.Stratify, f review.Filter) (stratum, error) {
+	st, err := stratumExpr(s, f)
+	st.by = s.By
+	if st.bins == nil {
+		st.bins = s.Bins
+	}
+	return st, err
+}
+
+func stratumExpr(s review.Stratify, f review.Filter) (stratum, error) {
 	switch {
 	case s.By == "" || s.By == "none":
 		return stratum{key: "''", name: "key", declared: []string{""}}, nil
@@ -152,7 +160,7 @@ func stratumSQL(s review.Stratify, f review.Filter) (stratum, error) {
 			names = append(names, bin.Label())
 		}
 		b.WriteString(" ELSE 'none' END")
-		return stratum{key: b.String(), name: "key", declared: names}, nil
+		return stratum{key: b.String(), name: "key", declared: names, bins: bins}, nil
 	}
 	return stratum{}, fmt.Errorf("stratify by %q: want subset, track, model, trait or score:<dimension>", s.By)
 }

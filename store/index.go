@@ -141,7 +141,7 @@ func indexShardTx(c *sqlite3.SQLiteConn, path string, size, mtime, numRows int64
 	}
 	args[2].Value = srcID
 	var conflicts []int
-	added := map[int64]int64{} // new items per subset
+	counts := tally{}
 	var lastSubset string
 	var lastSubsetID int64
 	for i := range rows {
@@ -162,25 +162,25 @@ func indexShardTx(c *sqlite3.SQLiteConn, path string, size, mtime, numRows int64
 		}
 		if n, _ := out.RowsAffected(); n == 1 {
 			res.Inserted++
-			added[lastSubsetID]++
+			counts.add(lastSubsetID, args[4].Value.(int64), 1)
 		} else {
 			conflicts = append(conflicts, i)
-		}
-	}
-	for id, n := range added {
-		if _, err := c.Exec(`UPDATE subsets SET n_items = n_items + ? WHERE id = ?`, []driver.Value{n, id}); err != nil {
-			return err
 		}
 	}
 	// Ids already present: the same shard re-indexed after it changed, or duplicates from elsewhere.
 	for _, i := range conflicts {
 		r := &rows[i]
-		vals := []driver.Value{r.ExtID, subsets[subsetOf(r.ExtID)], srcID, r.Row, packRow(r)}
-		up, err := c.Exec(updateIndexedRow, vals)
+		sub, packed := subsets[subsetOf(r.ExtID)], packRow(r)
+		old, oldSub, same, err := sameSourceItem(c, r.ExtID, srcID)
 		if err != nil {
 			return err
 		}
-		if n, _ := up.RowsAffected(); n == 1 {
+		if same {
+			if _, err := c.Exec(updateIndexedRow, []driver.Value{r.ExtID, sub, srcID, r.Row, packed}); err != nil {
+				return err
+			}
+			counts.add(oldSub, old, -1)
+			counts.add(sub, packed, 1)
 			res.Updated++
 			continue
 		}
@@ -190,10 +190,30 @@ func indexShardTx(c *sqlite3.SQLiteConn, path string, size, mtime, numRows int64
 		}
 		res.Duplicates = append(res.Duplicates, fmt.Sprintf("row %d: duplicate id %q, already imported from %s", r.Row, r.ExtID, where))
 	}
+	if err := counts.flushRaw(c); err != nil {
+		return err
+	}
 	_, err = c.Exec(`UPDATE sources SET size = ?, mtime = ?, rows_total = ?, rows_done = ?, complete = 1,
 		imported_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?`,
 		[]driver.Value{size, mtime, numRows, numRows, srcID})
 	return err
+}
+
+// sameSourceItem reports whether the item with this id came from this source, with its packed
+// fields and subset as stored.
+func sameSourceItem(c *sqlite3.SQLiteConn, extID string, srcID int64) (int64, int64, bool, error) {
+	rows, err := c.Query(`SELECT packed, coalesce(subset_id, 0) FROM items WHERE ext_id = ? AND source_id = ?`, []driver.Value{extID, srcID})
+	if err != nil {
+		return 0, 0, false, err
+	}
+	defer rows.Close()
+	dest := make([]driver.Value, 2)
+	if rows.Next(dest) != nil {
+		return 0, 0, false, nil
+	}
+	p, _ := dest[0].(int64)
+	sub, _ := dest[1].(int64)
+	return p, sub, true, nil
 }
 
 func itemOrigin(c *sqlite3.SQLiteConn, extID string) (string, error) {

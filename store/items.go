@@ -55,15 +55,17 @@ func EnsureSubset(ctx context.Context, q Querier, name, kind string) (int64, err
 func InsertItem(ctx context.Context, q Querier, it NewItem) (int64, bool, error) {
 	const ins = `INSERT INTO items (ext_id, kind, subset_id, source_id, image_path, packed)
 VALUES (?, ?, nullif(?, 0), nullif(?, 0), nullif(?, ''), ?) ON CONFLICT (ext_id) DO NOTHING`
-	res, err := q.ExecContext(ctx, ins, it.ExtID, int(it.Kind), it.SubsetID, it.SourceID, it.ImagePath,
-		review.Pack(it.Captions, it.Scores))
+	packed := review.Pack(it.Captions, it.Scores)
+	res, err := q.ExecContext(ctx, ins, it.ExtID, int(it.Kind), it.SubsetID, it.SourceID, it.ImagePath, packed)
 	if err != nil {
 		return 0, false, wrapErr(err)
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
 		id, err := res.LastInsertId()
-		if err == nil && it.SubsetID != 0 {
-			_, err = q.ExecContext(ctx, `UPDATE subsets SET n_items = n_items + 1 WHERE id = ?`, it.SubsetID)
+		if err == nil {
+			t := tally{}
+			t.add(it.SubsetID, packed, 1)
+			err = t.flush(ctx, q)
 		}
 		return id, true, wrapErr(err)
 	}

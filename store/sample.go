@@ -86,24 +86,17 @@ func (p *population) Scan(ctx context.Context, strata []string) ([]review.Candid
 }
 
 func (p *population) Counts(ctx context.Context) (map[string]int64, error) {
-	if p.st.key == "items.subset_id" && subsetOnlyFilter(p.f) {
-		// Every item is counted in its subset's n_items: no scan needed.
-		strata, err := p.Strata(ctx)
-		if err != nil {
-			return nil, err
+	if subsetOnlyFilter(p.f) {
+		out, ok, err := p.keptCounts(ctx)
+		if ok || err != nil {
+			return out, err
 		}
-		out := map[string]int64{}
-		for _, name := range strata {
-			var n int64
-			if err := p.q.QueryRowContext(ctx, `SELECT n_items FROM subsets WHERE name = ?`, name).Scan(&n); err != nil {
-				return nil, wrapErr(err)
-			}
-			if n > 0 {
-				out[name] = n
-			}
-		}
-		return out, nil
 	}
+	return p.scanCounts(ctx)
+}
+
+// scanCounts counts strata by scanning the filtered items.
+func (p *population) scanCounts(ctx context.Context) (map[string]int64, error) {
 	q := fmt.Sprintf(`SELECT %s, n FROM (SELECT %s AS key, count(*) AS n FROM items WHERE %s GROUP BY key)`,
 		p.st.name, p.st.key, p.where)
 	rows, err := p.q.QueryContext(ctx, q, p.args...)
@@ -189,4 +182,106 @@ func (s *Store) CreateQueue(ctx context.Context, spec QueueSpec, items []review.
 // subsetOnlyFilter reports whether f restricts nothing but kind and subsets (which subset kinds decide).
 func subsetOnlyFilter(f review.Filter) bool {
 	return len(f.Tracks) == 0 && len(f.Models) == 0 && f.Lang == "" && len(f.Scores) == 0 && f.Queue == "" && f.HasCaption == ""
+}
+
+// keptCounts answers Counts from the counts kept as items were added (subsets.n_items, item_counts),
+// for filters that select whole subsets. ok is false when the stratification needs a scan.
+func (p *population) keptCounts(ctx context.Context) (map[string]int64, bool, error) {
+	field := ""
+	switch {
+	case p.st.by == "subset", p.st.by == "trait":
+	case strings.HasPrefix(p.st.by, "score:") && scoreColumns[strings.TrimPrefix(p.st.by, "score:")] != "":
+		field = strings.TrimPrefix(p.st.by, "score:")
+	default:
+		return nil, false, nil
+	}
+	type sub struct {
+		id         int64
+		name, kind string
+		n          int64
+	}
+	rows, err := p.q.QueryContext(ctx, `SELECT id, name, kind, n_items FROM subsets
+		UNION ALL SELECT 0, '', 'none', coalesce((SELECT sum(n) FROM item_counts WHERE subset_id = 0 AND field = 'trait'), 0)`)
+	if err != nil {
+		return nil, false, wrapErr(err)
+	}
+	var subs []sub
+	for rows.Next() {
+		var s sub
+		if err := rows.Scan(&s.id, &s.name, &s.kind, &s.n); err != nil {
+			rows.Close()
+			return nil, false, err
+		}
+		bench := s.kind == "benchmark"
+		switch {
+		case s.n == 0,
+			p.f.Kind == "sample" && bench,
+			p.f.Kind == "generation" && !bench,
+			len(p.f.Subsets) > 0 && !slices.Contains(p.f.Subsets, s.name):
+			continue
+		}
+		subs = append(subs, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	out := map[string]int64{}
+	add := func(query string, args []any, name func(v any) string) error {
+		rows, err := p.q.QueryContext(ctx, query, args...)
+		if err != nil {
+			return wrapErr(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v any
+			var n int64
+			if err := rows.Scan(&v, &n); err != nil {
+				return err
+			}
+			out[name(v)] += n
+		}
+		return rows.Err()
+	}
+	for _, s := range subs {
+		var err error
+		switch {
+		case p.st.by == "subset":
+			out[s.name] += s.n
+		case p.st.by == "trait" && s.kind == "benchmark":
+			err = add(`SELECT p.track, count(*) FROM items i JOIN generations g ON g.item_id = i.id JOIN prompts p ON p.id = g.prompt_id
+				WHERE i.subset_id = ? GROUP BY p.track`, []any{s.id}, asString)
+		case p.st.by == "trait":
+			err = add(`SELECT value, n FROM item_counts WHERE subset_id = ? AND field = 'trait' AND n > 0`, []any{s.id}, func(v any) string {
+				if i, ok := v.(int64); ok && i >= 0 && i < int64(len(review.TraitTracks)) {
+					return review.TraitTracks[i]
+				}
+				return "none"
+			})
+		default:
+			err = add(`SELECT value, n FROM item_counts WHERE subset_id = ? AND field = ? AND n > 0`, []any{s.id, field}, func(v any) string {
+				i, _ := v.(int64)
+				for _, b := range p.st.bins {
+					if i != 15 && float64(i) >= b.Lo && float64(i) <= b.Hi {
+						return b.Label()
+					}
+				}
+				return "none"
+			})
+		}
+		if err != nil {
+			return nil, false, err
+		}
+	}
+	return out, true, nil
+}
+
+func asString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	}
+	return fmt.Sprint(v)
 }

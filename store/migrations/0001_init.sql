@@ -47,8 +47,10 @@ CREATE TABLE sources (
 -- integer, because millions of rows carry all nine: as rows of labels they would cost ten times the
 -- space, and as nine columns they make bulk indexing slower and rows bigger. packed holds the caption
 -- flags in bits 0-15 (bit k: caption kind k+1 of text_kinds present in the source; for "original": the
--- caption passed the alignment gate) and score k of the dataset's column order in bits 16+4k..19+4k (15 =
--- missing). The generated columns read them back; the view all_labels shows the scores as labels of the
+-- caption passed the alignment gate), score k of the dataset's column order in bits 16+4k..19+4k (15 =
+-- missing) and, in bits 52-55, the strongest of the six traits by those scores (0 composition, 1 entity,
+-- 2 text, 3 imagination, 4 style, 5 affection; 15 none), so stratifying by trait needs no per-row CASE.
+-- The generated columns read them back; the view all_labels shows the scores as labels of the
 -- 'pipeline' rater.
 CREATE TABLE items (
     id            INTEGER PRIMARY KEY,
@@ -58,7 +60,7 @@ CREATE TABLE items (
     source_id     INTEGER REFERENCES sources(id),
     row           INTEGER,
     image_path    TEXT,
-    packed        INTEGER NOT NULL DEFAULT 4503599627304960,
+    packed        INTEGER NOT NULL DEFAULT 72057594037862400,
     caption_mask  INTEGER GENERATED ALWAYS AS (packed & 65535) VIRTUAL,
     s_composition INTEGER GENERATED ALWAYS AS (nullif((packed >> 16) & 15, 15)) VIRTUAL,
     s_entity      INTEGER GENERATED ALWAYS AS (nullif((packed >> 20) & 15, 15)) VIRTUAL,
@@ -68,8 +70,20 @@ CREATE TABLE items (
     s_abstract    INTEGER GENERATED ALWAYS AS (nullif((packed >> 36) & 15, 15)) VIRTUAL,
     s_original    INTEGER GENERATED ALWAYS AS (nullif((packed >> 40) & 15, 15)) VIRTUAL,
     s_clarity     INTEGER GENERATED ALWAYS AS (nullif((packed >> 44) & 15, 15)) VIRTUAL,
-    s_structure   INTEGER GENERATED ALWAYS AS (nullif((packed >> 48) & 15, 15)) VIRTUAL
+    s_structure   INTEGER GENERATED ALWAYS AS (nullif((packed >> 48) & 15, 15)) VIRTUAL,
+    trait         INTEGER GENERATED ALWAYS AS (nullif((packed >> 52) & 15, 15)) VIRTUAL
 );
+
+-- How many items of a subset have each value of a packed field (field: a pipeline dimension, value the
+-- score, 15 missing; or 'trait', value 0-5, 15 none). Kept as items are added (subset_id 0: items
+-- without a subset), so proportional allocation over millions of items needs no scan.
+CREATE TABLE item_counts (
+    subset_id INTEGER NOT NULL,
+    field     TEXT NOT NULL,
+    value     INTEGER NOT NULL,
+    n         INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (subset_id, field, value)
+) WITHOUT ROWID;
 
 -- Texts materialised in the workspace (prompts, manifest captions, demo captions). Parquet captions are
 -- read from the shard on demand unless an import materialises them.
