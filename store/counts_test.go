@@ -59,6 +59,22 @@ func TestKeptCountsMatchScans(t *testing.T) {
 		pid, _ := EnsurePrompt(ctx, st.DB, "prism", "en", tr, i, "p")
 		EnsureGeneration(ctx, st.DB, id, pid, "m")
 	}
+	in, err := st.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total, gens int64
+	var textN int64
+	var textMean float64
+	st.DB.QueryRow(`SELECT count(*), sum(kind = 2), count(s_text), avg(s_text) FROM items`).Scan(&total, &gens, &textN, &textMean)
+	if in.Items != total || in.ByKind[1].Name != "generation" || in.ByKind[1].Count != gens {
+		t.Fatalf("info items %d %+v, scan %d (%d generations)", in.Items, in.ByKind, total, gens)
+	}
+	for _, l := range in.Labels {
+		if l.Dimension == "text" && l.Rater == "pipeline" && (l.Count != textN || *l.Mean-textMean > 1e-9 || textMean-*l.Mean > 1e-9) {
+			t.Fatalf("info text %d %.4f, scan %d %.4f", l.Count, *l.Mean, textN, textMean)
+		}
+	}
 	bins := []review.Bin{{Lo: 0, Hi: 3}, {Lo: 4, Hi: 6}, {Lo: 7, Hi: 10}}
 	for _, by := range []review.Stratify{{By: "subset"}, {By: "trait"}, {By: "score:text", Bins: bins}, {By: "score:clarity"}} {
 		for _, f := range []review.Filter{{}, {Kind: "sample"}, {Kind: "generation"}, {Subsets: []string{"text", "mine"}}} {

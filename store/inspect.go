@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"strings"
 
 	"github.com/loupe-dev/loupe/review"
 )
@@ -84,7 +82,11 @@ func (s *Store) Info(ctx context.Context) (*Info, error) {
 		}
 		return out, rows.Err()
 	}
-	if in.ByKind, err = counts(`SELECT CASE kind WHEN 1 THEN 'sample' ELSE 'generation' END, '', count(*) FROM items GROUP BY kind ORDER BY kind`); err != nil {
+	// Kept counts instead of scans: info stays instant on millions of items.
+	if in.ByKind, err = counts(`SELECT CASE kind WHEN 'benchmark' THEN 'generation' ELSE 'sample' END AS k, '', sum(n) FROM (
+		SELECT kind, n_items AS n FROM subsets
+		UNION ALL SELECT 'none', coalesce(sum(n), 0) FROM item_counts WHERE subset_id = 0 AND field = 'trait')
+		GROUP BY k HAVING sum(n) > 0 ORDER BY k DESC`); err != nil {
 		return nil, err
 	}
 	for _, c := range in.ByKind {
@@ -138,25 +140,27 @@ func (s *Store) Info(ctx context.Context) (*Info, error) {
 
 func (s *Store) labelCounts(ctx context.Context) ([]LabelCount, error) {
 	var out []LabelCount
-	// Pipeline scores live inline in items: count and average each column in one pass.
-	var sel []string
-	for _, p := range review.PipelineScores {
-		c := scoreColumns[p.Dimension]
-		sel = append(sel, fmt.Sprintf("count(%s), avg(%s)", c, c))
-	}
-	vals := make([]any, 0, 18)
-	counts := make([]int64, 9)
-	means := make([]sql.NullFloat64, 9)
-	for i := range counts {
-		vals = append(vals, &counts[i], &means[i])
-	}
-	if err := s.DB.QueryRowContext(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM items").Scan(vals...); err != nil {
+	// Pipeline scores live inline in items; their counts are kept per value in item_counts.
+	prow, err := s.DB.QueryContext(ctx, `SELECT field, sum(n), sum(n * value) FROM item_counts
+		WHERE field != 'trait' AND value != 15 GROUP BY field`)
+	if err != nil {
 		return nil, err
 	}
-	for i, p := range review.PipelineScores {
-		if counts[i] > 0 {
-			m := means[i].Float64
-			out = append(out, LabelCount{Dimension: p.Dimension, Rater: "pipeline", RaterKind: "pipeline", Count: counts[i], Mean: &m})
+	sums := map[string][2]int64{}
+	for prow.Next() {
+		var f string
+		var n, tot int64
+		if err := prow.Scan(&f, &n, &tot); err != nil {
+			prow.Close()
+			return nil, err
+		}
+		sums[f] = [2]int64{n, tot}
+	}
+	prow.Close()
+	for _, p := range review.PipelineScores {
+		if c := sums[p.Dimension]; c[0] > 0 {
+			m := float64(c[1]) / float64(c[0])
+			out = append(out, LabelCount{Dimension: p.Dimension, Rater: "pipeline", RaterKind: "pipeline", Count: c[0], Mean: &m})
 		}
 	}
 	rows, err := s.DB.QueryContext(ctx, `SELECT d.name, r.name, r.kind, count(*), count(*) - count(l.value), avg(l.value)
