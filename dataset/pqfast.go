@@ -293,21 +293,41 @@ func (d *pageDecoder) defs(b []byte, n int, cv *chunkValues) (int, error) {
 }
 
 func (d *pageDecoder) plainDict(b []byte, typ int32, n int) error {
+	if typ == pqBoolean {
+		return errUnsupported
+	}
+	var cv chunkValues
+	cv.ints, cv.strs = d.dictInts[:0], d.dictStrs[:0]
+	if err := plain(b, typ, n, &cv); err != nil {
+		return err
+	}
+	d.dictInts, d.dictStrs = cv.ints, cv.strs
+	return nil
+}
+
+// plain decodes n PLAIN-encoded values and appends them to cv.
+func plain(b []byte, typ int32, n int, cv *chunkValues) error {
 	switch typ {
-	case pqInt32, pqInt64:
-		w := 4
-		if typ == pqInt64 {
-			w = 8
-		}
-		if len(b) < n*w {
+	case pqInt32:
+		if len(b) < 4*n {
 			return errThrift
 		}
 		for i := range n {
-			if w == 4 {
-				d.dictInts = append(d.dictInts, int64(int32(binary.LittleEndian.Uint32(b[i*4:]))))
-			} else {
-				d.dictInts = append(d.dictInts, int64(binary.LittleEndian.Uint64(b[i*8:])))
-			}
+			cv.ints = append(cv.ints, int64(int32(binary.LittleEndian.Uint32(b[4*i:]))))
+		}
+	case pqInt64:
+		if len(b) < 8*n {
+			return errThrift
+		}
+		for i := range n {
+			cv.ints = append(cv.ints, int64(binary.LittleEndian.Uint64(b[8*i:])))
+		}
+	case pqBoolean:
+		if len(b)*8 < n {
+			return errThrift
+		}
+		for i := range n {
+			cv.bools = append(cv.bools, b[i/8]&(1<<(i%8)) != 0)
 		}
 	case pqByteArray:
 		pos := 0
@@ -320,7 +340,7 @@ func (d *pageDecoder) plainDict(b []byte, typ int32, n int) error {
 			if l < 0 || pos+l > len(b) {
 				return errThrift
 			}
-			d.dictStrs = append(d.dictStrs, string(b[pos:pos+l]))
+			cv.strs = append(cv.strs, string(b[pos:pos+l]))
 			pos += l
 		}
 	default:
@@ -358,46 +378,7 @@ func (d *pageDecoder) values(b []byte, typ, encoding int32, n int, haveDict bool
 		}
 		return nil
 	case encoding == encPlain:
-		switch typ {
-		case pqInt32:
-			if len(b) < 4*n {
-				return errThrift
-			}
-			for i := range n {
-				cv.ints = append(cv.ints, int64(int32(binary.LittleEndian.Uint32(b[4*i:]))))
-			}
-		case pqInt64:
-			if len(b) < 8*n {
-				return errThrift
-			}
-			for i := range n {
-				cv.ints = append(cv.ints, int64(binary.LittleEndian.Uint64(b[8*i:])))
-			}
-		case pqBoolean:
-			if len(b)*8 < n {
-				return errThrift
-			}
-			for i := range n {
-				cv.bools = append(cv.bools, b[i/8]&(1<<(i%8)) != 0)
-			}
-		case pqByteArray:
-			pos := 0
-			for range n {
-				if pos+4 > len(b) {
-					return errThrift
-				}
-				l := int(binary.LittleEndian.Uint32(b[pos:]))
-				pos += 4
-				if l < 0 || pos+l > len(b) {
-					return errThrift
-				}
-				cv.strs = append(cv.strs, string(b[pos:pos+l]))
-				pos += l
-			}
-		default:
-			return errUnsupported
-		}
-		return nil
+		return plain(b, typ, n, cv)
 	case encoding == encDeltaBinaryPacked && (typ == pqInt32 || typ == pqInt64):
 		vals, _, err := deltaBinaryPacked(b, n, nil)
 		if err != nil {

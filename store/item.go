@@ -19,20 +19,20 @@ func (s *Store) Item(ctx context.Context, ref string) (*review.Item, error) {
 	const q = `SELECT i.id, i.ext_id, i.kind, coalesce(sb.name, ''), coalesce(src.kind, ''), coalesce(src.path, ''),
 		coalesce(i.row, -1), coalesce(i.image_path, ''), i.caption_mask,
 		i.s_composition, i.s_entity, i.s_text, i.s_imaginative, i.s_style, i.s_abstract, i.s_original, i.s_clarity, i.s_structure,
-		coalesce(p.track, ''), coalesce(g.model, ''), coalesce(p.idx, 0), coalesce(p.lang, '')
+		coalesce(p.track, ''), coalesce(g.model, ''), coalesce(p.idx, 0)
 		FROM items i LEFT JOIN subsets sb ON sb.id = i.subset_id LEFT JOIN sources src ON src.id = i.source_id
 		LEFT JOIN generations g ON g.item_id = i.id LEFT JOIN prompts p ON p.id = g.prompt_id
 		WHERE i.ext_id = ?`
 	scan := func(arg string, query string) (*review.Item, error) {
 		it := &review.Item{}
 		var kind int
-		var srcKind, srcPath, imgPath, lang string
+		var srcKind, srcPath, imgPath string
 		var row int64
 		var mask int
 		var sc [9]sql.NullInt64
 		err := s.DB.QueryRowContext(ctx, query, arg).Scan(&it.ID, &it.ExtID, &kind, &it.Subset, &srcKind, &srcPath,
 			&row, &imgPath, &mask, &sc[0], &sc[1], &sc[2], &sc[3], &sc[4], &sc[5], &sc[6], &sc[7], &sc[8],
-			&it.Track, &it.Model, &it.Prompt, &lang)
+			&it.Track, &it.Model, &it.Prompt)
 		if err != nil {
 			return nil, wrapErr(err)
 		}
@@ -60,7 +60,6 @@ func (s *Store) Item(ctx context.Context, ref string) (*review.Item, error) {
 				it.Labels = append(it.Labels, review.Label{Dimension: p.Dimension, Rater: "pipeline", RaterKind: "pipeline", Value: &v})
 			}
 		}
-		_ = lang
 		return it, nil
 	}
 	it, err := scan(ref, q)
@@ -97,12 +96,15 @@ func (s *Store) itemDetails(ctx context.Context, it *review.Item) error {
 	}
 	rows.Close()
 	if it.Kind == "generation" {
-		var body string
-		err := s.DB.QueryRowContext(ctx, `SELECT p.body FROM generations g JOIN prompts p ON p.id = g.prompt_id WHERE g.item_id = ?`, it.ID).Scan(&body)
+		var t review.Text
+		err := s.DB.QueryRowContext(ctx, `SELECT p.body, p.lang FROM generations g JOIN prompts p ON p.id = g.prompt_id
+			WHERE g.item_id = ?`, it.ID).Scan(&t.Body, &t.Lang)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
 		if err == nil {
-			lang := "en"
-			s.DB.QueryRowContext(ctx, `SELECT p.lang FROM generations g JOIN prompts p ON p.id = g.prompt_id WHERE g.item_id = ?`, it.ID).Scan(&lang)
-			it.Texts = append([]review.Text{{Kind: "prompt", Lang: lang, Body: body}}, it.Texts...)
+			t.Kind = "prompt"
+			it.Texts = append([]review.Text{t}, it.Texts...)
 		}
 	}
 	rows, err = s.DB.QueryContext(ctx, `SELECT d.name, r.name, r.kind, l.value, coalesce(l.justification, ''), coalesce(l.raw, ''), l.sample
