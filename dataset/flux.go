@@ -282,6 +282,7 @@ func finishIndex(path string, idx *ShardIndex, rows []review.IndexedRow, bad []s
 			idx.Problems = append(idx.Problems, Problem{File: path, Where: fmt.Sprintf("row %d", i), Message: bad[i]})
 			continue
 		}
+		r.Packed = review.Pack(r.Captions, r.Scores)
 		out = append(out, r)
 	}
 	idx.Rows = out

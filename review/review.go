@@ -152,6 +152,7 @@ type IndexedRow struct {
 	Row      int64
 	Captions uint16
 	Scores   Scores
+	Packed   int64 // Pack(Captions, Scores) when the reader filled it in (0: not yet)
 }
 
 // Traits are the six trait dimensions in the order of the dataset's first six score columns; TraitTracks
@@ -189,4 +190,17 @@ func Pack(captions uint16, scores Scores) int64 {
 		t = int64(d)
 	}
 	return p | t<<52
+}
+
+// Unpack is the inverse of Pack for the caption flags and scores.
+func Unpack(p int64) (uint16, Scores) {
+	var s Scores
+	for i := range s {
+		v := int8((p >> (16 + 4*i)) & 15)
+		if v > 10 {
+			v = NoScore
+		}
+		s[i] = v
+	}
+	return uint16(p & 0xffff), s
 }

@@ -66,7 +66,7 @@ func TestKeptCountsMatchScans(t *testing.T) {
 	var total, gens int64
 	var textN int64
 	var textMean float64
-	st.DB.QueryRow(`SELECT count(*), sum(kind = 2), count(s_text), avg(s_text) FROM items`).Scan(&total, &gens, &textN, &textMean)
+	st.DB.QueryRow(`SELECT count(*), sum(kind = 2), count(text), avg(text) FROM items JOIN item_scores ON item_id = items.id`).Scan(&total, &gens, &textN, &textMean)
 	if in.Items != total || in.ByKind[1].Name != "generation" || in.ByKind[1].Count != gens {
 		t.Fatalf("info items %d %+v, scan %d (%d generations)", in.Items, in.ByKind, total, gens)
 	}

@@ -7,18 +7,20 @@ import (
 	"github.com/loupe-dev/loupe/review"
 )
 
-// scoreColumns maps pipeline dimensions to their inline columns in items.
-var scoreColumns = map[string]string{
-	"composition": "s_composition", "entity": "s_entity", "text": "s_text", "imagination": "s_imaginative",
-	"style": "s_style", "affection": "s_abstract", "original_alignment": "s_original",
-	"clarity": "s_clarity", "structure": "s_structure",
-}
+// scoreColumns maps pipeline dimensions to the SQL reading them out of items.packed.
+var scoreColumns = func() map[string]string {
+	m := map[string]string{}
+	for k, p := range review.PipelineScores {
+		m[p.Dimension] = fmt.Sprintf("nullif((items.packed >> %d) & 15, 15)", 16+4*k)
+	}
+	return m
+}()
 
 // scoreExpr is the SQL for an item's score on a dimension: the inline pipeline score, or the mean of
 // the machine labels on that dimension.
 func scoreExpr(dim string) (string, error) {
 	if c, ok := scoreColumns[dim]; ok {
-		return "items." + c, nil
+		return c, nil
 	}
 	for i, d := range review.Dimensions {
 		if d == dim {
@@ -89,7 +91,7 @@ func FilterSQL(f review.Filter) (string, []any, error) {
 		if k < 1 || k > 8 {
 			return "", nil, fmt.Errorf("caption kind %q: want one of %s", f.HasCaption, strings.Join(review.CaptionKinds[:], ", "))
 		}
-		conds = append(conds, fmt.Sprintf("(items.caption_mask & %d) != 0", 1<<(k-1)))
+		conds = append(conds, fmt.Sprintf("(items.packed & %d) != 0", 1<<(k-1)))
 	}
 	if len(conds) == 0 {
 		return "1", nil, nil

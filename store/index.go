@@ -48,7 +48,14 @@ type ShardResult struct {
 	Duplicates []string // ids already imported from another source, with where from
 }
 
-func packRow(r *review.IndexedRow) int64 { return review.Pack(r.Captions, r.Scores) }
+// packRow returns the row's packed fields; readers fill Packed in on their own core (0 may also be a
+// genuine all-zero packing, which Pack then returns again).
+func packRow(r *review.IndexedRow) int64 {
+	if r.Packed != 0 {
+		return r.Packed
+	}
+	return review.Pack(r.Captions, r.Scores)
+}
 
 const insertIndexedRow = `INSERT INTO items (ext_id, kind, subset_id, source_id, row, packed)
 VALUES (?1, 1, ?2, ?3, ?4, ?5) ON CONFLICT (ext_id) DO NOTHING`

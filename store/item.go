@@ -17,8 +17,7 @@ import (
 // them from Image.Shard at Image.Row.
 func (s *Store) Item(ctx context.Context, ref string) (*review.Item, error) {
 	const q = `SELECT i.id, i.ext_id, i.kind, coalesce(sb.name, ''), coalesce(src.kind, ''), coalesce(src.path, ''),
-		coalesce(i.row, -1), coalesce(i.image_path, ''), i.caption_mask,
-		i.s_composition, i.s_entity, i.s_text, i.s_imaginative, i.s_style, i.s_abstract, i.s_original, i.s_clarity, i.s_structure,
+		coalesce(i.row, -1), coalesce(i.image_path, ''), i.packed,
 		coalesce(p.track, ''), coalesce(g.model, ''), coalesce(p.idx, 0)
 		FROM items i LEFT JOIN subsets sb ON sb.id = i.subset_id LEFT JOIN sources src ON src.id = i.source_id
 		LEFT JOIN generations g ON g.item_id = i.id LEFT JOIN prompts p ON p.id = g.prompt_id
@@ -28,10 +27,9 @@ func (s *Store) Item(ctx context.Context, ref string) (*review.Item, error) {
 		var kind int
 		var srcKind, srcPath, imgPath string
 		var row int64
-		var mask int
-		var sc [9]sql.NullInt64
+		var packed int64
 		err := s.DB.QueryRowContext(ctx, query, arg).Scan(&it.ID, &it.ExtID, &kind, &it.Subset, &srcKind, &srcPath,
-			&row, &imgPath, &mask, &sc[0], &sc[1], &sc[2], &sc[3], &sc[4], &sc[5], &sc[6], &sc[7], &sc[8],
+			&row, &imgPath, &packed,
 			&it.Track, &it.Model, &it.Prompt)
 		if err != nil {
 			return nil, wrapErr(err)
@@ -49,14 +47,15 @@ func (s *Store) Item(ctx context.Context, ref string) (*review.Item, error) {
 		default:
 			it.Image = review.ImageRef{Path: imgPath}
 		}
+		captions, scores := review.Unpack(packed)
 		for k, name := range review.CaptionKinds {
-			if mask&(1<<k) != 0 {
+			if captions&(1<<k) != 0 {
 				it.Captions = append(it.Captions, name)
 			}
 		}
 		for k, p := range review.PipelineScores {
-			if sc[k].Valid {
-				v := float64(sc[k].Int64)
+			if scores[k] >= 0 {
+				v := float64(scores[k])
 				it.Labels = append(it.Labels, review.Label{Dimension: p.Dimension, Rater: "pipeline", RaterKind: "pipeline", Value: &v})
 			}
 		}

@@ -202,3 +202,40 @@ func TestSubsetCountsFollowInserts(t *testing.T) {
 		t.Fatalf("text n_items = %d, want 2", n)
 	}
 }
+
+func TestViewsReadPackedScores(t *testing.T) {
+	st := storetest.Open(t)
+	rows := []review.IndexedRow{{ExtID: "text-00000000", Captions: 0x84, Scores: review.Scores{1, 2, 10, 4, -1, 6, 7, 8, 0}}}
+	if _, err := st.IndexShard(ctx, "/a.parquet", 1, 1, 1, rows, func(string) string { return "text" }); err != nil {
+		t.Fatal(err)
+	}
+	var mask, text, trait int
+	var style sql.NullInt64
+	if err := st.DB.QueryRow(`SELECT caption_mask, text, style, trait FROM item_scores`).Scan(&mask, &text, &style, &trait); err != nil {
+		t.Fatal(err)
+	}
+	if mask != 0x84 || text != 10 || style.Valid || trait != 2 {
+		t.Fatalf("item_scores: mask %x text %d style %v trait %d", mask, text, style, trait)
+	}
+	got := map[string]float64{}
+	r, err := st.DB.Query(`SELECT d.name, l.value FROM all_labels l JOIN dimensions d ON d.id = l.dimension_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for r.Next() {
+		var n string
+		var v float64
+		r.Scan(&n, &v)
+		got[n] = v
+	}
+	want := map[string]float64{"composition": 1, "entity": 2, "text": 10, "imagination": 4, "affection": 6, "original_alignment": 7, "clarity": 8, "structure": 0}
+	if len(got) != len(want) {
+		t.Fatalf("all_labels %v", got)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("all_labels %s = %v, want %v", k, got[k], v)
+		}
+	}
+}

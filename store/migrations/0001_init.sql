@@ -50,8 +50,9 @@ CREATE TABLE sources (
 -- caption passed the alignment gate), score k of the dataset's column order in bits 16+4k..19+4k (15 =
 -- missing) and, in bits 52-55, the strongest of the six traits by those scores (0 composition, 1 entity,
 -- 2 text, 3 imagination, 4 style, 5 affection; 15 none), so stratifying by trait needs no per-row CASE.
--- The generated columns read them back; the view all_labels shows the scores as labels of the
--- 'pipeline' rater.
+-- The view item_scores reads them back as columns (generated columns would cost a fifth of the bulk
+-- insert time: SQLite evaluates them on every insert); the view all_labels shows the scores as labels of
+-- the 'pipeline' rater.
 CREATE TABLE items (
     id            INTEGER PRIMARY KEY,
     ext_id        TEXT NOT NULL UNIQUE,
@@ -60,18 +61,7 @@ CREATE TABLE items (
     source_id     INTEGER REFERENCES sources(id),
     row           INTEGER,
     image_path    TEXT,
-    packed        INTEGER NOT NULL DEFAULT 72057594037862400,
-    caption_mask  INTEGER GENERATED ALWAYS AS (packed & 65535) VIRTUAL,
-    s_composition INTEGER GENERATED ALWAYS AS (nullif((packed >> 16) & 15, 15)) VIRTUAL,
-    s_entity      INTEGER GENERATED ALWAYS AS (nullif((packed >> 20) & 15, 15)) VIRTUAL,
-    s_text        INTEGER GENERATED ALWAYS AS (nullif((packed >> 24) & 15, 15)) VIRTUAL,
-    s_imaginative INTEGER GENERATED ALWAYS AS (nullif((packed >> 28) & 15, 15)) VIRTUAL,
-    s_style       INTEGER GENERATED ALWAYS AS (nullif((packed >> 32) & 15, 15)) VIRTUAL,
-    s_abstract    INTEGER GENERATED ALWAYS AS (nullif((packed >> 36) & 15, 15)) VIRTUAL,
-    s_original    INTEGER GENERATED ALWAYS AS (nullif((packed >> 40) & 15, 15)) VIRTUAL,
-    s_clarity     INTEGER GENERATED ALWAYS AS (nullif((packed >> 44) & 15, 15)) VIRTUAL,
-    s_structure   INTEGER GENERATED ALWAYS AS (nullif((packed >> 48) & 15, 15)) VIRTUAL,
-    trait         INTEGER GENERATED ALWAYS AS (nullif((packed >> 52) & 15, 15)) VIRTUAL
+    packed        INTEGER NOT NULL DEFAULT 72057594037862400
 );
 
 -- How many items of a subset have each value of a packed field (field: a pipeline dimension, value the
@@ -240,19 +230,25 @@ WHERE e.kind = 'set'
                 AND NOT EXISTS (SELECT 1 FROM events u WHERE u.kind = 'undo' AND u.replaces = e2.id));
 
 -- Every label in one shape: pipeline scores stored inline in items, machine labels, current human values.
+CREATE VIEW item_scores AS
+SELECT id AS item_id, packed & 65535 AS caption_mask,
+       nullif((packed >> 16) & 15, 15) AS composition, nullif((packed >> 20) & 15, 15) AS entity,
+       nullif((packed >> 24) & 15, 15) AS text, nullif((packed >> 28) & 15, 15) AS imagination,
+       nullif((packed >> 32) & 15, 15) AS style, nullif((packed >> 36) & 15, 15) AS affection,
+       nullif((packed >> 40) & 15, 15) AS original_alignment, nullif((packed >> 44) & 15, 15) AS clarity,
+       nullif((packed >> 48) & 15, 15) AS structure, nullif((packed >> 52) & 15, 15) AS trait
+FROM items;
+
 CREATE VIEW all_labels AS
-SELECT i.id AS item_id, d.id AS dimension_id, r.id AS rater_id, 0 AS sample,
-       CASE d.name
-         WHEN 'composition' THEN i.s_composition WHEN 'entity' THEN i.s_entity
-         WHEN 'text' THEN i.s_text WHEN 'imagination' THEN i.s_imaginative
-         WHEN 'style' THEN i.s_style WHEN 'affection' THEN i.s_abstract
-         WHEN 'original_alignment' THEN i.s_original WHEN 'clarity' THEN i.s_clarity
-         WHEN 'structure' THEN i.s_structure END AS value,
+SELECT i.id AS item_id, d.id AS dimension_id, 1 AS rater_id, 0 AS sample,
+       nullif((i.packed >> (16 + 4 * CASE d.name
+         WHEN 'composition' THEN 0 WHEN 'entity' THEN 1 WHEN 'text' THEN 2 WHEN 'imagination' THEN 3
+         WHEN 'style' THEN 4 WHEN 'affection' THEN 5 WHEN 'original_alignment' THEN 6 WHEN 'clarity' THEN 7
+         ELSE 8 END)) & 15, 15) AS value,
        NULL AS justification
 FROM items i
 JOIN dimensions d ON d.name IN ('composition', 'entity', 'text', 'imagination', 'style', 'affection',
                                 'original_alignment', 'clarity', 'structure')
-JOIN raters r ON r.name = 'pipeline'
 WHERE value IS NOT NULL
 UNION ALL
 SELECT item_id, dimension_id, rater_id, sample, value, justification FROM labels
