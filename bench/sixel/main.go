@@ -1,0 +1,232 @@
+// Command sixel compares loupe's sixel encoder with img2sixel (libsixel) on 1024 px pictures shown at
+// 480 px: time (median of several runs), fidelity (PSNR of the decoded sixel against the source scaled to
+// the decoded size with a box filter) and output bytes.
+//
+//	go run ./bench/sixel [-n 2] [-runs 5] [-w 480] [-keep]
+//
+// img2sixel's time includes its PNG decode and scaling (`img2sixel -w W src.png`); loupe's includes
+// reading and decoding the same PNG, scaling (termimg.Scale) and EncodeSixel. The "pre" columns run
+// both encoders on the already scaled picture, which compares the quantisers alone.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/loupe-dev/loupe/dataset/synth"
+	"github.com/loupe-dev/loupe/termimg"
+	gosixel "github.com/mattn/go-sixel"
+)
+
+type picture struct {
+	name string
+	img  *image.RGBA
+}
+
+func main() {
+	n := flag.Int("n", 2, "synth pictures per kind (landscapes/still life, signs)")
+	runs := flag.Int("runs", 5, "timed runs per picture (median reported)")
+	width := flag.Int("w", 480, "display width in pixels")
+	keep := flag.Bool("keep", false, "keep the temporary directory")
+	flag.Parse()
+
+	dir, err := os.MkdirTemp("", "loupe-sixel-")
+	check(err)
+	if *keep {
+		fmt.Println("files in", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	tool, err := exec.LookPath("img2sixel")
+	if err != nil {
+		tool = ""
+		fmt.Println("img2sixel is absent (apt-get install libsixel-bin): showing loupe's numbers only")
+	}
+
+	g := synth.New(1)
+	pics := []picture{{"plasma", plasma(1024)}}
+	for i := 0; i < *n; i++ {
+		pics = append(pics, picture{fmt.Sprintf("aesthetics#%d", i), g.Sample("aesthetics-part01", i).Render(1024)})
+	}
+	for i := 0; i < *n; i++ {
+		pics = append(pics, picture{fmt.Sprintf("sign#%d", i), g.Sample("text", i).Render(1024)})
+	}
+	pics = append(pics, picture{"shapes", shapes(1024)})
+
+	fmt.Printf("%d x %d sources shown at width %d, median of %d runs; PSNR vs the box-scaled source\n\n", 1024, 1024, *width, *runs)
+	fmt.Printf("%-14s | %-28s | %-28s | %-7s | %-23s\n", "image", "img2sixel ms / dB / bytes", "loupe ms / dB / bytes", "ratio", "pre-scaled dB i2s/loupe")
+	fmt.Println("---------------|------------------------------|------------------------------|---------|------------------------")
+	var ratios []float64
+	for _, p := range pics {
+		src := filepath.Join(dir, p.name+".png")
+		var buf bytes.Buffer
+		check(png.Encode(&buf, p.img))
+		check(os.WriteFile(src, buf.Bytes(), 0o644))
+
+		// loupe: read + decode + scale + encode
+		var out []byte
+		lt := median(*runs, func() {
+			data, err := os.ReadFile(src)
+			check(err)
+			s, err := termimg.DecodeBytes(data)
+			check(err)
+			b := s.Image.Bounds()
+			scaled := termimg.Scale(s.Image, *width, max(1, b.Dy()**width/b.Dx()))
+			var o bytes.Buffer
+			check(termimg.EncodeSixel(&o, scaled, termimg.SixelOptions{}))
+			out = o.Bytes()
+		})
+		lp := fidelity(out, p.img)
+		scaled := termimg.Scale(p.img, *width, max(1, p.img.Rect.Dy()**width/p.img.Rect.Dx()))
+		var pre bytes.Buffer
+		check(termimg.EncodeSixel(&pre, scaled, termimg.SixelOptions{}))
+		lpre := psnrExact(pre.Bytes(), scaled)
+
+		i2s, ipre := "absent", "-"
+		ratio := "-"
+		if tool != "" {
+			var iout []byte
+			it := median(*runs, func() {
+				o, err := exec.Command(tool, "-w", fmt.Sprint(*width), src).Output()
+				check(err)
+				iout = o
+			})
+			ip := fidelity(iout, p.img)
+			i2s = fmt.Sprintf("%6.1f / %5.2f / %8d", ms(it), ip, len(iout))
+			ratio = fmt.Sprintf("%.2f", float64(lt)/float64(it))
+			ratios = append(ratios, float64(lt)/float64(it))
+			ps := filepath.Join(dir, p.name+"-scaled.png")
+			buf.Reset()
+			check(png.Encode(&buf, scaled))
+			check(os.WriteFile(ps, buf.Bytes(), 0o644))
+			o, err := exec.Command(tool, ps).Output()
+			check(err)
+			ipre = fmt.Sprintf("%.2f", psnrExact(o, scaled))
+		}
+		fmt.Printf("%-14s | %-28s | %6.1f / %5.2f / %8d | %-7s | %s / %.2f\n", p.name, i2s, ms(lt), lp, len(out), ratio, ipre, lpre)
+	}
+	if len(ratios) > 0 {
+		slices.Sort(ratios)
+		fmt.Printf("\nmedian time ratio loupe/img2sixel: %.2f\n", ratios[len(ratios)/2])
+	}
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench/sixel:", err)
+		os.Exit(1)
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func median(runs int, f func()) time.Duration {
+	f() // warm-up
+	ts := make([]time.Duration, runs)
+	for i := range ts {
+		t := time.Now()
+		f()
+		ts[i] = time.Since(t)
+	}
+	slices.Sort(ts)
+	return ts[len(ts)/2]
+}
+
+// decode reads a sixel sequence with go-sixel's decoder.
+func decode(data []byte) image.Image {
+	var img image.Image
+	check(gosixel.NewDecoder(bytes.NewReader(data)).Decode(&img))
+	return img
+}
+
+// fidelity is the PSNR of the decoded sixel against the source box-scaled to the decoded size.
+func fidelity(data []byte, src *image.RGBA) float64 {
+	d := decode(data)
+	b := d.Bounds()
+	return psnr(d, termimg.Scale(src, b.Dx(), b.Dy()))
+}
+
+// psnrExact is the PSNR of the decoded sixel against the picture it was made from.
+func psnrExact(data []byte, ref *image.RGBA) float64 {
+	d := decode(data)
+	if d.Bounds().Size() != ref.Rect.Size() {
+		check(fmt.Errorf("decoded %v, want %v", d.Bounds().Size(), ref.Rect.Size()))
+	}
+	return psnr(d, ref)
+}
+
+func psnr(a image.Image, b *image.RGBA) float64 {
+	ab := a.Bounds()
+	var se float64
+	n := 0
+	for y := 0; y < min(ab.Dy(), b.Rect.Dy()); y++ {
+		for x := 0; x < min(ab.Dx(), b.Rect.Dx()); x++ {
+			c := color.NRGBAModel.Convert(a.At(ab.Min.X+x, ab.Min.Y+y)).(color.NRGBA)
+			o := b.RGBAAt(x, y)
+			for _, d := range [3]float64{float64(c.R) - float64(o.R), float64(c.G) - float64(o.G), float64(c.B) - float64(o.B)} {
+				se += d * d
+			}
+			n += 3
+		}
+	}
+	if se == 0 {
+		return 99
+	}
+	return 10 * math.Log10(255*255/(se/float64(n)))
+}
+
+// plasma is a smooth photo-like picture: overlapping waves with a little noise.
+func plasma(n int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, n, n))
+	r := rand.New(rand.NewPCG(1, 2))
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			fx, fy := float64(x)/float64(n), float64(y)/float64(n)
+			v1 := math.Sin(fx*7+math.Sin(fy*3)) + math.Sin(fy*5+fx*2)
+			v2 := math.Cos(fx*4-fy*6) + math.Sin(math.Hypot(fx-0.4, fy-0.6)*14)
+			c := func(v float64) uint8 {
+				v = v*60 + 128 + r.NormFloat64()*4
+				return uint8(min(max(v, 0), 255))
+			}
+			img.SetRGBA(x, y, color.RGBA{c(v1), c(v2), c((v1 - v2) / 2), 255})
+		}
+	}
+	return img
+}
+
+// shapes is flat, hard-edged shapes on a flat background (no anti-aliasing).
+func shapes(n int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, n, n))
+	cols := []color.RGBA{{240, 236, 228, 255}, {200, 40, 40, 255}, {30, 90, 200, 255}, {250, 200, 20, 255}, {20, 150, 90, 255}, {30, 30, 30, 255}}
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			c := cols[0]
+			fx, fy := float64(x)/float64(n), float64(y)/float64(n)
+			switch {
+			case math.Hypot(fx-0.3, fy-0.3) < 0.18:
+				c = cols[1]
+			case fx > 0.55 && fx < 0.9 && fy > 0.15 && fy < 0.45:
+				c = cols[2]
+			case fy > 0.6 && fy < 0.9 && math.Abs(fx-0.3) < (fy-0.6)*0.8:
+				c = cols[3]
+			case math.Abs(fx-0.72)+math.Abs(fy-0.72) < 0.15:
+				c = cols[4]
+			case (x/32+y/32)%2 == 0 && fy > 0.93:
+				c = cols[5]
+			}
+			img.SetRGBA(x, y, c)
+		}
+	}
+	return img
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# End-to-end check of `loupe view` in real terminals under Xvfb: xterm in vt340 mode (sixel, and text
+# blocks), kitty (graphics protocol) and mlterm (sixel and iTerm2). Each picture is shown in a 60x30-cell
+# box on a magenta background, the screen is captured, and the region showing the picture is compared
+# with the source (PSNR, dB).
+# The same pictures through img2sixel, chafa and kitty icat give the figures to beat, where installed.
+#
+# Needs: apt-get install -y --no-install-recommends xvfb xterm kitty mlterm imagemagick x11-utils \
+#            libgl1-mesa-dri fonts-dejavu-core libsixel-bin chafa
+# Usage: bench/terminals.sh [MIN_PSNR]   (exit 1 if a loupe check is below MIN_PSNR, default 20 dB)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+min=${1:-20}
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+for t in Xvfb xterm import; do
+  command -v $t >/dev/null || { echo "terminals.sh: $t is not installed (see the header of this script)"; exit 2; }
+done
+go build -o "$work/loupe" . || exit 1
+go run ./bench/termshot gen "$work/img" || exit 1
+export DISPLAY=:97
+Xvfb $DISPLAY -screen 0 1400x1000x24 -nolisten tcp >/dev/null 2>&1 &
+sleep 2
+
+# shoot TERMINAL NAME COMMAND: run COMMAND in a fresh terminal, capture the screen after it drew.
+shoot() {
+  local term=$1 name=$2 cmd=$3
+  local run="printf '\033[?25l\033[H\033[2J'; $cmd; sleep 30"
+  case $term in
+    xterm) xterm -geometry 100x40+0+0 -ti vt340 -xrm 'XTerm*decTerminalID: vt340' \
+             -xrm 'XTerm*numColorRegisters: 256' -xrm 'XTerm*allowWindowOps: true' \
+             -fa 'DejaVu Sans Mono' -fs 10 -bg '#ff00ff' -e bash -c "$run" & ;;
+    kitty) kitty --config NONE -o font_size=10 -o cursor_blink_interval=0 -o background='#ff00ff' -o window_padding_width=0 -o initial_window_width=1000 -o initial_window_height=800 -o remember_window_size=no bash -c "$run" >/dev/null 2>&1 & ;;
+    mlterm) mlterm --geometry=100x40+0+0 --bg='#ff00ff' -e bash -c "$run" >/dev/null 2>&1 & ;;
+  esac
+  local pid=$!
+  sleep "${WAIT:-5}"
+  import -window root "$work/$name.png" 2>/dev/null
+  kill $pid 2>/dev/null; wait $pid 2>/dev/null
+}
+
+fail=0
+printf '%-34s %-8s %s\n' check image "PSNR dB (picture size in pixels)"
+for img in photo sign shapes; do
+  src="$work/img/$img.png"
+  L="$work/loupe view --size 60x30 $src --protocol"
+  checks=(
+    "xterm|loupe sixel (xterm vt340)|$L sixel"
+    "xterm|loupe blocks (xterm)|$L blocks"
+    "mlterm|loupe sixel (mlterm)|$L sixel"
+    "mlterm|loupe iterm2 (mlterm)|$L iterm2"
+  )
+  command -v kitty >/dev/null && checks+=("kitty|loupe kitty (kitty)|$L kitty")
+  command -v img2sixel >/dev/null && checks+=("xterm|img2sixel -w 480 (xterm)|img2sixel -w 480 $src")
+  command -v chafa >/dev/null && checks+=("xterm|chafa symbols all (xterm)|chafa --symbols all -c full -s 60x30 $src")
+  command -v kitty >/dev/null && checks+=("kitty|kitty icat (kitty)|kitty +kitten icat --place 60x30@0x0 $src")
+  for c in "${checks[@]}"; do
+    IFS='|' read -r term label cmd <<<"$c"
+    command -v "$term" >/dev/null || continue
+    shot_name="${img}-$(echo "$label" | tr -c 'a-z0-9' '_')"
+    shoot "$term" "$shot_name" "$cmd"
+    res=$(go run ./bench/termshot compare "$work/$shot_name.png" "$src" 2>&1)
+    printf '%-34s %-8s %s\n' "$label" "$img" "$res"
+    case $label in loupe*)
+      psnr=${res%% *}
+      if ! awk -v p="$psnr" -v m="$min" 'BEGIN{exit !(p+0 >= m+0)}'; then fail=1; fi ;;
+    esac
+    if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$work/$shot_name.png" "$KEEP/"; fi
+  done
+done
+exit $fail

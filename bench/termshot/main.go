@@ -1,0 +1,148 @@
+// Command termshot supports the terminal screenshot checks in bench/terminals.sh: it writes test
+// pictures, and compares the region of a terminal screenshot that shows a picture with the picture.
+//
+//	termshot gen DIR            write photo.png, sign.png, shapes.png (1024 px, from the demo generator)
+//	termshot compare SHOT SRC   find the picture in the screenshot, print its PSNR against SRC in dB
+package main
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/loupe-dev/loupe/dataset/synth"
+	"github.com/loupe-dev/loupe/termimg"
+)
+
+func main() {
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: termshot gen DIR | termshot compare SHOT.png SOURCE.png")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "gen":
+		err = gen(os.Args[2])
+	case "compare":
+		if len(os.Args) < 4 {
+			err = fmt.Errorf("compare needs SHOT and SOURCE")
+			break
+		}
+		var psnr float64
+		var box image.Rectangle
+		psnr, box, err = compare(os.Args[2], os.Args[3])
+		if err == nil {
+			fmt.Printf("%.1f %dx%d\n", psnr, box.Dx(), box.Dy())
+		}
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "termshot:", err)
+		os.Exit(1)
+	}
+}
+
+func gen(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	g := synth.New(1)
+	for name, s := range map[string]synth.Sample{
+		"photo":  g.Sample("aesthetics-part01", 0),
+		"sign":   g.Sample("text", 3),
+		"shapes": g.Sample("aesthetics-part01", 13),
+	} {
+		f, err := os.Create(filepath.Join(dir, name+".png"))
+		if err != nil {
+			return err
+		}
+		if err := png.Encode(f, s.Render(1024)); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func load(path string) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	return img, err
+}
+
+// bg is the terminals' background in bench/terminals.sh: a colour the test pictures do not use.
+var bg = color.RGBA{255, 0, 255, 255}
+
+func isBG(c color.RGBA) bool { return absd(c.R, bg.R)+absd(c.G, bg.G)+absd(c.B, bg.B) < 40 }
+
+// compare locates the terminal window (the magenta background) and, inside it, the picture (the
+// bounding box of what is not background), scales the source to that box and returns the PSNR.
+func compare(shotPath, srcPath string) (float64, image.Rectangle, error) {
+	shot, err := load(shotPath)
+	if err != nil {
+		return 0, image.Rectangle{}, err
+	}
+	src, err := load(srcPath)
+	if err != nil {
+		return 0, image.Rectangle{}, err
+	}
+	at := func(x, y int) color.RGBA { return color.RGBAModel.Convert(shot.At(x, y)).(color.RGBA) }
+	b := shot.Bounds()
+	win := image.Rectangle{Min: b.Max, Max: b.Min}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if isBG(at(x, y)) {
+				win = win.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	if win.Empty() {
+		return 0, win, fmt.Errorf("no terminal window with the magenta background in %s", shotPath)
+	}
+	box := image.Rectangle{Min: win.Max, Max: win.Min}
+	for y := win.Min.Y + 1; y < win.Max.Y-1; y++ {
+		for x := win.Min.X + 1; x < win.Max.X-1; x++ {
+			if !isBG(at(x, y)) {
+				box = box.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	if box.Empty() || box.Dx() < 16 || box.Dy() < 16 {
+		return 0, box, fmt.Errorf("no picture found in %s", shotPath)
+	}
+	ref := termimg.Scale(src, box.Dx(), box.Dy())
+	var se float64
+	for y := 0; y < box.Dy(); y++ {
+		for x := 0; x < box.Dx(); x++ {
+			c := at(box.Min.X+x, box.Min.Y+y)
+			r := ref.RGBAAt(x, y)
+			for _, d := range []float64{float64(c.R) - float64(r.R), float64(c.G) - float64(r.G), float64(c.B) - float64(r.B)} {
+				se += d * d
+			}
+		}
+	}
+	mse := se / float64(3*box.Dx()*box.Dy())
+	if mse == 0 {
+		return 99, box, nil
+	}
+	return 10 * math.Log10(255*255/mse), box, nil
+}
+
+func absd(a, b uint8) int {
+	if a > b {
+		return int(a - b)
+	}
+	return int(b - a)
+}

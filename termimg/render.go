@@ -1,0 +1,167 @@
+package termimg
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Protocol is a way to show images in a terminal.
+type Protocol string
+
+// Protocols.
+const (
+	Kitty  Protocol = "kitty"  // kitty graphics protocol
+	ITerm2 Protocol = "iterm2" // OSC 1337 inline images (iTerm2, WezTerm, mlterm, Konsole...)
+	Sixel  Protocol = "sixel"  // DEC sixel (xterm -ti vt340, mlterm, foot, WezTerm...)
+	Blocks Protocol = "blocks" // Unicode block and symbol characters with colours
+	None   Protocol = "none"   // no image, only a frame saying so
+)
+
+// Protocols lists the protocols a user may force.
+var Protocols = []Protocol{Kitty, ITerm2, Sixel, Blocks, None}
+
+// ParseProtocol checks a protocol name ("" means detect).
+func ParseProtocol(s string) (Protocol, error) {
+	if s == "" || s == "auto" {
+		return "", nil
+	}
+	for _, p := range Protocols {
+		if string(p) == s {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("graphics protocol %q: want kitty, iterm2, sixel, blocks or none", s)
+}
+
+// Options says how to render for one terminal.
+type Options struct {
+	Protocol Protocol
+	Cell     CellSize
+	Profile  Profile // for blocks
+	Tmux     bool    // wrap graphics sequences for tmux passthrough
+	Symbols  string  // for blocks: "all", "quadrants", "half"
+}
+
+// Inline renders an image for output at the cursor, like `kitty icat` or `chafa`: the returned bytes
+// draw the picture over fit.Rows rows starting at the cursor and leave the cursor on the line below it.
+func Inline(src *Source, box Box, o Options) ([]byte, Fit, error) {
+	b := src.Image.Bounds()
+	fit := FitImage(b.Dx(), b.Dy(), box, o.Cell)
+	if fit.W == 0 {
+		return nil, fit, fmt.Errorf("nothing to draw in a %dx%d box", box.Cols, box.Rows)
+	}
+	var out bytes.Buffer
+	switch o.Protocol {
+	case Blocks:
+		// Blocks have their own pixel grid per cell: give them the whole box the picture covers.
+		for _, row := range EncodeBlocks(src.Image, fit.Cols, fit.Rows, BlockOptions{Profile: o.Profile, Symbols: o.Symbols}) {
+			out.WriteString(row)
+			out.WriteString("\r\n")
+		}
+		return out.Bytes(), fit, nil
+	case None:
+		for _, row := range Frame(fit.Cols, fit.Rows, "image") {
+			out.WriteString(row)
+			out.WriteString("\r\n")
+		}
+		return out.Bytes(), fit, nil
+	}
+	scaled := Scale(src.Image, fit.W, fit.H)
+	var seq bytes.Buffer
+	var err error
+	switch o.Protocol {
+	case Kitty:
+		err = KittyImage(&seq, scaled, KittyDisplay, 0, fit.Cols, fit.Rows, true)
+	case ITerm2:
+		err = ITerm2Image(&seq, src, scaled, fit.Cols, fit.Rows, true)
+	case Sixel:
+		err = EncodeSixel(&seq, scaled, SixelOptions{})
+	default:
+		return nil, fit, fmt.Errorf("unknown protocol %q", o.Protocol)
+	}
+	if err != nil {
+		return nil, fit, err
+	}
+	// Reserve the rows first (scrolling if needed), go back up, draw, then step below the picture: every
+	// terminal then leaves the cursor in the same place, whatever it does after an image.
+	out.WriteString(strings.Repeat("\n", fit.Rows))
+	fmt.Fprintf(&out, "\x1b[%dA\r", fit.Rows)
+	out.WriteString("\x1b7")
+	if o.Tmux {
+		out.WriteString(ansi.TmuxPassthrough(seq.String()))
+	} else {
+		out.Write(seq.Bytes())
+	}
+	out.WriteString("\x1b8")
+	fmt.Fprintf(&out, "\x1b[%dB\r", fit.Rows)
+	return out.Bytes(), fit, nil
+}
+
+// Frame is a placeholder box of cols x rows cells with a short message in it, for a missing or broken
+// image or a terminal without graphics. The message is cleaned of control characters.
+func Frame(cols, rows int, msg string) []string {
+	cols, rows = max(cols, 2), max(rows, 1)
+	msg = ansi.Strip(msg)
+	msg = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, msg)
+	inner := cols - 2
+	if ansi.StringWidth(msg) > inner {
+		msg = ansi.Truncate(msg, inner, "…")
+	}
+	out := make([]string, rows)
+	for r := range rows {
+		switch {
+		case rows == 1:
+			out[r] = "[" + pad(msg, inner) + "]"
+		case r == 0:
+			out[r] = "┌" + strings.Repeat("─", inner) + "┐"
+		case r == rows-1:
+			out[r] = "└" + strings.Repeat("─", inner) + "┘"
+		case r == (rows-1)/2:
+			out[r] = "│" + center(msg, inner) + "│"
+		default:
+			out[r] = "│" + strings.Repeat(" ", inner) + "│"
+		}
+	}
+	return out
+}
+
+func pad(s string, w int) string { return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s))) }
+
+func center(s string, w int) string {
+	left := max(0, (w-ansi.StringWidth(s))/2)
+	return pad(strings.Repeat(" ", left)+s, w)
+}
+
+// AtCell wraps a graphics sequence so it draws at a cell (1-based column x, row y) and the cursor goes
+// back where it was: how a TUI puts sixel, iTerm2 or raw kitty images over blank cells of its frame.
+func AtCell(x, y int, seq []byte, tmux bool) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "\x1b7\x1b[%d;%dH", y, x)
+	if tmux {
+		b.WriteString(ansi.TmuxPassthrough(string(seq)))
+	} else {
+		b.Write(seq)
+	}
+	b.WriteString("\x1b8")
+	return b.Bytes()
+}
+
+// Blank returns cols x rows spaces: the cells a TUI leaves for an image drawn over them.
+func Blank(cols, rows int) []string {
+	out := make([]string, rows)
+	for i := range out {
+		out[i] = strings.Repeat(" ", cols)
+	}
+	return out
+}
+
+var _ = image.Point{}
