@@ -8,6 +8,7 @@
 # Needs: apt-get install -y --no-install-recommends xvfb xterm kitty mlterm imagemagick x11-utils \
 #            libgl1-mesa-dri fonts-dejavu-core libsixel-bin chafa
 # Usage: bench/terminals.sh [MIN_PSNR]   (exit 1 if a loupe check is below MIN_PSNR, default 20 dB)
+#        ONLY=REGEX limits the checks by label; KEEP=DIR keeps the screenshots; WAIT=S seconds per shot.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 min=${1:-20}
@@ -57,6 +58,7 @@ for img in photo sign shapes; do
   for c in "${checks[@]}"; do
     IFS='|' read -r term label cmd <<<"$c"
     command -v "$term" >/dev/null || continue
+    [[ -z "${ONLY:-}" || "$label" =~ $ONLY ]] || continue
     shot_name="${img}-$(echo "$label" | tr -c 'a-z0-9' '_')"
     shoot "$term" "$shot_name" "$cmd"
     res=$(go run ./bench/termshot compare "$work/$shot_name.png" "$src" 2>&1)

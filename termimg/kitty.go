@@ -132,7 +132,9 @@ type kittySlot struct {
 }
 
 // NewKittyIDs returns an empty id table.
-func NewKittyIDs() *KittyIDs { return &KittyIDs{byKey: map[string]*list.Element{}, lru: list.New(), next: 1} }
+func NewKittyIDs() *KittyIDs {
+	return &KittyIDs{byKey: map[string]*list.Element{}, lru: list.New(), next: 1}
+}
 
 // Acquire returns the id for key. fresh says the image must be transmitted under it; evicted, when not
 // zero, is the id taken from another key (delete that image first: same number, new picture).

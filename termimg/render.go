@@ -75,7 +75,9 @@ func Inline(src *Source, box Box, o Options) ([]byte, Fit, error) {
 	var err error
 	switch o.Protocol {
 	case Kitty:
-		err = KittyImage(&seq, scaled, KittyDisplay, 0, fit.Cols, fit.Rows, true)
+		// At its natural size: the picture is already scaled to the box, and a second scaling by the
+		// terminal to whole cells would stretch it when cells are a fraction of a pixel off.
+		err = KittyImage(&seq, scaled, KittyDisplay, 0, 0, 0, true)
 	case ITerm2:
 		err = ITerm2Image(&seq, src, scaled, fit.Cols, fit.Rows, true)
 	case Sixel:

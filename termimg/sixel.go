@@ -22,8 +22,9 @@ const sixelAlphaMin = 128
 // raster attributes "1;1;W;H, the palette (#n;2;r;g;b in percent), the six-pixel bands with run-length
 // encoding (!count), and ST (ESC \).
 //
-// The palette is chosen by a variance-minimising median cut over a 5-bit histogram refined by a few
-// k-means passes; images with no more colours than the palette holds are encoded exactly. Pixels are
+// The palette is chosen by a variance-minimising median cut over the image's colours (exact up to 32,768
+// distinct colours, else in 64x64x64 cells) refined by a few k-means passes; images with no more colours
+// than the palette holds are encoded exactly. Pixels are
 // mapped with serpentine Floyd-Steinberg error diffusion that leaves pixels whose own colour is in the
 // palette undithered, so flat areas stay flat. Output is deterministic: the same image gives the same
 // bytes.

@@ -1,7 +1,6 @@
 package termimg
 
 import (
-	"math"
 	"slices"
 )
 
@@ -11,8 +10,7 @@ type sixelNearest struct {
 	pal   []sixelColor
 	byG   []sixelColor // palette sorted by green
 	ids   []uint8      // palette index of byG[i]
-	cache []int32      // (r>>2, g>>2, b>>2) -> palette index; -1 unknown; -2-i: block i of sub
-	sub   []int16      // blocks of 64 palette indexes, -1 unknown
+	cache []int16      // (r>>2, g>>2, b>>2) -> palette index + 1; 0 unknown
 }
 
 func newSixelNearest(pal []sixelColor) *sixelNearest {
@@ -21,7 +19,7 @@ func newSixelNearest(pal []sixelColor) *sixelNearest {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return int(pal[a].g - pal[b].g) })
-	n := &sixelNearest{pal: pal, byG: make([]sixelColor, len(pal)), ids: make([]uint8, len(pal))}
+	n := &sixelNearest{pal: pal, byG: make([]sixelColor, len(pal)), ids: make([]uint8, len(pal)), cache: make([]int16, 1<<18)}
 	for i, k := range order {
 		n.byG[i], n.ids[i] = pal[k], uint8(k)
 	}
@@ -76,41 +74,17 @@ func (n *sixelNearest) search(r, g, b int32) (best int, d1, d2 int32) {
 	return best, d1, d2
 }
 
-// lookup returns the index of the palette colour nearest to r, g, b, through a cache of 4x4x4 cells. A
-// cell holds an index when it is the nearest for every colour of the cell (the cell's centre is nearer
-// to it than to the second nearest by more than the cell's diameter); otherwise it holds a block of 64
-// entries, one per colour of the cell, filled as colours are met.
+// lookup returns the index of the palette colour nearest to the centre of the 4x4x4 cell holding r, g,
+// b, from a cache filled as cells are met. A colour may get the second nearest when two palette colours
+// are about equally near the cell; error diffusion carries the small difference to its neighbours.
 func (n *sixelNearest) lookup(r, g, b int32) int {
-	if n.cache == nil {
-		n.cache = make([]int32, 1<<18)
-		for i := range n.cache {
-			n.cache[i] = -1
-		}
-	}
 	k := (r>>2)<<12 | (g>>2)<<6 | b>>2
-	v := n.cache[k]
-	if v >= 0 {
-		return int(v)
+	if v := n.cache[k]; v > 0 {
+		return int(v - 1)
 	}
-	if v == -1 {
-		// any colour of the cell is within sqrt(12) of the centre (offsets -2..1)
-		best, d1, d2 := n.search(r&^3+2, g&^3+2, b&^3+2)
-		if math.Sqrt(float64(d2))-math.Sqrt(float64(d1)) > 2*math.Sqrt(12) {
-			n.cache[k] = int32(best)
-			return best
-		}
-		v = int32(-2 - len(n.sub)/64)
-		n.cache[k] = v
-		for range 64 {
-			n.sub = append(n.sub, -1)
-		}
-	}
-	e := &n.sub[int(-2-v)*64+int((r&3)<<4|(g&3)<<2|b&3)]
-	if *e < 0 {
-		best, _, _ := n.search(r, g, b)
-		*e = int16(best)
-	}
-	return int(*e)
+	best, _, _ := n.search(r&^3+2, g&^3+2, b&^3+2)
+	n.cache[k] = int16(best + 1)
+	return best
 }
 
 // sixelDither maps the pixels to the palette with serpentine Floyd-Steinberg error diffusion. A pixel

@@ -130,7 +130,7 @@ func TestSixelRoundTrip(t *testing.T) {
 		name    string
 		img     image.Image
 		colors  int
-		minPSNR float64 // +Inf: exact
+		minPSNR float64 // +Inf: exact; otherwise above what img2sixel 1.10.3 gives for the same image
 	}{
 		{"shapes exact", sixelTestShapes(97, 61), 0, math.Inf(1)},
 		{"shapes exact 8 colours", sixelTestShapes(64, 64), 8, math.Inf(1)},
@@ -138,11 +138,11 @@ func TestSixelRoundTrip(t *testing.T) {
 		{"width 1", sixelTestShapes(1, 23), 0, math.Inf(1)},
 		{"7x13", sixelTestShapes(7, 13), 0, math.Inf(1)},
 		{"height 6", sixelTestShapes(31, 6), 0, math.Inf(1)},
-		{"photo", sixelTestPhoto(240, 181, 1), 0, 36},
-		{"photo 16 colours", sixelTestPhoto(120, 90, 2), 16, 24},
-		{"photo 2 colours", sixelTestPhoto(50, 37, 3), 2, 12},
-		{"sign", sixelTestSign(200, 70), 0, 36},
-		{"sign 16 colours", sixelTestSign(200, 70), 16, 28},
+		{"photo", sixelTestPhoto(240, 181, 1), 0, 34},              // img2sixel: 31.40 dB
+		{"photo 16 colours", sixelTestPhoto(120, 90, 2), 16, 23.2}, // img2sixel -p 16: 23.16 dB
+		{"photo 2 colours", sixelTestPhoto(50, 37, 3), 2, 14.5},    // img2sixel -p 2: 14.48 dB
+		{"sign", sixelTestSign(200, 70), 0, 38},                    // img2sixel: 33.26 dB
+		{"sign 16 colours", sixelTestSign(200, 70), 16, 37},        // img2sixel -p 16: 33.08 dB
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := sixelEncode(t, tc.img, SixelOptions{Colors: tc.colors})

@@ -5,8 +5,9 @@
 //	go run ./bench/sixel [-n 2] [-runs 5] [-w 480] [-keep]
 //
 // img2sixel's time includes its PNG decode and scaling (`img2sixel -w W src.png`); loupe's includes
-// reading and decoding the same PNG, scaling (termimg.Scale) and EncodeSixel. The "pre" columns run
-// both encoders on the already scaled picture, which compares the quantisers alone.
+// reading and decoding the same PNG, scaling (termimg.Scale) and EncodeSixel; "ratio" is loupe's time over
+// img2sixel's and "enc ms" EncodeSixel alone. The "pre" columns run both encoders on the already scaled
+// picture (PSNR against that picture, and bytes), which compares the encoders without their scalers.
 package main
 
 import (
@@ -65,8 +66,8 @@ func main() {
 	pics = append(pics, picture{"shapes", shapes(1024)})
 
 	fmt.Printf("%d x %d sources shown at width %d, median of %d runs; PSNR vs the box-scaled source\n\n", 1024, 1024, *width, *runs)
-	fmt.Printf("%-14s | %-28s | %-28s | %-7s | %-23s\n", "image", "img2sixel ms / dB / bytes", "loupe ms / dB / bytes", "ratio", "pre-scaled dB i2s/loupe")
-	fmt.Println("---------------|------------------------------|------------------------------|---------|------------------------")
+	fmt.Printf("%-14s | %-28s | %-28s | %-5s | %-6s | %-15s | %s\n", "image", "img2sixel ms / dB / bytes", "loupe ms / dB / bytes", "ratio", "enc ms", "pre: i2s dB / B", "pre: loupe dB / B")
+	fmt.Println("---------------|------------------------------|------------------------------|-------|--------|-----------------|------------------")
 	var ratios []float64
 	for _, p := range pics {
 		src := filepath.Join(dir, p.name+".png")
@@ -90,8 +91,11 @@ func main() {
 		lp := fidelity(out, p.img)
 		scaled := termimg.Scale(p.img, *width, max(1, p.img.Rect.Dy()**width/p.img.Rect.Dx()))
 		var pre bytes.Buffer
-		check(termimg.EncodeSixel(&pre, scaled, termimg.SixelOptions{}))
-		lpre := psnrExact(pre.Bytes(), scaled)
+		et := median(*runs, func() {
+			pre.Reset()
+			check(termimg.EncodeSixel(&pre, scaled, termimg.SixelOptions{}))
+		})
+		lpre := fmt.Sprintf("%.2f / %d", psnrExact(pre.Bytes(), scaled), pre.Len())
 
 		i2s, ipre := "absent", "-"
 		ratio := "-"
@@ -112,9 +116,9 @@ func main() {
 			check(os.WriteFile(ps, buf.Bytes(), 0o644))
 			o, err := exec.Command(tool, ps).Output()
 			check(err)
-			ipre = fmt.Sprintf("%.2f", psnrExact(o, scaled))
+			ipre = fmt.Sprintf("%.2f / %d", psnrExact(o, scaled), len(o))
 		}
-		fmt.Printf("%-14s | %-28s | %6.1f / %5.2f / %8d | %-7s | %s / %.2f\n", p.name, i2s, ms(lt), lp, len(out), ratio, ipre, lpre)
+		fmt.Printf("%-14s | %-28s | %6.1f / %5.2f / %8d | %-5s | %6.1f | %-15s | %s\n", p.name, i2s, ms(lt), lp, len(out), ratio, ms(et), ipre, lpre)
 	}
 	if len(ratios) > 0 {
 		slices.Sort(ratios)
