@@ -47,7 +47,7 @@ for img in photo sign shapes; do
   L="$work/loupe view --size 60x30 $src --protocol"
   checks=(
     "xterm|loupe sixel (xterm vt340)|$L sixel"
-    "xterm|loupe blocks (xterm)|$L blocks"
+    "xterm|loupe blocks (xterm)|$L blocks --colors truecolor"
     "mlterm|loupe sixel (mlterm)|$L sixel"
     "mlterm|loupe iterm2 (mlterm)|$L iterm2"
   )
