@@ -70,4 +70,18 @@ for img in photo sign shapes; do
     if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$work/$shot_name.png" "$KEEP/"; fi
   done
 done
+
+# A bubbletea screen: picture pane beside a text pane redrawn every 100 ms; after a second the square
+# picture is replaced by a wide one. The left pane must show only the wide picture: no leftovers.
+go build -o "$work/panedemo" ./bench/panedemo || exit 1
+go run ./bench/termshot wide "$work/img/sign.png" "$work/img/wide.png"
+for proto in sixel blocks; do
+  [[ -z "${ONLY:-}" || "tui $proto" =~ $ONLY || "loupe" =~ $ONLY ]] || continue
+  WAIT=4 shoot xterm "tui-$proto" "COLORTERM=truecolor $work/panedemo $proto $work/img/photo.png $work/img/wide.png"
+  res=$(go run ./bench/termshot compare "$work/tui-$proto.png" "$work/img/wide.png" 484 480 2>&1)
+  printf '%-34s %-8s %s\n' "tui pane, $proto (xterm)" wide "$res"
+  psnr=${res%% *}
+  awk -v p="$psnr" -v m="$min" 'BEGIN{exit !(p+0 >= m+0)}' || fail=1
+  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$work/tui-$proto.png" "$KEEP/"; fi
+done
 exit $fail

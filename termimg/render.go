@@ -145,6 +145,10 @@ func center(s string, w int) string {
 
 // AtCell wraps a graphics sequence so it draws at a cell (1-based column x, row y) and the cursor goes
 // back where it was: how a TUI puts sixel, iTerm2 or raw kitty images over blank cells of its frame.
+// Send it after the frame that leaves those cells blank, and again after anything repaints them (a
+// resize, a cleared screen). Keep the frame's last line non-blank: bubbletea's renderer otherwise may
+// erase "to the end of the screen" from a row inside the picture. Before drawing a picture over a
+// larger one, erase the larger one's cells (ECH per row), since the frame did not change there.
 func AtCell(x, y int, seq []byte, tmux bool) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "\x1b7\x1b[%d;%dH", y, x)
@@ -157,11 +161,13 @@ func AtCell(x, y int, seq []byte, tmux bool) []byte {
 	return b.Bytes()
 }
 
-// Blank returns cols x rows spaces: the cells a TUI leaves for an image drawn over them.
+// Blank returns cols x rows cells for a TUI to leave under an image drawn over them: spaces with the
+// conceal attribute, which look like spaces but are not "empty" to a renderer, so it never clears a
+// line that holds part of a picture just because the line's text became blank.
 func Blank(cols, rows int) []string {
 	out := make([]string, rows)
 	for i := range out {
-		out[i] = strings.Repeat(" ", cols)
+		out[i] = "\x1b[8m" + strings.Repeat(" ", cols) + "\x1b[28m"
 	}
 	return out
 }

@@ -2,7 +2,9 @@
 // pictures, and compares the region of a terminal screenshot that shows a picture with the picture.
 //
 //	termshot gen DIR            write photo.png, sign.png, shapes.png (1024 px, from the demo generator)
-//	termshot compare SHOT SRC   find the picture in the screenshot, print its PSNR against SRC in dB
+//	termshot compare SHOT SRC [XMAX [YMAX]]  find the picture in the screenshot (left of pixel column
+//	                            XMAX and above row YMAX of the window if given), print its PSNR in dB
+//	termshot wide SRC DST       write the middle half of SRC (a wide picture) to DST
 package main
 
 import (
@@ -34,10 +36,19 @@ func main() {
 		}
 		var psnr float64
 		var box image.Rectangle
-		psnr, box, err = compare(os.Args[2], os.Args[3])
+		xmax, ymax := 1<<30, 1<<30
+		if len(os.Args) > 4 {
+			fmt.Sscan(os.Args[4], &xmax)
+		}
+		if len(os.Args) > 5 {
+			fmt.Sscan(os.Args[5], &ymax)
+		}
+		psnr, box, err = compare(os.Args[2], os.Args[3], xmax, ymax)
 		if err == nil {
 			fmt.Printf("%.1f %dx%d\n", psnr, box.Dx(), box.Dy())
 		}
+	case "wide":
+		err = wide(os.Args[2], os.Args[3])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -72,6 +83,27 @@ func gen(dir string) error {
 	return nil
 }
 
+func wide(src, dst string) error {
+	img, err := load(src)
+	if err != nil {
+		return err
+	}
+	b := img.Bounds()
+	r := image.Rect(b.Min.X, b.Min.Y+b.Dy()/4, b.Max.X, b.Min.Y+3*b.Dy()/4)
+	out := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+	for y := 0; y < r.Dy(); y++ {
+		for x := 0; x < r.Dx(); x++ {
+			out.Set(x, y, img.At(r.Min.X+x, r.Min.Y+y))
+		}
+	}
+	f, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return png.Encode(f, out)
+}
+
 func load(path string) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -89,7 +121,7 @@ func isBG(c color.RGBA) bool { return absd(c.R, bg.R)+absd(c.G, bg.G)+absd(c.B, 
 
 // compare locates the terminal window (the magenta background) and, inside it, the picture (the
 // bounding box of what is not background), scales the source to that box and returns the PSNR.
-func compare(shotPath, srcPath string) (float64, image.Rectangle, error) {
+func compare(shotPath, srcPath string, xmax, ymax int) (float64, image.Rectangle, error) {
 	shot, err := load(shotPath)
 	if err != nil {
 		return 0, image.Rectangle{}, err
@@ -112,8 +144,8 @@ func compare(shotPath, srcPath string) (float64, image.Rectangle, error) {
 		return 0, win, fmt.Errorf("no terminal window with the magenta background in %s", shotPath)
 	}
 	box := image.Rectangle{Min: win.Max, Max: win.Min}
-	for y := win.Min.Y + 1; y < win.Max.Y-1; y++ {
-		for x := win.Min.X + 1; x < win.Max.X-1; x++ {
+	for y := win.Min.Y + 1; y < min(win.Max.Y-1, win.Min.Y+ymax); y++ {
+		for x := win.Min.X + 1; x < min(win.Max.X-1, win.Min.X+xmax); x++ {
 			if !isBG(at(x, y)) {
 				box = box.Union(image.Rect(x, y, x+1, y+1))
 			}
