@@ -43,7 +43,9 @@ func (m model) load(i int) tea.Cmd {
 	}
 }
 
-func tick() tea.Cmd { return tea.Tick(100*time.Millisecond, func(time.Time) tea.Msg { return tickMsg{} }) }
+func tick() tea.Cmd {
+	return tea.Tick(100*time.Millisecond, func(time.Time) tea.Msg { return tickMsg{} })
+}
 
 func (m model) Init() tea.Cmd { return tea.Batch(m.load(0), tick()) }
 
