@@ -23,17 +23,27 @@ var benchBigShard = sync.OnceValues(func() (string, error) {
 	return paths[0], os.WriteFile(filepath.Join(dir, "done"), nil, 0o644)
 })
 
-// BenchmarkReadShardRow reads one row's 16 captions and its 1024 px JPEG from its shard, on demand.
+// BenchmarkReadShardRow reads one row's 16 captions and its 1024 px JPEG from its shard, on demand:
+// cold (the shard opened and its footer parsed for this read) and warm (the shard kept open).
 func BenchmarkReadShardRow(b *testing.B) {
 	path, err := benchBigShard()
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		row, err := ReadShardRow(path, int64((i*137)%500))
-		if err != nil || len(row.Image) < 10000 || row.EN[7] == "" {
-			b.Fatalf("%v", err)
-		}
+	for _, cold := range []bool{true, false} {
+		name := map[bool]string{true: "cold", false: "warm"}[cold]
+		b.Run(name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if cold {
+					openShards.mu.Lock()
+					openShards.dropLocked(path)
+					openShards.mu.Unlock()
+				}
+				row, err := ReadShardRow(path, int64((i*137)%500))
+				if err != nil || len(row.Image) < 10000 || row.EN[7] == "" {
+					b.Fatalf("%v", err)
+				}
+			}
+		})
 	}
 }

@@ -2,11 +2,14 @@ package dataset
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/loupe-dev/loupe/dataset/synth"
 	"github.com/parquet-go/parquet-go"
@@ -274,5 +277,44 @@ func TestReadManifest(t *testing.T) {
 		if !strings.Contains(pr.Message, want[pr.Where]) || want[pr.Where] == "" {
 			t.Errorf("%s: %q, want %q", pr.Where, pr.Message, want[pr.Where])
 		}
+	}
+}
+
+// TestReadShardRowConcurrent reads rows of more shards than the cache keeps, from several goroutines
+// (run with -race), and sees a rewritten shard's new content.
+func TestReadShardRowConcurrent(t *testing.T) {
+	paths, err := WriteShards(GenOptions{Out: t.TempDir(), Shards: 10, Rows: 6, Seed: 4, ImageSize: 32, ImagePool: 2, RowGroups: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 40 {
+				p := paths[(g*7+i)%len(paths)]
+				r, err := ReadShardRow(p, int64(i%6))
+				if err != nil || r.ID == "" || len(r.Image) == 0 {
+					errs <- fmt.Errorf("%s row %d: %v", p, i%6, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	// Rewrite a shard with other rows: the next read must see them.
+	first, _ := ReadShardRow(paths[0], 0)
+	time.Sleep(10 * time.Millisecond)
+	rows := []FluxRow{FluxRowFromSample("text-99999999", synth.New(9).Sample("text", 1), nil)}
+	writeParquet(t, paths[0], rows)
+	second, err := ReadShardRow(paths[0], 0)
+	if err != nil || second.ID != "text-99999999" || second.ID == first.ID {
+		t.Fatalf("after rewrite: %+v %v", second, err)
 	}
 }

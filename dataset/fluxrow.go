@@ -3,6 +3,10 @@ package dataset
 import (
 	"fmt"
 	"io"
+	"os"
+	"runtime"
+	"sync"
+	"time"
 
 	"github.com/loupe-dev/loupe/review"
 	"github.com/parquet-go/parquet-go"
@@ -18,18 +22,111 @@ type ShardRow struct {
 
 // ReadShardRow reads one row's captions and image from a FLUX-Reason-6M shard, touching only the pages
 // that hold that row (located through the page index when the shard has one).
+// Open shards are kept (parsing a published shard's footer costs more than reading a row), checked
+// against the file's size and modification time on each use.
 func ReadShardRow(path string, row int64) (*ShardRow, error) {
-	s, err := openShard(path, true)
+	e, err := openShards.get(path)
 	if err != nil {
 		return nil, err
 	}
-	defer s.Close()
+	defer e.mu.Unlock()
 	out := &ShardRow{}
-	err = guard(func() error { return s.readRow(row, out) })
+	err = guard(func() error { return e.s.readRow(row, out) })
 	if err != nil {
 		return nil, fmt.Errorf("%s: row %d: %w", path, row, err)
 	}
 	return out, nil
+}
+
+// shardCache keeps a few parsed shards open for on-demand reads. Safe for concurrent use.
+type shardCache struct {
+	mu      sync.Mutex // guards entries and order
+	entries map[string]*cachedShard
+	order   []string // least recently used first
+	max     int
+}
+
+type cachedShard struct {
+	mu    sync.Mutex // held while the shard is read; taken before closing it
+	s     *shard
+	size  int64
+	mtime time.Time
+}
+
+var openShards = &shardCache{entries: map[string]*cachedShard{}, max: 8}
+
+// get returns the open shard for path, locked for the caller.
+func (c *shardCache) get(path string) (*cachedShard, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	e := c.entries[path]
+	if e != nil && (e.size != st.Size() || !e.mtime.Equal(st.ModTime())) {
+		c.dropLocked(path) // the file changed: parse it again
+		e = nil
+	}
+	if e == nil {
+		c.mu.Unlock()
+		s, err := openShard(path, true)
+		if err != nil {
+			return nil, err
+		}
+		e = &cachedShard{s: s, size: st.Size(), mtime: st.ModTime()}
+		c.mu.Lock()
+		if old := c.entries[path]; old != nil { // another goroutine opened it meanwhile
+			s.Close()
+			e = old
+		} else {
+			c.entries[path] = e
+			c.order = append(c.order, path)
+			for len(c.order) > c.max {
+				c.dropLocked(c.order[0])
+			}
+		}
+	}
+	for i, p := range c.order {
+		if p == path {
+			c.order = append(append(c.order[:i:i], c.order[i+1:]...), path)
+			break
+		}
+	}
+	c.mu.Unlock()
+	e.mu.Lock()
+	if e.s == nil { // closed by an eviction that raced with us: open privately
+		e.mu.Unlock()
+		s, err := openShard(path, true)
+		if err != nil {
+			return nil, err
+		}
+		e = &cachedShard{s: s}
+		e.mu.Lock()
+		runtime.SetFinalizer(e, func(e *cachedShard) { e.s.Close() })
+	}
+	return e, nil
+}
+
+// dropLocked closes and forgets a shard (c.mu held).
+func (c *shardCache) dropLocked(path string) {
+	e := c.entries[path]
+	delete(c.entries, path)
+	for i, p := range c.order {
+		if p == path {
+			c.order = append(c.order[:i:i], c.order[i+1:]...)
+			break
+		}
+	}
+	if e != nil {
+		go func() { // wait for a reader to finish
+			e.mu.Lock()
+			if e.s != nil {
+				e.s.Close()
+				e.s = nil
+			}
+			e.mu.Unlock()
+		}()
+	}
 }
 
 func (s *shard) readRow(row int64, out *ShardRow) error {
