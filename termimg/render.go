@@ -3,7 +3,6 @@ package termimg
 import (
 	"bytes"
 	"fmt"
-	"image"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -172,4 +171,3 @@ func Blank(cols, rows int) []string {
 	return out
 }
 
-var _ = image.Point{}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/loupe-dev/loupe/dataset"
@@ -180,4 +179,3 @@ func loadViewSource(ctx context.Context, g *globals, arg string) (*termimg.Sourc
 	return termimg.DecodeFile(it.Image.Path)
 }
 
-var _ = strings.TrimSpace
