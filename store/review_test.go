@@ -173,3 +173,44 @@ func TestLeaseExpires(t *testing.T) {
 		t.Fatalf("c got %d after a's lease expired, want 0", p)
 	}
 }
+
+func TestDisputesAndAdjudication(t *testing.T) {
+	st := queueOf(t, 4)
+	a, _ := st.OpenSession(ctx, "q", "ana")
+	b, _ := st.OpenSession(ctx, "q", "ben")
+	a.Decide(ctx, a.Items[0], true, "")
+	b.Decide(ctx, b.Items[0], true, "")
+	a.Decide(ctx, a.Items[1], true, "")
+	b.Decide(ctx, b.Items[1], false, "sign misspelled")
+	a.Decide(ctx, a.Items[2], true, "")
+	b.Flag(ctx, b.Items[2], "unsure about the style")
+	ds, err := st.Disputes(ctx, "q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 2 || ds[0].ItemID != a.Items[1] || ds[1].ItemID != a.Items[2] {
+		t.Fatalf("disputes %+v", ds)
+	}
+	if len(ds[0].Answers) != 2 || ds[0].Answers[1].Annotator != "ben" || ds[0].Answers[1].Accept || ds[0].Answers[1].Reason != "sign misspelled" {
+		t.Fatalf("answers %+v", ds[0].Answers)
+	}
+	if len(ds[1].Flags) != 1 || ds[1].Flags[0] != "ben: unsure about the style" || ds[1].Final != nil {
+		t.Fatalf("flags %+v", ds[1])
+	}
+	if _, err := st.Adjudicate(ctx, a.Items[1], "cleo", false, "ben is right"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Adjudicate(ctx, a.Items[1], "cleo", true, "on second look it is fine"); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := st.FinalDecision(ctx, a.Items[1])
+	if f == nil || !*f {
+		t.Fatalf("final %v", f)
+	}
+	// The adjudicator's final decision is not one more annotator's vote.
+	var votes int
+	st.DB.QueryRow(`SELECT count(*) FROM human_current WHERE item_id = ? AND dimension_id = 12`, a.Items[1]).Scan(&votes)
+	if votes != 2 {
+		t.Fatalf("%d votes after adjudication, want the 2 annotators'", votes)
+	}
+}

@@ -175,13 +175,14 @@ CREATE INDEX queue_items_by_item ON queue_items (item_id);
 --   kind 'set'   value (and value_text for decisions) on a dimension; replaces = the event it supersedes
 --   kind 'undo'  withdraws event `replaces`
 --   kind 'flag' / 'note' / 'skip' carry reason only
+--   kind 'final' an adjudicator's final decision on a disputed item (value 1 accept / 0 reject)
 CREATE TABLE events (
     id           INTEGER PRIMARY KEY,
     item_id      INTEGER NOT NULL REFERENCES items(id),
     annotator_id INTEGER NOT NULL REFERENCES annotators(id),
     dimension_id INTEGER REFERENCES dimensions(id),
     queue_id     INTEGER REFERENCES queues(id),
-    kind         TEXT NOT NULL CHECK (kind IN ('set', 'undo', 'flag', 'note', 'skip')),
+    kind         TEXT NOT NULL CHECK (kind IN ('set', 'undo', 'flag', 'note', 'skip', 'final')),
     value        REAL,
     value_text   TEXT,
     replaces     INTEGER REFERENCES events(id),
