@@ -110,3 +110,16 @@ func TestCleanEscapesControlCharacters(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+func TestReadingCommandsNeedAWorkspace(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "missing.db")
+	for _, args := range [][]string{{"info"}, {"show-item", "x"}, {"sample", "--name", "q"}} {
+		code, _, e := run(t, append([]string{"--db", db}, args...)...)
+		if code != 1 || !strings.Contains(e, "no workspace at "+db) {
+			t.Errorf("%v: exit %d %q", args, code, e)
+		}
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("a reading command created the workspace")
+	}
+}

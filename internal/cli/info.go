@@ -16,7 +16,7 @@ func newInfoCmd(g *globals) *cobra.Command {
   loupe info --json | jq .items`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := g.open(cmd.Context())
+			st, err := g.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -47,6 +47,15 @@ func (g *globals) open(ctx context.Context) (*store.Store, error) {
 	return store.Open(ctx, g.db)
 }
 
+// openExisting opens the workspace for commands that read it: a missing file is an error, not a new
+// empty workspace.
+func (g *globals) openExisting(ctx context.Context) (*store.Store, error) {
+	if _, err := os.Stat(g.db); err != nil {
+		return nil, fmt.Errorf("no workspace at %s (make one with loupe import or loupe demo, or pass --db)", g.db)
+	}
+	return store.Open(ctx, g.db)
+}
+
 // printJSON writes v as indented JSON.
 func (g *globals) printJSON(v any) error {
 	enc := json.NewEncoder(g.out)

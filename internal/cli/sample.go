@@ -129,7 +129,7 @@ func runSample(cmd *cobra.Command, g *globals, o *sampleOptions) error {
 	}
 	spec.Seed = o.seed
 	ctx := cmd.Context()
-	st, err := g.open(ctx)
+	st, err := g.openExisting(ctx)
 	if err != nil {
 		return err
 	}

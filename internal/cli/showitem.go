@@ -31,7 +31,7 @@ human history. ID is the item's external id (e.g. text-00000042), or its workspa
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			st, err := g.open(ctx)
+			st, err := g.openExisting(ctx)
 			if err != nil {
 				return err
 			}
