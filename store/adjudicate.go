@@ -26,7 +26,7 @@ type Dispute struct {
 // Disputes lists the queue's items whose current decisions disagree or that carry a flag, in queue
 // order, with every answer.
 func (s *Store) Disputes(ctx context.Context, queue string) ([]Dispute, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT qi.item_id, i.ext_id FROM queue_items qi
+	rows, err := s.DB.QueryContext(ctx, `SELECT qi.item_id, `+extIDExpr+` FROM queue_items qi
 		JOIN queues q ON q.id = qi.queue_id JOIN items i ON i.id = qi.item_id
 		WHERE q.name = ?1 AND (
 		  (SELECT count(DISTINCT h.value) FROM human_current h WHERE h.item_id = qi.item_id AND h.dimension_id = 12) > 1

@@ -57,10 +57,11 @@ func packRow(r *review.IndexedRow) int64 {
 	return review.Pack(r.Captions, r.Scores)
 }
 
-const insertIndexedRow = `INSERT INTO items (ext_id, kind, subset_id, source_id, row, packed)
-VALUES (?1, 1, ?2, ?3, ?4, ?5) ON CONFLICT (ext_id) DO NOTHING`
+// insertIndexedRow takes the id as ext_key (integer form) or ext_id (text).
+const insertIndexedRow = `INSERT INTO items (%s, kind, subset_id, source_id, row, packed)
+VALUES (?1, 1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING`
 
-const updateIndexedRow = `UPDATE items SET row = ?4, subset_id = ?2, packed = ?5 WHERE ext_id = ?1 AND source_id = ?3`
+const updateIndexedRow = `UPDATE items SET row = ?, subset_id = ?, packed = ? WHERE source_id = ? AND `
 
 // IndexShard records one Parquet shard's rows in a single transaction: the shard is indexed completely
 // or not at all, so an interrupted import resumes at the first shard not marked complete. subsetOf maps
@@ -68,6 +69,20 @@ const updateIndexedRow = `UPDATE items SET row = ?4, subset_id = ?2, packed = ?5
 func (s *Store) IndexShard(ctx context.Context, path string, size, mtime, numRows int64,
 	rows []review.IndexedRow, subsetOf func(string) string) (ShardResult, error) {
 	var res ShardResult
+	// Register the shard's id prefixes first, in their own commits: they are harmless if the shard then
+	// fails, and the bulk transaction below only reads them.
+	prefixes := map[string]int64{}
+	for i := range rows {
+		if p, _, _, ok := splitExt(rows[i].ExtID); ok {
+			if _, seen := prefixes[p]; !seen {
+				id, err := prefixID(ctx, s.DB, p, true)
+				if err != nil {
+					return res, err
+				}
+				prefixes[p] = id
+			}
+		}
+	}
 	conn, err := s.DB.Conn(ctx)
 	if err != nil {
 		return res, err
@@ -87,7 +102,7 @@ func (s *Store) IndexShard(ctx context.Context, path string, size, mtime, numRow
 		if _, err := c.Exec("BEGIN IMMEDIATE", nil); err != nil {
 			return err
 		}
-		if err := indexShardTx(c, path, size, mtime, numRows, rows, subsetOf, &res); err != nil {
+		if err := indexShardTx(c, path, size, mtime, numRows, rows, subsetOf, prefixes, &res); err != nil {
 			c.Exec("ROLLBACK", nil)
 			return err
 		}
@@ -111,8 +126,18 @@ func rawQueryInt(c *sqlite3.SQLiteConn, q string, args ...driver.Value) (int64, 
 	return v, true, nil
 }
 
+// refOf is how a row's id is stored, given the registered prefixes.
+func refOf(ext string, prefixes map[string]int64) extRef {
+	if p, w, n, ok := splitExt(ext); ok {
+		if id := prefixes[p]; id > 0 && id < extMaxPrefix {
+			return extRef{key: makeKey(id, w, n)}
+		}
+	}
+	return extRef{text: ext}
+}
+
 func indexShardTx(c *sqlite3.SQLiteConn, path string, size, mtime, numRows int64,
-	rows []review.IndexedRow, subsetOf func(string) string, res *ShardResult) error {
+	rows []review.IndexedRow, subsetOf func(string) string, prefixes map[string]int64, res *ShardResult) error {
 	if _, err := c.Exec(`INSERT INTO sources (kind, path) VALUES ('parquet', ?) ON CONFLICT (path) DO NOTHING`,
 		[]driver.Value{path}); err != nil {
 		return err
@@ -136,12 +161,18 @@ func indexShardTx(c *sqlite3.SQLiteConn, path string, size, mtime, numRows int64
 	}
 	// One prepared statement, four binds a row, on the raw connection: database/sql's per-call
 	// conversions and allocations would cost as much as SQLite's own insert.
-	ins, err := c.Prepare(insertIndexedRow)
-	if err != nil {
-		return err
+	var insKey, insText *sqlite3.SQLiteStmt
+	for _, p := range []struct {
+		col string
+		dst **sqlite3.SQLiteStmt
+	}{{"ext_key", &insKey}, {"ext_id", &insText}} {
+		st, err := c.Prepare(fmt.Sprintf(insertIndexedRow, p.col))
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		*p.dst = st.(*sqlite3.SQLiteStmt)
 	}
-	defer ins.Close()
-	insStmt := ins.(*sqlite3.SQLiteStmt)
 	args := make([]driver.NamedValue, 5)
 	for i := range args {
 		args[i].Ordinal = i + 1
@@ -159,11 +190,16 @@ func indexShardTx(c *sqlite3.SQLiteConn, path string, size, mtime, numRows int64
 			}
 			lastSubset = name
 		}
-		args[0].Value = r.ExtID
+		ins := insKey
+		if ref := refOf(r.ExtID, prefixes); ref.key != 0 {
+			args[0].Value = ref.key
+		} else {
+			args[0].Value, ins = ref.text, insText
+		}
 		args[1].Value = lastSubsetID
 		args[3].Value = r.Row
 		args[4].Value = packRow(r)
-		out, err := insStmt.ExecContext(context.Background(), args)
+		out, err := ins.ExecContext(context.Background(), args)
 		if err != nil {
 			return fmt.Errorf("row %d (id %q): %w", r.Row, r.ExtID, err)
 		}
@@ -177,13 +213,14 @@ func indexShardTx(c *sqlite3.SQLiteConn, path string, size, mtime, numRows int64
 	// Ids already present: the same shard re-indexed after it changed, or duplicates from elsewhere.
 	for _, i := range conflicts {
 		r := &rows[i]
-		sub, packed := subsets[subsetOf(r.ExtID)], packRow(r)
-		old, oldSub, same, err := sameSourceItem(c, r.ExtID, srcID)
+		sub, packed, ref := subsets[subsetOf(r.ExtID)], packRow(r), refOf(r.ExtID, prefixes)
+		old, oldSub, same, err := sameSourceItem(c, ref, srcID)
 		if err != nil {
 			return err
 		}
 		if same {
-			if _, err := c.Exec(updateIndexedRow, []driver.Value{r.ExtID, sub, srcID, r.Row, packed}); err != nil {
+			cond, arg := ref.where("")
+			if _, err := c.Exec(updateIndexedRow+cond, []driver.Value{r.Row, sub, packed, srcID, arg}); err != nil {
 				return err
 			}
 			counts.add(oldSub, old, -1)
@@ -191,7 +228,7 @@ func indexShardTx(c *sqlite3.SQLiteConn, path string, size, mtime, numRows int64
 			res.Updated++
 			continue
 		}
-		where, err := itemOrigin(c, r.ExtID)
+		where, err := itemOrigin(c, ref)
 		if err != nil {
 			return err
 		}
@@ -208,8 +245,9 @@ func indexShardTx(c *sqlite3.SQLiteConn, path string, size, mtime, numRows int64
 
 // sameSourceItem reports whether the item with this id came from this source, with its packed
 // fields and subset as stored.
-func sameSourceItem(c *sqlite3.SQLiteConn, extID string, srcID int64) (int64, int64, bool, error) {
-	rows, err := c.Query(`SELECT packed, coalesce(subset_id, 0) FROM items WHERE ext_id = ? AND source_id = ?`, []driver.Value{extID, srcID})
+func sameSourceItem(c *sqlite3.SQLiteConn, ref extRef, srcID int64) (int64, int64, bool, error) {
+	cond, arg := ref.where("")
+	rows, err := c.Query(`SELECT packed, coalesce(subset_id, 0) FROM items WHERE source_id = ? AND `+cond, []driver.Value{srcID, arg})
 	if err != nil {
 		return 0, 0, false, err
 	}
@@ -223,9 +261,10 @@ func sameSourceItem(c *sqlite3.SQLiteConn, extID string, srcID int64) (int64, in
 	return p, sub, true, nil
 }
 
-func itemOrigin(c *sqlite3.SQLiteConn, extID string) (string, error) {
+func itemOrigin(c *sqlite3.SQLiteConn, ref extRef) (string, error) {
+	cond, arg := ref.where("i")
 	rows, err := c.Query(`SELECT coalesce(s.path, '?'), coalesce(i.row, -1), coalesce(i.image_path, '')
-		FROM items i LEFT JOIN sources s ON s.id = i.source_id WHERE i.ext_id = ?`, []driver.Value{extID})
+		FROM items i LEFT JOIN sources s ON s.id = i.source_id WHERE `+cond, []driver.Value{arg})
 	if err != nil {
 		return "", err
 	}

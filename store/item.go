@@ -16,13 +16,13 @@ import (
 // when no external id matches. Captions still in a Parquet shard are not loaded here: the caller reads
 // them from Image.Shard at Image.Row.
 func (s *Store) Item(ctx context.Context, ref string) (*review.Item, error) {
-	const q = `SELECT i.id, i.ext_id, i.kind, coalesce(sb.name, ''), coalesce(src.kind, ''), coalesce(src.path, ''),
+	const q = `SELECT i.id, ` + extIDExpr + `, i.kind, coalesce(sb.name, ''), coalesce(src.kind, ''), coalesce(src.path, ''),
 		coalesce(i.row, -1), coalesce(i.image_path, ''), i.packed,
 		coalesce(p.track, ''), coalesce(g.model, ''), coalesce(p.idx, 0)
 		FROM items i LEFT JOIN subsets sb ON sb.id = i.subset_id LEFT JOIN sources src ON src.id = i.source_id
 		LEFT JOIN generations g ON g.item_id = i.id LEFT JOIN prompts p ON p.id = g.prompt_id
-		WHERE i.ext_id = ?`
-	scan := func(arg string, query string) (*review.Item, error) {
+		WHERE `
+	scan := func(arg any, query string) (*review.Item, error) {
 		it := &review.Item{}
 		var kind int
 		var srcKind, srcPath, imgPath string
@@ -61,10 +61,15 @@ func (s *Store) Item(ctx context.Context, ref string) (*review.Item, error) {
 		}
 		return it, nil
 	}
-	it, err := scan(ref, q)
+	er, err := resolveExt(ctx, s.DB, ref, false)
+	if err != nil {
+		return nil, err
+	}
+	cond, arg := er.where("i")
+	it, err := scan(arg, q+cond)
 	if errors.Is(err, ErrNotFound) {
-		if _, perr := strconv.ParseInt(ref, 10, 64); perr == nil {
-			it, err = scan(ref, q[:len(q)-len("i.ext_id = ?")]+"i.id = ?")
+		if n, perr := strconv.ParseInt(ref, 10, 64); perr == nil {
+			it, err = scan(n, q+"i.id = ?")
 		}
 	}
 	if errors.Is(err, ErrNotFound) {

@@ -53,10 +53,15 @@ func EnsureSubset(ctx context.Context, q Querier, name, kind string) (int64, err
 // InsertItem adds an item unless one with the same ext_id exists; it returns the item's id and whether
 // it was added.
 func InsertItem(ctx context.Context, q Querier, it NewItem) (int64, bool, error) {
-	const ins = `INSERT INTO items (ext_id, kind, subset_id, source_id, image_path, packed)
-VALUES (?, ?, nullif(?, 0), nullif(?, 0), nullif(?, ''), ?) ON CONFLICT (ext_id) DO NOTHING`
+	ref, err := resolveExt(ctx, q, it.ExtID, true)
+	if err != nil {
+		return 0, false, err
+	}
+	col, val := ref.column()
+	ins := `INSERT INTO items (` + col + `, kind, subset_id, source_id, image_path, packed)
+VALUES (?, ?, nullif(?, 0), nullif(?, 0), nullif(?, ''), ?) ON CONFLICT DO NOTHING`
 	packed := review.Pack(it.Captions, it.Scores)
-	res, err := q.ExecContext(ctx, ins, it.ExtID, int(it.Kind), it.SubsetID, it.SourceID, it.ImagePath, packed)
+	res, err := q.ExecContext(ctx, ins, val, int(it.Kind), it.SubsetID, it.SourceID, it.ImagePath, packed)
 	if err != nil {
 		return 0, false, wrapErr(err)
 	}
@@ -69,7 +74,8 @@ VALUES (?, ?, nullif(?, 0), nullif(?, 0), nullif(?, ''), ?) ON CONFLICT (ext_id)
 		}
 		return id, true, wrapErr(err)
 	}
-	id, err := scanInt(ctx, q, `SELECT id FROM items WHERE ext_id = ?`, it.ExtID)
+	cond, arg := ref.where("")
+	id, err := scanInt(ctx, q, `SELECT id FROM items WHERE `+cond, arg)
 	return id, false, err
 }
 
@@ -181,5 +187,10 @@ const (
 
 // ItemIDByExt returns the id of the item with this external id, or ErrNotFound.
 func ItemIDByExt(ctx context.Context, q Querier, ext string) (int64, error) {
-	return scanInt(ctx, q, `SELECT id FROM items WHERE ext_id = ?`, ext)
+	ref, err := resolveExt(ctx, q, ext, false)
+	if err != nil {
+		return 0, err
+	}
+	cond, arg := ref.where("")
+	return scanInt(ctx, q, `SELECT id FROM items WHERE `+cond, arg)
 }

@@ -239,3 +239,42 @@ func TestViewsReadPackedScores(t *testing.T) {
 		}
 	}
 }
+
+func TestExternalIDsRoundTrip(t *testing.T) {
+	st := storetest.Open(t)
+	ids := []string{"text-00000042", "x-0", "x-007", "x-7", "a-b-123", "imgs/b.png", "m1", "-5", "z-",
+		"q-123456789012", "p-99999999999", "prism-en/aurora-xl/text_rendering/3", "text-42"}
+	for _, ext := range ids {
+		if _, added, err := store.InsertItem(ctx, st.DB, store.NewItem{ExtID: ext, Kind: review.Sample, Scores: review.NoScores}); err != nil || !added {
+			t.Fatalf("%q: added %v, %v", ext, added, err)
+		}
+	}
+	for _, ext := range ids {
+		if _, added, _ := store.InsertItem(ctx, st.DB, store.NewItem{ExtID: ext, Kind: review.Sample, Scores: review.NoScores}); added {
+			t.Errorf("%q inserted twice", ext)
+		}
+		it, err := st.Item(ctx, ext)
+		if err != nil || it.ExtID != ext {
+			t.Errorf("Item(%q) = %v, %v", ext, it, err)
+		}
+	}
+	var n, keyed int
+	st.DB.QueryRow(`SELECT count(*), count(ext_key) FROM items`).Scan(&n, &keyed)
+	if n != len(ids) || keyed != 7 { // text-00000042 x-0 x-007 x-7 a-b-123 p-99999999999 text-42
+		t.Fatalf("%d items, %d in integer form", n, keyed)
+	}
+	rows, _ := st.DB.Query(`SELECT ext_id FROM item_ext ORDER BY item_id`)
+	defer rows.Close()
+	for i := 0; rows.Next(); i++ {
+		var s string
+		rows.Scan(&s)
+		if s != ids[i] {
+			t.Errorf("item_ext row %d = %q, want %q", i, s, ids[i])
+		}
+	}
+	// A shard row with an id already added one by one is a duplicate, whatever path stored it.
+	res, err := st.IndexShard(ctx, "/s.parquet", 1, 1, 1, []review.IndexedRow{{ExtID: "x-007", Scores: review.NoScores}}, func(string) string { return "x" })
+	if err != nil || len(res.Duplicates) != 1 {
+		t.Fatalf("%+v %v", res, err)
+	}
+}
