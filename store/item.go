@@ -11,69 +11,89 @@ import (
 	"github.com/loupe-dev/loupe/review"
 )
 
+// itemQuery selects an item's row; a condition on items (aliased i) completes it.
+const itemQuery = `SELECT i.id, ` + extIDExpr + `, i.kind, coalesce(sb.name, ''), coalesce(src.kind, ''), coalesce(src.path, ''),
+	coalesce(i.row, -1), coalesce(i.image_path, ''), i.packed,
+	coalesce(p.track, ''), coalesce(g.model, ''), coalesce(p.idx, 0)
+	FROM items i LEFT JOIN subsets sb ON sb.id = i.subset_id LEFT JOIN sources src ON src.id = i.source_id
+	LEFT JOIN generations g ON g.item_id = i.id LEFT JOIN prompts p ON p.id = g.prompt_id
+	WHERE `
+
+// scanItem loads the item matching cond (on items aliased i) without its details.
+func (s *Store) scanItem(ctx context.Context, cond string, arg any) (*review.Item, error) {
+	query := itemQuery + cond
+	it := &review.Item{}
+	var kind int
+	var srcKind, srcPath, imgPath string
+	var row int64
+	var packed int64
+	err := s.DB.QueryRowContext(ctx, query, arg).Scan(&it.ID, &it.ExtID, &kind, &it.Subset, &srcKind, &srcPath,
+		&row, &imgPath, &packed,
+		&it.Track, &it.Model, &it.Prompt)
+	if err != nil {
+		return nil, wrapErr(err)
+	}
+	it.Kind = review.ItemKind(kind).String()
+	switch {
+	case srcKind == "parquet":
+		it.Image = review.ImageRef{Shard: srcPath, Row: row}
+	case imgPath != "" && !filepath.IsAbs(imgPath) && srcPath != "":
+		base := srcPath
+		if srcKind == "jsonl" {
+			base = filepath.Dir(srcPath)
+		}
+		it.Image = review.ImageRef{Path: filepath.Join(base, imgPath)}
+	default:
+		it.Image = review.ImageRef{Path: imgPath}
+	}
+	captions, scores := review.Unpack(packed)
+	for k, name := range review.CaptionKinds {
+		if captions&(1<<k) != 0 {
+			it.Captions = append(it.Captions, name)
+		}
+	}
+	for k, p := range review.PipelineScores {
+		if scores[k] >= 0 {
+			v := float64(scores[k])
+			it.Labels = append(it.Labels, review.Label{Dimension: p.Dimension, Rater: "pipeline", RaterKind: "pipeline", Value: &v})
+		}
+	}
+	return it, nil
+}
+
 // Item loads one item with its materialised texts, every label (pipeline scores, machine labels, human
 // values) and its full human history. ref is an external id, or a workspace id written as a number
 // when no external id matches. Captions still in a Parquet shard are not loaded here: the caller reads
 // them from Image.Shard at Image.Row.
 func (s *Store) Item(ctx context.Context, ref string) (*review.Item, error) {
-	const q = `SELECT i.id, ` + extIDExpr + `, i.kind, coalesce(sb.name, ''), coalesce(src.kind, ''), coalesce(src.path, ''),
-		coalesce(i.row, -1), coalesce(i.image_path, ''), i.packed,
-		coalesce(p.track, ''), coalesce(g.model, ''), coalesce(p.idx, 0)
-		FROM items i LEFT JOIN subsets sb ON sb.id = i.subset_id LEFT JOIN sources src ON src.id = i.source_id
-		LEFT JOIN generations g ON g.item_id = i.id LEFT JOIN prompts p ON p.id = g.prompt_id
-		WHERE `
-	scan := func(arg any, query string) (*review.Item, error) {
-		it := &review.Item{}
-		var kind int
-		var srcKind, srcPath, imgPath string
-		var row int64
-		var packed int64
-		err := s.DB.QueryRowContext(ctx, query, arg).Scan(&it.ID, &it.ExtID, &kind, &it.Subset, &srcKind, &srcPath,
-			&row, &imgPath, &packed,
-			&it.Track, &it.Model, &it.Prompt)
-		if err != nil {
-			return nil, wrapErr(err)
-		}
-		it.Kind = review.ItemKind(kind).String()
-		switch {
-		case srcKind == "parquet":
-			it.Image = review.ImageRef{Shard: srcPath, Row: row}
-		case imgPath != "" && !filepath.IsAbs(imgPath) && srcPath != "":
-			base := srcPath
-			if srcKind == "jsonl" {
-				base = filepath.Dir(srcPath)
-			}
-			it.Image = review.ImageRef{Path: filepath.Join(base, imgPath)}
-		default:
-			it.Image = review.ImageRef{Path: imgPath}
-		}
-		captions, scores := review.Unpack(packed)
-		for k, name := range review.CaptionKinds {
-			if captions&(1<<k) != 0 {
-				it.Captions = append(it.Captions, name)
-			}
-		}
-		for k, p := range review.PipelineScores {
-			if scores[k] >= 0 {
-				v := float64(scores[k])
-				it.Labels = append(it.Labels, review.Label{Dimension: p.Dimension, Rater: "pipeline", RaterKind: "pipeline", Value: &v})
-			}
-		}
-		return it, nil
-	}
 	er, err := resolveExt(ctx, s.DB, ref, false)
 	if err != nil {
 		return nil, err
 	}
 	cond, arg := er.where("i")
-	it, err := scan(arg, q+cond)
+	it, err := s.scanItem(ctx, cond, arg)
 	if errors.Is(err, ErrNotFound) {
 		if n, perr := strconv.ParseInt(ref, 10, 64); perr == nil {
-			it, err = scan(n, q+"i.id = ?")
+			it, err = s.scanItem(ctx, "i.id = ?", n)
 		}
 	}
 	if errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("item %q: %w", ref, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.itemDetails(ctx, it); err != nil {
+		return nil, err
+	}
+	return it, nil
+}
+
+// ItemByID loads an item by its workspace id (see Item).
+func (s *Store) ItemByID(ctx context.Context, id int64) (*review.Item, error) {
+	it, err := s.scanItem(ctx, "i.id = ?", id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("item #%d: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return nil, err

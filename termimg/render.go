@@ -170,4 +170,3 @@ func Blank(cols, rows int) []string {
 	}
 	return out
 }
-

@@ -1,4 +1,8 @@
-// Package tui is loupe's review screen (bubbletea v2): a root model that routes messages to panes that
-// own their keys. It talks to the store, judges and exporters only through small interfaces it declares.
-// The screen arrives with the review-TUI issue; until then `loupe demo` prints the workspace summary.
+// Package tui is loupe's review screen (bubbletea v2): a root model (Model) that routes messages to
+// panes that own their keys and drawing - the image pane (termimg cache, prefetching the neighbours;
+// raw sixel/iTerm2 pictures drawn with tea.Raw over blank cells after the frame), the text pane
+// (captions by kind, English or Chinese, scrollable), the scores pane (pipeline bars, judge verdicts,
+// ground truth, the annotator's own values) and the status bar - plus a text entry mode for notes and
+// overrides in which no key triggers an action. Every store call runs in a tea.Cmd and the screen
+// acknowledges a key only when the call returned. Everything from the workspace is drawn through Clean.
 package tui

@@ -29,7 +29,7 @@ func newDemoCmd(g *globals) *cobra.Command {
 captions in English and Chinese, trait scores, PRISM-Bench prompts for the 7 tracks with two fictional
 models' generations (a known share deliberately wrong, recorded as ground truth), a synthetic judge's
 verdicts and two annotators' decisions; import it all into <dir>/loupe.db (or --db when given) and
-open the review screen. The review screen is not built yet: loupe prints the workspace summary.`,
+open the review screen on queue "demo" (--no-open prints the workspace summary instead).`,
 		Example: `  loupe demo
   loupe demo --no-open --dir /tmp/loupe-demo
   loupe demo gen --out /tmp/shards --shards 100 --rows 5000 --image-size 64`,
@@ -106,8 +106,8 @@ func runDemo(cmd *cobra.Command, g *globals, o *demoOptions, db string) error {
 			sum.Samples, sum.Generations, sum.Defects, sum.JudgeLabels, sum.Events, strings.Join(sum.Queues, ", "))
 	}
 	fmt.Fprintf(g.out, "workspace: %s\n\n", db)
-	if !o.noOpen {
-		fmt.Fprintln(g.out, "(the review screen is not built yet; here is the workspace)")
+	if !o.noOpen && interactiveTerminal() {
+		return reviewWorkspace(ctx, st, &reviewOptions{queue: "demo"})
 	}
 	gi := *g
 	gi.db = db

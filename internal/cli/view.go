@@ -178,4 +178,3 @@ func loadViewSource(ctx context.Context, g *globals, arg string) (*termimg.Sourc
 	}
 	return termimg.DecodeFile(it.Image.Path)
 }
-

@@ -1,0 +1,142 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// OverrideReasons are the reasons e offers, in order (picked with 1-6 or the arrows and enter).
+var OverrideReasons = []string{"wrong subject", "misspelled text", "wrong style", "wrong count or position", "artifact", "other"}
+
+type entryKind int
+
+const (
+	noteEntry entryKind = iota
+	overrideEntry
+)
+
+// entry is the text entry mode: while it is open every key edits it and none triggers an action.
+type entry struct {
+	kind    entryKind
+	picking bool // override: choosing the reason
+	reason  int
+	text    []rune
+}
+
+// entryKey handles a key in text entry mode.
+func (m *Model) entryKey(k tea.KeyPressMsg) tea.Cmd {
+	e := m.entry
+	s := k.String()
+	if s == "esc" {
+		m.entry = nil
+		m.flash = "cancelled"
+		return nil
+	}
+	if e.picking {
+		switch s {
+		case "up", "k", "shift+tab":
+			e.reason = (e.reason + len(OverrideReasons) - 1) % len(OverrideReasons)
+		case "down", "j", "tab":
+			e.reason = (e.reason + 1) % len(OverrideReasons)
+		case "enter":
+			e.picking = false
+		default:
+			if len(s) == 1 && s[0] >= '1' && int(s[0]-'1') < len(OverrideReasons) {
+				e.reason = int(s[0] - '1')
+				e.picking = false
+			}
+		}
+		return nil
+	}
+	switch s {
+	case "enter":
+		return m.submitEntry()
+	case "backspace":
+		if len(e.text) > 0 {
+			e.text = e.text[:len(e.text)-1]
+		}
+		return nil
+	case "ctrl+u":
+		e.text = nil
+		return nil
+	case "space":
+		e.text = append(e.text, ' ')
+		return nil
+	}
+	if k.Text != "" && k.Mod&^tea.ModShift == 0 {
+		e.add(k.Text)
+	}
+	return nil
+}
+
+// add types s into the entry, dropping control characters (a pasted newline becomes a space).
+func (e *entry) add(s string) {
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\t':
+			e.text = append(e.text, ' ')
+		case r >= 0x20 && r != 0x7f && !(r >= 0x80 && r < 0xa0) && r != utf8.RuneError:
+			e.text = append(e.text, r)
+		}
+	}
+}
+
+// submitEntry saves the note or the override; the mode closes when the store call returned.
+func (m *Model) submitEntry() tea.Cmd {
+	e := m.entry
+	text := strings.TrimSpace(string(e.text))
+	ses := m.ses
+	var cmd tea.Cmd
+	switch e.kind {
+	case noteEntry:
+		if text == "" {
+			m.entry = nil
+			m.flash = "empty note not saved"
+			return nil
+		}
+		cmd = m.save("note saved", false, 0, func(ctx context.Context, id int64) (int64, error) { return ses.Note(ctx, id, text) })
+	case overrideEntry:
+		reason := OverrideReasons[e.reason]
+		if text != "" {
+			reason += ": " + text
+		}
+		cmd = m.save("overridden: rejected ("+OverrideReasons[e.reason]+")", true, -1, func(ctx context.Context, id int64) (int64, error) {
+			return ses.Decide(ctx, id, false, reason)
+		})
+	}
+	if cmd != nil {
+		m.entry = nil
+	}
+	return cmd
+}
+
+// entryView is the entry mode's box, drawn over the bottom of the right-hand side.
+func (m *Model) entryView(w int) []string {
+	e := m.entry
+	var out []string
+	switch {
+	case e.kind == overrideEntry && e.picking:
+		out = append(out, "override: why is the item wrong? (1-6 or arrows + enter, esc cancels)")
+		for i, r := range OverrideReasons {
+			mark := "  "
+			if i == e.reason {
+				mark = "> "
+			}
+			out = append(out, mark+string(rune('1'+i))+" "+r)
+		}
+	case e.kind == overrideEntry:
+		out = append(out, "override ("+OverrideReasons[e.reason]+"): details, enter saves, esc cancels")
+	default:
+		out = append(out, "note: type, enter saves, esc cancels")
+	}
+	if !e.picking {
+		line := "> " + Clean(string(e.text)) + "_"
+		for _, l := range wrap(line, w) {
+			out = append(out, l)
+		}
+	}
+	return out
+}

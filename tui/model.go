@@ -1,0 +1,273 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/loupe-dev/loupe/dataset"
+	"github.com/loupe-dev/loupe/review"
+	"github.com/loupe-dev/loupe/store"
+	"github.com/loupe-dev/loupe/termimg"
+)
+
+// Config is what the review screen is opened with.
+type Config struct {
+	Store   *store.Store
+	Session *store.Session
+	Blind   bool         // hide judge and pipeline values until the annotator has decided the item
+	Caps    termimg.Caps // how pictures are drawn (Protocol None draws a frame instead)
+	Start   int          // queue position to open at; -1: where the annotator left off (Session.Resume)
+}
+
+// Dimensions are the score dimensions tab moves through, in order.
+var Dimensions = []string{"composition", "entity", "text", "imagination", "style", "affection",
+	"clarity", "structure", "prism_alignment", "prism_aesthetics"}
+
+// Model is the root of the review screen: it holds the session state and routes messages to the
+// panes (image, text, scores, status) and to the text entry mode, which own their keys.
+type Model struct {
+	cfg   Config
+	ctx   context.Context
+	ses   *store.Session
+	posOf map[int64]int
+
+	pos   int               // current queue position
+	items map[int]*itemData // loaded items near pos
+	state []int8            // per position: 0 undecided, 1 accepted, -1 rejected
+
+	w, h  int
+	busy  bool   // a store call is in flight: movement and actions wait
+	flash string // the last acknowledgement or error, shown in the status bar
+	help  bool
+	zoom  bool
+	quit  bool
+
+	started     time.Time
+	decidedHere int  // decisions made in this run, for items per minute
+	pendingCmp  int8 // the score being saved agrees (1) or not (-1) with the machine's value
+	agreeN      int  // scores given in this run where a machine value exists
+	agreeOK     int  // ... of which within 1 of it
+
+	text   textPane
+	scores scoresPane
+	image  imagePane
+	entry  *entry // non-nil in text entry mode
+}
+
+// itemData is one item with its texts (from the workspace and, for dataset rows, the shard).
+type itemData struct {
+	pos   int
+	it    *review.Item
+	texts []review.Text
+	err   error
+}
+
+type itemMsg struct {
+	d        *itemData
+	prefetch bool
+}
+
+// savedMsg reports that a store call returned: only then does the screen acknowledge the key.
+type savedMsg struct {
+	what     string
+	pos      int   // the item's position
+	advance  bool  // move to the next item
+	undone   int64 // Undo: the item it went back to (0: nothing to undo)
+	undo     bool
+	hasState bool // the decision in force at statePos is now stateVal
+	statePos int
+	stateVal int8
+	err      error
+}
+
+// New returns the review screen's model. It reads the decisions so far and, with Start -1, resumes
+// where the annotator left off.
+func New(ctx context.Context, cfg Config) (*Model, error) {
+	if cfg.Session == nil || cfg.Store == nil {
+		return nil, errors.New("tui: no session")
+	}
+	m := &Model{cfg: cfg, ctx: ctx, ses: cfg.Session, posOf: map[int64]int{}, items: map[int]*itemData{},
+		w: 80, h: 24, started: time.Now(), text: textPane{lang: "en"}}
+	for i, id := range cfg.Session.Items {
+		m.posOf[id] = i
+	}
+	st, err := loadStates(ctx, cfg.Store, cfg.Session)
+	if err != nil {
+		return nil, err
+	}
+	m.state = st
+	m.pos = cfg.Start
+	if m.pos < 0 {
+		if m.pos, err = cfg.Session.Resume(ctx); err != nil {
+			return nil, err
+		}
+	}
+	m.pos = min(m.pos, max(0, len(m.ses.Items)-1))
+	m.image = newImagePane(cfg.Caps)
+	return m, nil
+}
+
+// Init loads the first item.
+func (m *Model) Init() tea.Cmd { return m.loadCur() }
+
+// cur returns the loaded item at the current position, or nil while it loads.
+func (m *Model) cur() *itemData { return m.items[m.pos] }
+
+func (m *Model) loadCmd(pos int, prefetch bool) tea.Cmd {
+	if pos < 0 || pos >= len(m.ses.Items) {
+		return nil
+	}
+	st, id, ctx := m.cfg.Store, m.ses.Items[pos], m.ctx
+	return func() tea.Msg {
+		return itemMsg{d: loadItem(ctx, st, pos, id), prefetch: prefetch}
+	}
+}
+
+// loadCur loads the current item unless it is loaded, and its neighbours in the background.
+func (m *Model) loadCur() tea.Cmd {
+	var cmds []tea.Cmd
+	if d := m.cur(); d != nil {
+		cmds = append(cmds, m.image.show(m, d))
+	} else {
+		cmds = append(cmds, m.loadCmd(m.pos, false))
+	}
+	for _, p := range []int{m.pos + 1, m.pos - 1} {
+		if _, ok := m.items[p]; !ok {
+			cmds = append(cmds, m.loadCmd(p, true))
+		}
+	}
+	for p := range m.items {
+		if p < m.pos-3 || p > m.pos+3 {
+			delete(m.items, p)
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+func loadItem(ctx context.Context, st *store.Store, pos int, id int64) *itemData {
+	d := &itemData{pos: pos}
+	d.it, d.err = st.ItemByID(ctx, id)
+	if d.err != nil {
+		return d
+	}
+	d.texts = append(d.texts, d.it.Texts...)
+	if d.it.Image.Shard != "" {
+		row, err := dataset.ReadShardRow(d.it.Image.Shard, d.it.Image.Row)
+		if err != nil {
+			d.err = err
+			return d
+		}
+		for k, kind := range review.CaptionKinds {
+			if row.EN[k] != "" {
+				d.texts = append(d.texts, review.Text{Kind: kind, Lang: "en", Body: row.EN[k]})
+			}
+			if row.ZH[k] != "" {
+				d.texts = append(d.texts, review.Text{Kind: kind, Lang: "zh", Body: row.ZH[k]})
+			}
+		}
+	}
+	return d
+}
+
+// imageLoader reads an item's picture from its file or shard row.
+func imageLoader(it *review.Item) termimg.Loader {
+	ref := it.Image
+	return func(context.Context) (*termimg.Source, error) {
+		switch {
+		case ref.Shard != "":
+			row, err := dataset.ReadShardRow(ref.Shard, ref.Row)
+			if err != nil {
+				return nil, err
+			}
+			if len(row.Image) == 0 {
+				return nil, errors.New("the shard row has no image")
+			}
+			return termimg.DecodeBytes(row.Image)
+		case ref.Path != "":
+			return termimg.DecodeFile(ref.Path)
+		}
+		return nil, errors.New("the item has no image")
+	}
+}
+
+// Update routes a message: keys go to the entry mode or overlay that has them, else to the root's
+// keys; results of background work update the state.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = max(msg.Width, 20), max(msg.Height, 6)
+		m.image.invalidate()
+		if d := m.cur(); d != nil {
+			return m, m.image.show(m, d)
+		}
+		return m, nil
+	case tea.KeyPressMsg:
+		if msg.String() == "ctrl+c" {
+			return m, m.quitCmd()
+		}
+		if m.entry != nil {
+			return m, m.entryKey(msg)
+		}
+		if m.help {
+			m.help = false
+			return m, m.image.redraw(m)
+		}
+		return m, m.key(msg)
+	case tea.PasteMsg:
+		if m.entry != nil && !m.entry.picking {
+			m.entry.add(msg.Content)
+		}
+		return m, nil
+	case itemMsg:
+		if msg.d.pos < 0 || msg.d.pos >= len(m.ses.Items) {
+			return m, nil
+		}
+		m.items[msg.d.pos] = msg.d
+		if msg.d.pos == m.pos {
+			return m, m.image.show(m, msg.d)
+		}
+		if msg.d.it != nil {
+			m.image.prefetch(m, msg.d)
+		}
+		return m, nil
+	case savedMsg:
+		return m, m.saved(msg)
+	case imageMsg, rawMsg:
+		return m, m.image.update(m, msg)
+	}
+	return m, nil
+}
+
+func (m *Model) quitCmd() tea.Cmd {
+	m.quit = true
+	return tea.Sequence(m.image.cleanup(), tea.Quit)
+}
+
+// move goes to queue position p (clamped), resetting the per-item view state.
+func (m *Model) move(p int) {
+	p = max(0, min(p, len(m.ses.Items)-1))
+	if p != m.pos {
+		m.pos = p
+		m.text.scroll = 0
+	}
+}
+
+// counts returns decided, accepted and rejected in the queue.
+func (m *Model) counts() (dec, acc, rej int) {
+	for _, s := range m.state {
+		switch s {
+		case 1:
+			acc++
+		case -1:
+			rej++
+		}
+	}
+	return acc + rej, acc, rej
+}
+
+// revealed reports whether machine values may be shown for the current item.
+func (m *Model) revealed() bool {
+	return !m.cfg.Blind || (m.pos < len(m.state) && m.state[m.pos] != 0)
+}

@@ -1,0 +1,106 @@
+package tui
+
+import (
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"github.com/loupe-dev/loupe/review"
+)
+
+// textPane shows the item's captions and prompt by kind, in English or Chinese, scrollable.
+type textPane struct {
+	lang   string // "en" or "zh"
+	scroll int
+}
+
+var headStyle = lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("6"))
+
+func (p *textPane) toggle() {
+	if p.lang == "zh" {
+		p.lang = "en"
+	} else {
+		p.lang = "zh"
+	}
+	p.scroll = 0
+}
+
+// textOrder puts the prompt first, then the caption kinds in the dataset's order.
+func textOrder(kind string) int {
+	if kind == "prompt" {
+		return -1
+	}
+	return review.TextKindID(kind)
+}
+
+// lines renders the pane at width w and height h.
+func (p *textPane) lines(d *itemData, w, h int) []string {
+	if h < 1 {
+		return nil
+	}
+	if d == nil {
+		return []string{"loading..."}
+	}
+	if d.err != nil {
+		return wrap("error: "+Clean(d.err.Error()), w)
+	}
+	var out []string
+	it := d.it
+	title := it.ExtID
+	if it.Subset != "" {
+		title += "  " + it.Subset
+	}
+	if it.Track != "" {
+		title += "  " + it.Track
+	}
+	if it.Model != "" {
+		title += "  model " + it.Model
+	}
+	out = append(out, headStyle.Render(cleanLine(title)))
+	texts := make([]review.Text, 0, len(d.texts))
+	other := 0
+	for _, t := range d.texts {
+		if t.Lang == p.lang || (t.Lang == "" && p.lang == "en") {
+			texts = append(texts, t)
+		} else {
+			other++
+		}
+	}
+	// Stable order: prompt, then the caption kinds.
+	for i := 1; i < len(texts); i++ {
+		for j := i; j > 0 && textOrder(texts[j].Kind) < textOrder(texts[j-1].Kind); j-- {
+			texts[j], texts[j-1] = texts[j-1], texts[j]
+		}
+	}
+	lang := map[string]string{"en": "English", "zh": "Chinese"}[p.lang]
+	if len(texts) == 0 {
+		out = append(out, "no "+lang+" text", "")
+		if other > 0 {
+			out = append(out, "(t shows the other language)")
+		}
+	}
+	for _, t := range texts {
+		out = append(out, headStyle.Render("── "+cleanLine(t.Kind)+" "+strings.Repeat("─", max(0, w-5-len(t.Kind)))))
+		out = append(out, wrap(Clean(t.Body), w)...)
+	}
+	// Scroll, keeping the title line.
+	body := out[1:]
+	maxScroll := max(0, len(body)-(h-1))
+	if p.scroll > maxScroll {
+		p.scroll = maxScroll
+	}
+	body = body[p.scroll:]
+	res := append([]string{out[0]}, body...)
+	if p.scroll > 0 || len(body) > h-1 {
+		more := ""
+		if len(body) > h-1 {
+			more = " pgdown/J more"
+		}
+		if p.scroll > 0 {
+			more += " pgup/K back"
+		}
+		if h > 1 && len(res) >= h {
+			res[h-1] = lipgloss.NewStyle().Faint(true).Render("…" + more)
+		}
+	}
+	return res
+}
