@@ -146,3 +146,33 @@ func TestTwoAnnotatorsAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestReviewKill9 kills the review process with SIGKILL after three acknowledged decisions: all three
+// are in the workspace, and reopening resumes after them.
+func TestReviewKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and drives tmux")
+	}
+	if _, err := exec.LookPath("pgrep"); err != nil {
+		t.Skip("pgrep is not installed")
+	}
+	bin, db := e2eWorkspace(t)
+	s := startTmux(t, "loupe-e2e-k", bin, "--db", db, "review", "--queue", "q", "--annotator", "kim", "--protocol", "blocks")
+	s.waitFor("kim")
+	s.keys("a", "x", "a")
+	s.waitFor("4/12")
+	out, err := exec.Command("pgrep", "-f", db+" review").Output()
+	if err != nil {
+		t.Fatalf("pgrep: %v", err)
+	}
+	for _, pid := range strings.Fields(string(out)) {
+		exec.Command("kill", "-9", pid).Run()
+	}
+	time.Sleep(300 * time.Millisecond)
+	acc, rej, _ := decisions(t, db, "kim")
+	if acc != 2 || rej != 1 {
+		t.Fatalf("after kill -9: %d accepted, %d rejected; want 2 and 1", acc, rej)
+	}
+	s2 := startTmux(t, "loupe-e2e-k2", bin, "--db", db, "review", "--queue", "q", "--annotator", "kim", "--protocol", "blocks")
+	s2.waitFor("4/12")
+}
