@@ -17,7 +17,11 @@ type Session struct {
 	Overlap     int
 	AnnotatorID int64
 	Annotator   string
-	Items       []int64 // the queue's items in order
+	Items       []int64 // the queue's items in order (only those passing the filter after Restrict)
+
+	where     string // Restrict's SQL condition over items; empty: the whole queue
+	whereArgs []any
+	idx       map[int64]int // item id -> position in Items, built on first use
 }
 
 // OpenSession starts annotator's session on the named queue (creating the annotator if new).
@@ -55,23 +59,24 @@ func (s *Store) OpenSession(ctx context.Context, queue, annotator string) (*Sess
 // decisionDim is the id of the accept/reject dimension (first migration).
 const decisionDim = 12
 
-// Decided returns, per queue position, whether this annotator has a decision in force on that item
+// Decided returns, per position in Items, whether this annotator has a decision in force on that item
 // (accept or reject; a skip is not a decision).
 func (ses *Session) Decided(ctx context.Context) ([]bool, error) {
-	rows, err := ses.st.DB.QueryContext(ctx, `SELECT qi.pos FROM queue_items qi
+	rows, err := ses.st.DB.QueryContext(ctx, `SELECT qi.item_id FROM queue_items qi
 		JOIN human_current h ON h.item_id = qi.item_id AND h.annotator_id = ? AND h.dimension_id = ?
 		WHERE qi.queue_id = ?`, ses.AnnotatorID, decisionDim, ses.QueueID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	idx := ses.index()
 	out := make([]bool, len(ses.Items))
 	for rows.Next() {
-		var pos int
-		if err := rows.Scan(&pos); err != nil {
+		var item int64
+		if err := rows.Scan(&item); err != nil {
 			return nil, err
 		}
-		if pos >= 0 && pos < len(out) {
+		if pos, ok := idx[item]; ok {
 			out[pos] = true
 		}
 	}
@@ -167,32 +172,42 @@ func (ses *Session) Undo(ctx context.Context) (int64, error) {
 
 // Lease hands this annotator the next item of the queue, in queue order, that the annotator has not
 // decided, that has fewer than Overlap decisions in force, and that fewer annotators than the missing
-// decisions hold unexpired leases on; the lease lasts ttl. It returns the queue position, or -1 when
+// decisions hold unexpired leases on; the lease lasts ttl. It returns the position in Items (the
+// queue position unless Restrict narrowed the session), or -1 when
 // nothing is left for this annotator. Concurrent sessions on one workspace never push an item past
 // Overlap decisions through leases: the check and the lease are one immediate transaction.
 func (ses *Session) Lease(ctx context.Context, ttl time.Duration) (int, error) {
 	now := time.Now().Unix()
 	pos := -1
+	cond, args := ses.leaseFilter()
 	err := InTx(ctx, ses.st.DB, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `SELECT qi.pos, qi.item_id FROM queue_items qi
+		var item int64
+		err := tx.QueryRowContext(ctx, `SELECT qi.item_id FROM queue_items qi
 			WHERE qi.queue_id = ?1
 			  AND NOT EXISTS (SELECT 1 FROM human_current h WHERE h.item_id = qi.item_id AND h.annotator_id = ?2 AND h.dimension_id = ?3)
 			  AND (SELECT count(*) FROM human_current h WHERE h.item_id = qi.item_id AND h.dimension_id = ?3)
 			    + (SELECT count(*) FROM leases l WHERE l.queue_id = ?1 AND l.item_id = qi.item_id AND l.annotator_id != ?2 AND l.expires_at > ?4)
-			    < ?5
-			ORDER BY qi.pos LIMIT 1`, ses.QueueID, ses.AnnotatorID, decisionDim, now, ses.Overlap).Scan(&pos, new(int64))
+			    < ?5`+cond+`
+			ORDER BY qi.pos LIMIT 1`, append([]any{ses.QueueID, ses.AnnotatorID, decisionDim, now, ses.Overlap}, args...)...).Scan(&item)
 		if errors.Is(err, sql.ErrNoRows) {
-			pos = -1
 			return nil
 		}
 		if err != nil {
 			return err
 		}
+		p, ok := ses.index()[item]
+		if !ok {
+			return fmt.Errorf("lease: item %d is not in the session", item)
+		}
+		pos = p
 		_, err = tx.ExecContext(ctx, `INSERT INTO leases (queue_id, item_id, annotator_id, expires_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT DO UPDATE SET expires_at = excluded.expires_at`, ses.QueueID, ses.Items[pos], ses.AnnotatorID, now+int64(ttl.Seconds()))
+			ON CONFLICT DO UPDATE SET expires_at = excluded.expires_at`, ses.QueueID, item, ses.AnnotatorID, now+int64(ttl.Seconds()))
 		return err
 	})
-	return pos, err
+	if err != nil {
+		return -1, err
+	}
+	return pos, nil
 }
 
 // SetOverlap sets how many annotators should decide each item of a queue.

@@ -21,7 +21,8 @@ func toRGBA(img image.Image) *image.RGBA {
 }
 
 // Scale resizes img to w x h. Shrinking averages every source pixel into its destination pixel (a box
-// filter: no shimmer or moiré from skipped pixels, and cheap); enlarging uses Catmull-Rom.
+// filter: no shimmer or moiré from skipped pixels, and cheap); enlarging interpolates bilinearly (the
+// kernel scalers' float buffers cost tens of MB per picture, for no visible gain at terminal sizes).
 func Scale(img image.Image, w, h int) *image.RGBA {
 	b := img.Bounds()
 	sw, sh := b.Dx(), b.Dy()
@@ -38,7 +39,7 @@ func Scale(img image.Image, w, h int) *image.RGBA {
 		return src
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
-	xdraw.CatmullRom.Scale(dst, dst.Rect, src, src.Rect, xdraw.Src, nil)
+	xdraw.ApproxBiLinear.Scale(dst, dst.Rect, src, src.Rect, xdraw.Src, nil)
 	return dst
 }
 

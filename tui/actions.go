@@ -9,27 +9,28 @@ import (
 	"github.com/loupe-dev/loupe/store"
 )
 
-// loadStates reads this annotator's decision in force on every queue position.
+// loadStates reads this annotator's decision in force on every position of the session's items.
 func loadStates(ctx context.Context, st *store.Store, ses *store.Session) ([]int8, error) {
 	dim, err := store.DimensionID(ctx, st.DB, "decision")
 	if err != nil {
 		return nil, err
 	}
-	rows, err := st.DB.QueryContext(ctx, `SELECT qi.pos, h.value FROM queue_items qi
+	rows, err := st.DB.QueryContext(ctx, `SELECT qi.item_id, h.value FROM queue_items qi
 		JOIN human_current h ON h.item_id = qi.item_id AND h.annotator_id = ? AND h.dimension_id = ?
 		WHERE qi.queue_id = ?`, ses.AnnotatorID, dim, ses.QueueID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	posOf := positions(ses)
 	out := make([]int8, len(ses.Items))
 	for rows.Next() {
-		var pos int
+		var item int64
 		var v *float64
-		if err := rows.Scan(&pos, &v); err != nil {
+		if err := rows.Scan(&item, &v); err != nil {
 			return nil, err
 		}
-		if pos >= 0 && pos < len(out) {
+		if pos, ok := posOf[item]; ok {
 			out[pos] = -1
 			if v != nil && *v > 0 {
 				out[pos] = 1
@@ -76,7 +77,14 @@ func (m *Model) saved(msg savedMsg) tea.Cmd {
 			delete(m.items, p)
 		}
 	}
-	if msg.advance && m.pos == msg.pos && m.pos < len(m.ses.Items)-1 {
+	switch {
+	case msg.advance && m.pos == msg.pos && msg.leased && msg.next < 0:
+		m.done = true
+		m.flash += " · queue done"
+	case msg.advance && m.pos == msg.pos && msg.leased:
+		m.done = false
+		m.move(msg.next)
+	case msg.advance && m.pos == msg.pos && m.pos < len(m.ses.Items)-1:
 		m.move(m.pos + 1)
 	}
 	return m.loadCur()
@@ -90,10 +98,20 @@ func (m *Model) save(what string, advance bool, decided int8, call func(ctx cont
 		return nil
 	}
 	m.busy = true
-	ctx, pos, id := m.ctx, m.pos, d.it.ID
+	ctx, pos, id, ses := m.ctx, m.pos, d.it.ID, m.ses
+	lease := advance && decided != 0 && m.leasing() // a skip keeps the lease and moves on in order
 	return func() tea.Msg {
 		_, err := call(ctx, id)
-		return savedMsg{what: what, pos: pos, advance: advance, hasState: decided != 0, statePos: pos, stateVal: decided, err: err}
+		msg := savedMsg{what: what, pos: pos, advance: advance, hasState: decided != 0, statePos: pos, stateVal: decided, err: err}
+		if lease && err == nil {
+			next, lerr := ses.Lease(ctx, LeaseTTL)
+			if lerr != nil { // the decision is saved: say so, and move on in queue order
+				msg.what += " (lease failed: " + cleanLine(lerr.Error()) + ")"
+			} else {
+				msg.leased, msg.next = true, next
+			}
+		}
+		return msg
 	}
 }
 

@@ -16,6 +16,7 @@ type entryKind int
 const (
 	noteEntry entryKind = iota
 	overrideEntry
+	filterEntry // the / prompt: a filter expression (ParseFilter)
 )
 
 // entry is the text entry mode: while it is open every key edits it and none triggers an action.
@@ -91,6 +92,12 @@ func (m *Model) submitEntry() tea.Cmd {
 	ses := m.ses
 	var cmd tea.Cmd
 	switch e.kind {
+	case filterEntry:
+		if _, err := ParseFilter(text); err != nil {
+			m.flash = "filter: " + cleanLine(err.Error()) // the prompt stays open to fix it
+			return nil
+		}
+		cmd = m.applyFilter(text)
 	case noteEntry:
 		if text == "" {
 			m.entry = nil
@@ -129,6 +136,9 @@ func (m *Model) entryView(w int) []string {
 		}
 	case e.kind == overrideEntry:
 		out = append(out, "override ("+OverrideReasons[e.reason]+"): details, enter saves, esc cancels")
+	case e.kind == filterEntry:
+		out = append(out, "filter: key=value words (kind subset track model lang has-caption score=DIM=MIN:MAX),",
+			"  e.g. subset=text score=clarity=8: ; enter applies, empty clears, ctrl+u erases, esc cancels")
 	default:
 		out = append(out, "note: type, enter saves, esc cancels")
 	}

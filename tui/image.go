@@ -32,6 +32,10 @@ type imageMsg struct {
 // rawMsg asks to draw the shown raw picture, a moment after the frame that holds its blank cells.
 type rawMsg struct{ r *termimg.Rendered }
 
+// imageCacheBytes bounds the rendered pictures kept: a few dozen sixel or block pictures, or about ten
+// kitty ones, around the current item - enough for prefetch and going back.
+const imageCacheBytes = 40 << 20
+
 func newImagePane(c termimg.Caps) imagePane {
 	if c.Protocol == "" {
 		c.Protocol = termimg.None
@@ -41,7 +45,7 @@ func newImagePane(c termimg.Caps) imagePane {
 	}
 	o := termimg.Options{Protocol: c.Protocol, Cell: c.Cell, Profile: c.Profile, Tmux: c.Tmux}
 	ids := termimg.NewKittyIDs()
-	return imagePane{opts: o, ids: ids, cache: termimg.NewCache(o, ids, c.Placeholders, 96<<20, 1),
+	return imagePane{opts: o, ids: ids, cache: termimg.NewCache(o, ids, c.Placeholders, imageCacheBytes, 1),
 		sent: map[*termimg.Rendered]bool{}}
 }
 

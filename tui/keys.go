@@ -24,6 +24,8 @@ var helpLines = []string{
 	"  e            override: reject with a reason from a list, plus free text",
 	"  n            note: free text attached to the item",
 	"  f            flag the item for adjudication",
+	"  /            filter the queue: key=value words, e.g. subset=text score=clarity=8: (empty: all)",
+	"               keys: kind subset track model lang has-caption score=DIM=MIN:MAX",
 	"  (the status bar's 'judge agree' counts your scores within 1 of the judge's, else the pipeline's)",
 	"  t            captions in English / Chinese",
 	"  pgdown, J    scroll the captions down      pgup, K   up",
@@ -31,9 +33,11 @@ var helpLines = []string{
 	"  ?            this help (any key closes it)",
 	"  q, ctrl+c    quit (everything acknowledged is already saved)",
 	"",
-	"Text entry (n, e): keys type text and trigger nothing; enter saves, esc cancels.",
+	"Text entry (n, e, /): keys type text and trigger nothing; enter saves, esc cancels.",
 	"A key's effect is shown only after the workspace committed it; moving waits while saving.",
 	"--blind hides judge and pipeline values until you have decided the item.",
+	"--lease, or a queue with --overlap above 1: after a decision you get the next item nobody else",
+	"  holds (leased for 10 minutes); 'queue done' when nothing is left for you.",
 }
 
 // key handles a key in the normal mode.
@@ -88,6 +92,9 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case "t":
 		m.text.toggle()
+		return nil
+	case "/":
+		m.filterPrompt()
 		return nil
 	case "pgdown", "J":
 		m.text.scroll += max(1, m.textHeight()-2)

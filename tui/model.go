@@ -19,7 +19,16 @@ type Config struct {
 	Blind   bool         // hide judge and pipeline values until the annotator has decided the item
 	Caps    termimg.Caps // how pictures are drawn (Protocol None draws a frame instead)
 	Start   int          // queue position to open at; -1: where the annotator left off (Session.Resume)
+	// Lease hands items out with Session.Lease (also on whenever the queue's Overlap is above 1): the
+	// start and every move forward after a decision go to the next item nobody else is working on.
+	Lease bool
+	// Filter is the filter the session was restricted with (Session.Restrict), in the / prompt's
+	// syntax, shown in the status bar; empty: the whole queue.
+	Filter string
 }
+
+// LeaseTTL is how long a leased item stays reserved for the annotator it was handed to.
+const LeaseTTL = 10 * time.Minute
 
 // Dimensions are the score dimensions tab moves through, in order.
 var Dimensions = []string{"composition", "entity", "text", "imagination", "style", "affection",
@@ -43,6 +52,9 @@ type Model struct {
 	help  bool
 	zoom  bool
 	quit  bool
+	done  bool   // leasing: nothing is left for this annotator ("queue done")
+	gen   int    // bumped when a filter changes the items: older item loads are dropped
+	filt  string // the active filter, in the / prompt's syntax
 
 	started     time.Time
 	decidedHere int  // decisions made in this run, for items per minute
@@ -67,6 +79,7 @@ type itemData struct {
 type itemMsg struct {
 	d        *itemData
 	prefetch bool
+	gen      int
 }
 
 // savedMsg reports that a store call returned: only then does the screen acknowledge the key.
@@ -79,6 +92,8 @@ type savedMsg struct {
 	hasState bool // the decision in force at statePos is now stateVal
 	statePos int
 	stateVal int8
+	leased   bool // advance: next is the position Session.Lease handed out (-1: queue done)
+	next     int
 	err      error
 }
 
@@ -88,18 +103,24 @@ func New(ctx context.Context, cfg Config) (*Model, error) {
 	if cfg.Session == nil || cfg.Store == nil {
 		return nil, errors.New("tui: no session")
 	}
-	m := &Model{cfg: cfg, ctx: ctx, ses: cfg.Session, posOf: map[int64]int{}, items: map[int]*itemData{},
-		w: 80, h: 24, started: time.Now(), text: textPane{lang: "en"}}
-	for i, id := range cfg.Session.Items {
-		m.posOf[id] = i
-	}
+	m := &Model{cfg: cfg, ctx: ctx, ses: cfg.Session, items: map[int]*itemData{},
+		w: 80, h: 24, started: time.Now(), text: textPane{lang: "en"}, filt: cfg.Filter}
+	m.posOf = positions(cfg.Session)
 	st, err := loadStates(ctx, cfg.Store, cfg.Session)
 	if err != nil {
 		return nil, err
 	}
 	m.state = st
 	m.pos = cfg.Start
-	if m.pos < 0 {
+	switch {
+	case m.pos < 0 && m.leasing():
+		if m.pos, err = cfg.Session.Lease(ctx, LeaseTTL); err != nil {
+			return nil, err
+		}
+		if m.pos < 0 {
+			m.done, m.pos = true, 0
+		}
+	case m.pos < 0:
 		if m.pos, err = cfg.Session.Resume(ctx); err != nil {
 			return nil, err
 		}
@@ -119,9 +140,9 @@ func (m *Model) loadCmd(pos int, prefetch bool) tea.Cmd {
 	if pos < 0 || pos >= len(m.ses.Items) {
 		return nil
 	}
-	st, id, ctx := m.cfg.Store, m.ses.Items[pos], m.ctx
+	st, id, ctx, gen := m.cfg.Store, m.ses.Items[pos], m.ctx, m.gen
 	return func() tea.Msg {
-		return itemMsg{d: loadItem(ctx, st, pos, id), prefetch: prefetch}
+		return itemMsg{d: loadItem(ctx, st, pos, id), prefetch: prefetch, gen: gen}
 	}
 }
 
@@ -221,7 +242,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case itemMsg:
-		if msg.d.pos < 0 || msg.d.pos >= len(m.ses.Items) {
+		if msg.gen != m.gen || msg.d.pos < 0 || msg.d.pos >= len(m.ses.Items) {
 			return m, nil
 		}
 		m.items[msg.d.pos] = msg.d
@@ -234,6 +255,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case savedMsg:
 		return m, m.saved(msg)
+	case filterMsg:
+		return m, m.filtered(msg)
 	case imageMsg, rawMsg:
 		return m, m.image.update(m, msg)
 	}

@@ -87,7 +87,7 @@ func run(t *testing.T, m *Model, cmd tea.Cmd) {
 		switch msg := c().(type) {
 		case tea.BatchMsg:
 			queue = append(queue, msg...)
-		case itemMsg, savedMsg, imageMsg:
+		case itemMsg, savedMsg, imageMsg, filterMsg:
 			_, next := m.Update(msg)
 			queue = append(queue, next)
 		}

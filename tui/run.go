@@ -2,9 +2,14 @@ package tui
 
 import (
 	"context"
+	"math"
+	"runtime/debug"
 
 	tea "charm.land/bubbletea/v2"
 )
+
+// memoryLimit is the Go heap's soft limit while the screen runs (GOMEMLIMIT overrides it).
+const memoryLimit = 80 << 20
 
 // Run opens the review screen on the terminal and returns when the annotator quits. Every decision is
 // committed by the time the screen showed it, so quitting (or being killed) loses nothing acknowledged.
@@ -12,6 +17,11 @@ func Run(ctx context.Context, cfg Config) error {
 	m, err := New(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	// Decoding 1024 px pictures makes short-lived buffers of several MB each; a soft limit makes the
+	// collector return them before the heap doubles (the screen is meant to run for hours beside others).
+	if debug.SetMemoryLimit(-1) == math.MaxInt64 {
+		debug.SetMemoryLimit(memoryLimit)
 	}
 	defer m.image.cache.Close()
 	_, err = tea.NewProgram(m, tea.WithContext(ctx)).Run()

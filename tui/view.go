@@ -122,11 +122,21 @@ func (m *Model) status() string {
 	if m.cfg.Blind {
 		mode += " · blind"
 	}
+	if m.leasing() {
+		mode += fmt.Sprintf(" · overlap %d", max(1, m.ses.Overlap))
+	}
+	if m.filt != "" {
+		mode += " · filter " + cleanLine(m.filt)
+	}
 	if m.busy {
 		mode += " · saving…"
 	}
-	left := fmt.Sprintf(" %s · %s · %d/%d · decided %d (✓%d ✗%d)%s%s",
-		cleanLine(m.ses.Queue), cleanLine(m.ses.Annotator), pos, n, dec, acc, rej, rate, mode)
+	where := fmt.Sprintf("%d/%d", pos, n)
+	if m.done {
+		where += " · queue done"
+	}
+	left := fmt.Sprintf(" %s · %s · %s · decided %d (✓%d ✗%d)%s%s",
+		cleanLine(m.ses.Queue), cleanLine(m.ses.Annotator), where, dec, acc, rej, rate, mode)
 	right := " ? help "
 	if m.flash != "" {
 		right = " " + m.flash + " ·" + right

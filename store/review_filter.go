@@ -1,0 +1,75 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/loupe-dev/loupe/review"
+)
+
+// ErrNoMatch is returned by Restrict when no item of the queue passes the filter.
+var ErrNoMatch = errors.New("no item of the queue matches the filter")
+
+// Restrict narrows the session to the queue's items that pass f, keeping the queue order: Items,
+// Decided, Resume and Lease then see only those. An empty filter restores the whole queue. f.Queue is
+// ignored (the session's queue is the queue). When nothing matches, the session is left as it was and
+// the error wraps ErrNoMatch.
+func (ses *Session) Restrict(ctx context.Context, f review.Filter) error {
+	f.Queue = ""
+	where, args, err := FilterSQL(f)
+	if err != nil {
+		return err
+	}
+	q := `SELECT qi.item_id FROM queue_items qi JOIN items ON items.id = qi.item_id
+		WHERE qi.queue_id = ? AND ` + where + ` ORDER BY qi.pos`
+	rows, err := ses.st.DB.QueryContext(ctx, q, append([]any{ses.QueueID}, args...)...)
+	if err != nil {
+		return wrapErr(err)
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(items) == 0 {
+		return fmt.Errorf("queue %q: %w", ses.Queue, ErrNoMatch)
+	}
+	ses.Items, ses.idx = items, nil
+	ses.where, ses.whereArgs = "", nil
+	if where != "1" {
+		ses.where, ses.whereArgs = where, args
+	}
+	return nil
+}
+
+// Restricted reports whether a filter narrows the session (see Restrict).
+func (ses *Session) Restricted() bool { return ses.where != "" }
+
+// index maps the session's items to their positions in Items (built once per Items).
+func (ses *Session) index() map[int64]int {
+	if ses.idx != nil && len(ses.idx) == len(ses.Items) {
+		return ses.idx
+	}
+	ses.idx = make(map[int64]int, len(ses.Items))
+	for i, id := range ses.Items {
+		ses.idx[id] = i
+	}
+	return ses.idx
+}
+
+// leaseFilter is the SQL condition (with its arguments, numbered after the query's own) that keeps
+// Lease to the restricted items; empty when the session is not restricted.
+func (ses *Session) leaseFilter() (string, []any) {
+	if ses.where == "" {
+		return "", nil
+	}
+	return " AND qi.item_id IN (SELECT items.id FROM items WHERE " + ses.where + ")", ses.whereArgs
+}
