@@ -62,21 +62,21 @@ const decisionDim = 12
 // Decided returns, per position in Items, whether this annotator has a decision in force on that item
 // (accept or reject; a skip is not a decision).
 func (ses *Session) Decided(ctx context.Context) ([]bool, error) {
-	rows, err := ses.st.DB.QueryContext(ctx, `SELECT qi.item_id FROM queue_items qi
+	rows, err := ses.st.DB.QueryContext(ctx, `SELECT qi.pos, qi.item_id FROM queue_items qi
 		JOIN human_current h ON h.item_id = qi.item_id AND h.annotator_id = ? AND h.dimension_id = ?
 		WHERE qi.queue_id = ?`, ses.AnnotatorID, decisionDim, ses.QueueID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	idx := ses.index()
 	out := make([]bool, len(ses.Items))
 	for rows.Next() {
+		var qpos int
 		var item int64
-		if err := rows.Scan(&item); err != nil {
+		if err := rows.Scan(&qpos, &item); err != nil {
 			return nil, err
 		}
-		if pos, ok := idx[item]; ok {
+		if pos, ok := ses.Position(qpos, item); ok {
 			out[pos] = true
 		}
 	}
@@ -181,21 +181,22 @@ func (ses *Session) Lease(ctx context.Context, ttl time.Duration) (int, error) {
 	pos := -1
 	cond, args := ses.leaseFilter()
 	err := InTx(ctx, ses.st.DB, func(tx *sql.Tx) error {
+		var qpos int
 		var item int64
-		err := tx.QueryRowContext(ctx, `SELECT qi.item_id FROM queue_items qi
+		err := tx.QueryRowContext(ctx, `SELECT qi.pos, qi.item_id FROM queue_items qi
 			WHERE qi.queue_id = ?1
 			  AND NOT EXISTS (SELECT 1 FROM human_current h WHERE h.item_id = qi.item_id AND h.annotator_id = ?2 AND h.dimension_id = ?3)
 			  AND (SELECT count(*) FROM human_current h WHERE h.item_id = qi.item_id AND h.dimension_id = ?3)
 			    + (SELECT count(*) FROM leases l WHERE l.queue_id = ?1 AND l.item_id = qi.item_id AND l.annotator_id != ?2 AND l.expires_at > ?4)
 			    < ?5`+cond+`
-			ORDER BY qi.pos LIMIT 1`, append([]any{ses.QueueID, ses.AnnotatorID, decisionDim, now, ses.Overlap}, args...)...).Scan(&item)
+			ORDER BY qi.pos LIMIT 1`, append([]any{ses.QueueID, ses.AnnotatorID, decisionDim, now, ses.Overlap}, args...)...).Scan(&qpos, &item)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		p, ok := ses.index()[item]
+		p, ok := ses.Position(qpos, item)
 		if !ok {
 			return fmt.Errorf("lease: item %d is not in the session", item)
 		}

@@ -53,7 +53,18 @@ func (ses *Session) Restrict(ctx context.Context, f review.Filter) error {
 // Restricted reports whether a filter narrows the session (see Restrict).
 func (ses *Session) Restricted() bool { return ses.where != "" }
 
-// index maps the session's items to their positions in Items (built once per Items).
+// Position returns the position in Items of the item at queue position qpos: qpos itself unless
+// Restrict narrowed the session (a map from items to positions is then built on first use, so a
+// whole 1M-item queue needs none).
+func (ses *Session) Position(qpos int, item int64) (int, bool) {
+	if ses.where == "" && qpos >= 0 && qpos < len(ses.Items) && ses.Items[qpos] == item {
+		return qpos, true
+	}
+	p, ok := ses.index()[item]
+	return p, ok
+}
+
+// index maps the session's items to their positions in Items (built once per Restrict).
 func (ses *Session) index() map[int64]int {
 	if ses.idx != nil && len(ses.idx) == len(ses.Items) {
 		return ses.idx
@@ -71,5 +82,6 @@ func (ses *Session) leaseFilter() (string, []any) {
 	if ses.where == "" {
 		return "", nil
 	}
-	return " AND qi.item_id IN (SELECT items.id FROM items WHERE " + ses.where + ")", ses.whereArgs
+	// Correlated on the primary key: checked per candidate row, never over the whole items table.
+	return " AND EXISTS (SELECT 1 FROM items WHERE items.id = qi.item_id AND " + ses.where + ")", ses.whereArgs
 }

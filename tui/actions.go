@@ -15,22 +15,22 @@ func loadStates(ctx context.Context, st *store.Store, ses *store.Session) ([]int
 	if err != nil {
 		return nil, err
 	}
-	rows, err := st.DB.QueryContext(ctx, `SELECT qi.item_id, h.value FROM queue_items qi
+	rows, err := st.DB.QueryContext(ctx, `SELECT qi.pos, qi.item_id, h.value FROM queue_items qi
 		JOIN human_current h ON h.item_id = qi.item_id AND h.annotator_id = ? AND h.dimension_id = ?
 		WHERE qi.queue_id = ?`, ses.AnnotatorID, dim, ses.QueueID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	posOf := positions(ses)
 	out := make([]int8, len(ses.Items))
 	for rows.Next() {
+		var qpos int
 		var item int64
 		var v *float64
-		if err := rows.Scan(&item, &v); err != nil {
+		if err := rows.Scan(&qpos, &item, &v); err != nil {
 			return nil, err
 		}
-		if pos, ok := posOf[item]; ok {
+		if pos, ok := ses.Position(qpos, item); ok {
 			out[pos] = -1
 			if v != nil && *v > 0 {
 				out[pos] = 1

@@ -137,8 +137,8 @@ func (m *Model) entryView(w int) []string {
 	case e.kind == overrideEntry:
 		out = append(out, "override ("+OverrideReasons[e.reason]+"): details, enter saves, esc cancels")
 	case e.kind == filterEntry:
-		out = append(out, "filter: key=value words (kind subset track model lang has-caption score=DIM=MIN:MAX),",
-			"  e.g. subset=text score=clarity=8: ; enter applies, empty clears, ctrl+u erases, esc cancels")
+		out = append(out, wrap("filter: enter applies, empty clears, ctrl+u erases, esc cancels", w)...)
+		out = append(out, wrap("  key=value words: kind subset track model lang has-caption score=DIM=MIN:MAX, e.g. subset=text score=clarity=8:", w)...)
 	default:
 		out = append(out, "note: type, enter saves, esc cancels")
 	}

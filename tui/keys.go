@@ -8,36 +8,30 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
-// helpLines is the ? overlay: every key the screen knows.
+// helpLines is the ? overlay: every key the screen knows. It fits 80x24 (23 lines of at most 79
+// columns), the smallest terminal the screen is laid out for.
 var helpLines = []string{
-	"loupe review - keys",
+	"loupe review - keys (any key closes this help)",
 	"",
-	"  a            accept the item (and go to the next)",
-	"  x            reject the item (and go to the next)",
-	"  space        skip (recorded; the item stays undecided)",
-	"  u, backspace undo your latest decision or score (unlimited; goes back to that item)",
-	"  j, right     next item          k, left   previous item",
-	"  g / G        first / last item",
-	"  tab          focus the next score dimension (shift+tab: previous)",
-	"  1-9, 0       set the focused dimension to 1-9; 0 sets 10 (Prodigy's convention)",
-	"  enter        agree: record the judge's (else the pipeline's) value on the focused dimension as yours",
-	"  e            override: reject with a reason from a list, plus free text",
-	"  n            note: free text attached to the item",
-	"  f            flag the item for adjudication",
-	"  /            filter the queue: key=value words, e.g. subset=text score=clarity=8: (empty: all)",
-	"               keys: kind subset track model lang has-caption score=DIM=MIN:MAX",
-	"  (the status bar's 'judge agree' counts your scores within 1 of the judge's, else the pipeline's)",
-	"  t            captions in English / Chinese",
-	"  pgdown, J    scroll the captions down      pgup, K   up",
-	"  z            zoom the picture to the full screen (z or esc returns)",
-	"  ?            this help (any key closes it)",
-	"  q, ctrl+c    quit (everything acknowledged is already saved)",
+	"  a accept, x reject (both go to the next item); space skip (stays undecided)",
+	"  u, backspace  undo your latest decision or score (unlimited; goes back to it)",
+	"  j, right      next item;  k, left  previous item;  g / G  first / last item",
+	"  tab           focus the next score dimension (shift+tab: the previous one)",
+	"  1-9, 0        set the focused dimension to 1-9; 0 sets 10 (Prodigy's way)",
+	"  enter         agree: the judge's (else the pipeline's) value becomes yours",
+	"  e             override: reject with a reason from a list, plus free text",
+	"  n note (free text);  f flag for adjudication;  t captions English / Chinese",
+	"  /             filter: key=value words, e.g. subset=text score=clarity=8:",
+	"                keys kind subset track model lang has-caption score; empty: all",
+	"  pgdown/J, pgup/K  scroll the captions;  z zoom the picture (z or esc returns)",
+	"  ?  this help;  q, ctrl+c  quit (everything acknowledged is already saved)",
 	"",
-	"Text entry (n, e, /): keys type text and trigger nothing; enter saves, esc cancels.",
-	"A key's effect is shown only after the workspace committed it; moving waits while saving.",
+	"Text entry (n, e, /): keys type text, trigger nothing; enter saves, esc cancels",
+	"A key's effect shows once the workspace committed it; moving waits for saves.",
+	"'judge agree' (status bar): your scores within 1 of the judge's (or pipeline's)",
 	"--blind hides judge and pipeline values until you have decided the item.",
-	"--lease, or a queue with --overlap above 1: after a decision you get the next item nobody else",
-	"  holds (leased for 10 minutes); 'queue done' when nothing is left for you.",
+	"--lease, --overlap K>1: each decision leases you the next item nobody holds",
+	"  (for 10 min); 'queue done' when none is left. --adjudicate: final decisions.",
 }
 
 // key handles a key in the normal mode.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/loupe-dev/loupe/store"
 	"github.com/loupe-dev/loupe/termimg"
 )
@@ -148,6 +149,9 @@ func TestFilterPrompt(t *testing.T) {
 	if m.entry == nil || m.pos != 0 || m.quit || len(events(t, st)) != 0 || len(m.ses.Items) != 4 {
 		t.Fatalf("typing a filter acted: pos %d quit %v events %q", m.pos, m.quit, events(t, st))
 	}
+	if v := m.render(); !strings.Contains(v, "> subset=text  kind=sample_") || !strings.Contains(v, "filter: enter applies") || !strings.Contains(m.status(), "TEXT ENTRY") {
+		t.Fatalf("filter prompt not shown:\n%s", v)
+	}
 	press(t, m, "enter")
 	if m.entry != nil || !slices.Equal(m.ses.Items, []int64{ids[1], ids[3]}) || m.pos != 0 {
 		t.Fatalf("filter not applied: entry %v items %v pos %d flash %q", m.entry != nil, m.ses.Items, m.pos, m.flash)
@@ -183,7 +187,7 @@ func TestFilterPrompt(t *testing.T) {
 	press(t, m, "/")
 	send(t, m, tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl})
 	press(t, m, "enter")
-	if len(m.ses.Items) != 4 || m.pos != 3 || m.filt != "" || strings.Contains(m.status(), "filter") || m.state[1] != 1 {
+	if len(m.ses.Items) != 4 || m.pos != 3 || m.filt != "" || strings.Contains(m.status(), "filter kind") || m.state[1] != 1 {
 		t.Fatalf("cleared: items %d pos %d filt %q state %v status %q", len(m.ses.Items), m.pos, m.filt, m.state, m.status())
 	}
 }
@@ -206,6 +210,78 @@ func TestParseFilter(t *testing.T) {
 	for _, bad := range []string{"subset", "colour=red", "kind=video", "score=clarity", "score=nope=1:2", "track=nope"} {
 		if _, err := ParseFilter(bad); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestHelpFitsAndListsNewKeys(t *testing.T) {
+	if len(helpLines) > 23 {
+		t.Fatalf("the help has %d lines: it does not fit 80x24", len(helpLines))
+	}
+	for _, l := range helpLines {
+		if len([]rune(l)) > 79 {
+			t.Errorf("help line wider than 79: %q", l)
+		}
+	}
+	st := workspace(t)
+	m := open(t, st, false, 80, 24)
+	press(t, m, "?")
+	v := m.render()
+	for _, want := range []string{"/             filter", "score=clarity=8:", "--overlap", "queue done", "--adjudicate", "q, ctrl+c  quit"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+}
+
+func TestFilterWithLeases(t *testing.T) {
+	st := workspace(t)
+	m := openAs(t, st, "ana", true)
+	ids := slices.Clone(m.ses.Items)
+	sub, err := store.EnsureSubset(ctx, st.DB, "text", "dataset")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB.Exec(`UPDATE items SET subset_id = ? WHERE id IN (?, ?)`, sub, ids[1], ids[3]); err != nil {
+		t.Fatal(err)
+	}
+	b := openAs(t, st, "ben", true) // holds ids[1]
+	if b.pos != 1 {
+		t.Fatalf("ben at %d", b.pos)
+	}
+	press(t, m, "/")
+	typeText(t, m, "subset=text")
+	press(t, m, "enter")
+	if m.ses.Items[m.pos] != ids[3] || m.done {
+		t.Fatalf("ana got item %d (pos %d), want the free matching item %d", m.ses.Items[m.pos], m.pos, ids[3])
+	}
+	press(t, m, "a")
+	if !m.done || !strings.Contains(m.status(), "queue done") {
+		t.Fatalf("ana not done: %q", m.status())
+	}
+	if per, by := decisionsPerItem(t, st); len(per) != 1 || !slices.Equal(by["ana"], []int64{ids[3]}) {
+		t.Fatalf("decisions %v", by)
+	}
+}
+
+func TestFilterPromptFitsSmallSizes(t *testing.T) {
+	st := workspace(t)
+	m := open(t, st, false, 80, 24)
+	press(t, m, "/")
+	typeText(t, m, "subset=text score=clarity=8:")
+	for _, size := range [][2]int{{20, 6}, {40, 10}, {80, 24}, {200, 60}} {
+		send(t, m, tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		lines := strings.Split(m.render(), "\n")
+		if len(lines) != size[1] {
+			t.Fatalf("%v: %d lines", size, len(lines))
+		}
+		for i, l := range lines {
+			if w := ansi.StringWidth(l); w > size[0] {
+				t.Fatalf("%v: line %d is %d wide", size, i, w)
+			}
+		}
+		if size[1] >= 24 && !strings.Contains(m.render(), "> subset=text score=clarity=8:_") {
+			t.Fatalf("%v: the typed filter is not shown:\n%s", size, ansi.Strip(m.render()))
 		}
 	}
 }

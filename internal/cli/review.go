@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
 	"github.com/loupe-dev/loupe/termimg"
 	"github.com/loupe-dev/loupe/tui"
@@ -15,10 +16,16 @@ import (
 )
 
 type reviewOptions struct {
-	queue     string
-	annotator string
-	blind     bool
-	protocol  string
+	queue      string
+	annotator  string
+	blind      bool
+	protocol   string
+	lease      bool
+	overlap    int // 0: leave the queue's overlap as it is
+	adjudicate bool
+	filter     review.Filter
+	scores     []string
+	filterExpr string // --filter, in the / prompt's syntax
 }
 
 func newReviewCmd(g *globals) *cobra.Command {
@@ -31,9 +38,28 @@ the captions (English or Chinese), the pipeline's trait scores, the judges' verd
 are shown side by side; every key's effect is committed to the workspace before the screen shows it.
 
 Keys: a accept, x reject, space skip, u undo, j/k move, tab focus a dimension, 1-9 and 0 (=10) score it,
-enter agree with the judge, e override with a reason, n note, f flag, t language, z zoom, ? help, q quit.`,
+enter agree with the judge, e override with a reason, n note, f flag, / filter, t language, z zoom,
+? help, q quit.
+
+Several annotators: --overlap K sets how many annotators should decide each item of the queue (stored
+with the queue). With an overlap above 1, or with --lease, items are handed out by lease (10 minutes):
+after each decision you get the next item that still needs a decision and that nobody else holds, so
+no item ends with more than K decisions; the status bar says "queue done" when nothing is left for you.
+
+Filters: --kind, --subset, --track, --model, --lang, --has-caption and --score (as in loupe sample)
+restrict the review to the queue's items that match, in queue order. --filter and, in the screen, the
+/ key take the same filter as key=value words, e.g. "subset=text score=clarity=8:" (in the screen,
+an empty filter clears it).
+
+Adjudication: --adjudicate opens the reviewer's screen over the queue's disputes (items whose annotators
+disagree, or that someone flagged): every answer with its reason, the flags and the final decision;
+a / x record the final decision (under --annotator), j/k move, q quits.`,
 		Example: `  loupe review --queue demo --annotator ana
-  loupe review --blind --protocol blocks`,
+  loupe review --blind --protocol blocks
+  loupe review --queue audit --overlap 2 --annotator ben
+  loupe review --queue audit --subset text --score clarity=8:
+  loupe review --queue audit --filter "subset=text score=clarity=8:"
+  loupe review --queue audit --adjudicate --annotator lead`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error { return runReview(cmd.Context(), g, o) },
 	}
@@ -42,27 +68,90 @@ enter agree with the judge, e override with a reason, n note, f flag, t language
 	f.StringVar(&o.annotator, "annotator", "", "your name, recorded with every decision (default: $USER)")
 	f.BoolVar(&o.blind, "blind", false, "hide judge and pipeline values until you have decided the item")
 	f.StringVar(&o.protocol, "protocol", "", "pictures: kitty, iterm2, sixel, blocks or none (default: detect; env "+termimg.EnvVar+")")
+	f.BoolVar(&o.lease, "lease", false, "hand out items by lease (10 min) so annotators working at once get different items")
+	f.IntVar(&o.overlap, "overlap", 0, "set how many annotators should decide each item of the queue (K > 1 turns leases on)")
+	f.BoolVar(&o.adjudicate, "adjudicate", false, "adjudicate the queue's disputes (disagreements and flags): record final decisions")
+	addItemFilterFlags(cmd, &o.filter, &o.scores)
+	f.StringVar(&o.filterExpr, "filter", "", `filter as key=value words, the / key's syntax, e.g. "subset=text score=clarity=8:"`)
 	cmd.RegisterFlagCompletionFunc("protocol", cobra.FixedCompletions([]string{"kitty", "iterm2", "sixel", "blocks", "none"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
-// reviewWorkspace runs the review screen on an open workspace.
+// reviewWorkspace runs the review screen (or with --adjudicate the adjudication screen) on an open
+// workspace.
 func reviewWorkspace(ctx context.Context, st *store.Store, o *reviewOptions) error {
 	forced, err := termimg.ParseProtocol(o.protocol)
 	if err != nil {
 		return usageError{err}
 	}
+	if err := o.check(); err != nil {
+		return err
+	}
 	if !interactiveTerminal() {
 		return usageError{errors.New("the review screen needs a terminal")}
 	}
+	cfg, adj, err := prepareReview(ctx, st, o)
+	if err != nil || adj != nil {
+		if err != nil {
+			return err
+		}
+		return tui.RunAdjudication(ctx, *adj)
+	}
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		tty = nil
+	}
+	cfg.Caps = termimg.Detect(tty, forced, os.Getenv, 300*time.Millisecond)
+	if tty != nil {
+		tty.Close()
+	}
+	return tui.Run(ctx, cfg)
+}
+
+// check validates the flags that need no workspace: --overlap, --score and --filter (merged into
+// o.filter).
+func (o *reviewOptions) check() error {
+	if o.overlap < 0 {
+		return usageError{fmt.Errorf("--overlap %d: want at least 1", o.overlap)}
+	}
+	if err := parseScores(&o.filter, o.scores); err != nil {
+		return err
+	}
+	o.scores = nil
+	if o.filterExpr != "" {
+		f, err := tui.ParseFilter(o.filterExpr)
+		if err != nil {
+			return usageError{fmt.Errorf("--filter: %w", err)}
+		}
+		o.filter.Subsets = append(o.filter.Subsets, f.Subsets...)
+		o.filter.Tracks = append(o.filter.Tracks, f.Tracks...)
+		o.filter.Models = append(o.filter.Models, f.Models...)
+		o.filter.Scores = append(o.filter.Scores, f.Scores...)
+		for _, p := range [][2]*string{{&o.filter.Kind, &f.Kind}, {&o.filter.Lang, &f.Lang}, {&o.filter.HasCaption, &f.HasCaption}} {
+			if *p[1] != "" {
+				*p[0] = *p[1]
+			}
+		}
+		o.filterExpr = ""
+	}
+	if _, _, err := store.FilterSQL(o.filter); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+// prepareReview picks the queue and the annotator, applies --overlap, and returns either the
+// adjudication screen's config (--adjudicate) or the review screen's, its session restricted to the
+// filter. o.check must have passed.
+func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.Config, *tui.AdjudicationConfig, error) {
 	queue := o.queue
 	if queue == "" {
 		qs, err := st.Queues(ctx)
 		if err != nil {
-			return err
+			return tui.Config{}, nil, err
 		}
 		if len(qs) == 0 {
-			return errors.New("the workspace has no queues: make one with loupe sample")
+			return tui.Config{}, nil, errors.New("the workspace has no queues: make one with loupe sample")
 		}
 		queue = qs[0].Name
 	}
@@ -73,22 +162,28 @@ func reviewWorkspace(ctx context.Context, st *store.Store, o *reviewOptions) err
 	if name == "" {
 		name = "annotator"
 	}
+	if o.overlap != 0 {
+		if err := st.SetOverlap(ctx, queue, o.overlap); err != nil {
+			return tui.Config{}, nil, fmt.Errorf("--overlap: %w", err)
+		}
+	}
+	if o.adjudicate {
+		return tui.Config{}, &tui.AdjudicationConfig{Store: st, Queue: queue, Adjudicator: name}, nil
+	}
 	ses, err := st.OpenSession(ctx, queue, name)
 	if err != nil {
-		return err
+		return tui.Config{}, nil, err
 	}
 	if len(ses.Items) == 0 {
-		return fmt.Errorf("queue %q is empty", queue)
+		return tui.Config{}, nil, fmt.Errorf("queue %q is empty", queue)
 	}
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil {
-		tty = nil
+	filter := tui.FilterString(o.filter)
+	if filter != "" {
+		if err := ses.Restrict(ctx, o.filter); err != nil {
+			return tui.Config{}, nil, err
+		}
 	}
-	caps := termimg.Detect(tty, forced, os.Getenv, 300*time.Millisecond)
-	if tty != nil {
-		tty.Close()
-	}
-	return tui.Run(ctx, tui.Config{Store: st, Session: ses, Blind: o.blind, Caps: caps, Start: -1})
+	return tui.Config{Store: st, Session: ses, Blind: o.blind, Start: -1, Lease: o.lease, Filter: filter}, nil, nil
 }
 
 func runReview(ctx context.Context, g *globals, o *reviewOptions) error {

@@ -62,6 +62,13 @@ The seed (printed, and stored with the queue) makes the sample reproducible.`,
 
 // addFilterFlags adds the item filter flags shared by commands that select items.
 func addFilterFlags(cmd *cobra.Command, f *review.Filter, scores *[]string) {
+	addItemFilterFlags(cmd, f, scores)
+	cmd.Flags().StringVar(&f.Queue, "queue", "", "only items in this queue")
+}
+
+// addItemFilterFlags adds the filter flags on the items themselves (all but --queue), for commands
+// that have their own --queue, like loupe review.
+func addItemFilterFlags(cmd *cobra.Command, f *review.Filter, scores *[]string) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.Kind, "kind", "", "only items of this kind: sample or generation")
 	fl.StringSliceVar(&f.Subsets, "subset", nil, "only items of these subsets (repeatable)")
@@ -69,7 +76,6 @@ func addFilterFlags(cmd *cobra.Command, f *review.Filter, scores *[]string) {
 	fl.StringSliceVar(&f.Models, "model", nil, "only generations of these models")
 	fl.StringVar(&f.Lang, "lang", "", "only generations for prompts in this language (en or zh)")
 	fl.StringVar(&f.HasCaption, "has-caption", "", "only items with a caption of this kind (e.g. text)")
-	fl.StringVar(&f.Queue, "queue", "", "only items in this queue")
 	fl.StringArrayVar(scores, "score", nil, "score range DIMENSION=MIN:MAX, e.g. text=7:10 or clarity=8: (repeatable)")
 }
 

@@ -1,0 +1,277 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/loupe-dev/loupe/review"
+	"github.com/loupe-dev/loupe/store"
+)
+
+// AdjudicationConfig is what the adjudication screen is opened with.
+type AdjudicationConfig struct {
+	Store       *store.Store
+	Queue       string
+	Adjudicator string // recorded with every final decision
+}
+
+// Adjudication is the reviewer's screen over a queue's disputes (store.Disputes: items whose
+// annotators disagree, or that someone flagged): every answer with its reason, the flags and the final
+// decision, which a and x record (store.Adjudicate).
+type Adjudication struct {
+	cfg      AdjudicationConfig
+	ctx      context.Context
+	disputes []store.Dispute
+	texts    map[int64][]review.Text // the items' captions and prompts, loaded as they are shown
+	pos      int
+	w, h     int
+	busy     bool
+	flash    string
+	help     bool
+	quit     bool
+}
+
+// adjHelp is the adjudication screen's ? overlay.
+var adjHelp = []string{
+	"loupe review --adjudicate - keys",
+	"",
+	"  a            final decision: accept (and go to the next dispute)",
+	"  x            final decision: reject (and go to the next dispute)",
+	"  j, right     next dispute       k, left   previous dispute",
+	"  g / G        first / last dispute",
+	"  ?            this help (any key closes it)",
+	"  q, ctrl+c    quit (every final decision is saved when shown)",
+	"",
+	"A dispute is an item whose annotators' decisions differ, or that someone flagged (f).",
+	"A later a or x replaces the final decision; it is recorded with your annotator name.",
+}
+
+type adjSavedMsg struct {
+	pos    int
+	accept bool
+	err    error
+}
+
+type adjTextsMsg struct {
+	item  int64
+	texts []review.Text
+}
+
+// NewAdjudication reads the queue's disputes.
+func NewAdjudication(ctx context.Context, cfg AdjudicationConfig) (*Adjudication, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("tui: no workspace")
+	}
+	ds, err := cfg.Store.Disputes(ctx, cfg.Queue)
+	if err != nil {
+		return nil, err
+	}
+	return &Adjudication{cfg: cfg, ctx: ctx, disputes: ds, texts: map[int64][]review.Text{}, w: 80, h: 24}, nil
+}
+
+// RunAdjudication opens the adjudication screen on the terminal and returns when the reviewer quits.
+func RunAdjudication(ctx context.Context, cfg AdjudicationConfig) error {
+	a, err := NewAdjudication(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	_, err = tea.NewProgram(a, tea.WithContext(ctx)).Run()
+	return err
+}
+
+// Init loads the first dispute's texts.
+func (a *Adjudication) Init() tea.Cmd { return a.loadTexts() }
+
+func (a *Adjudication) loadTexts() tea.Cmd {
+	if a.pos >= len(a.disputes) {
+		return nil
+	}
+	id := a.disputes[a.pos].ItemID
+	if _, ok := a.texts[id]; ok {
+		return nil
+	}
+	ctx, st := a.ctx, a.cfg.Store
+	return func() tea.Msg {
+		it, err := st.ItemByID(ctx, id)
+		if err != nil {
+			return adjTextsMsg{item: id, texts: []review.Text{{Kind: "error", Body: err.Error()}}}
+		}
+		return adjTextsMsg{item: id, texts: it.Texts}
+	}
+}
+
+// Update handles keys and the results of store calls.
+func (a *Adjudication) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.w, a.h = max(msg.Width, 20), max(msg.Height, 6)
+	case tea.KeyPressMsg:
+		return a, a.key(msg)
+	case adjTextsMsg:
+		a.texts[msg.item] = msg.texts
+	case adjSavedMsg:
+		a.busy = false
+		if msg.err != nil {
+			a.flash = "error: " + cleanLine(msg.err.Error())
+			return a, nil
+		}
+		a.disputes[msg.pos].Final = &msg.accept
+		a.flash = "final: " + decisionWord(msg.accept)
+		if a.pos == msg.pos && a.pos < len(a.disputes)-1 {
+			a.pos++
+		}
+		return a, a.loadTexts()
+	}
+	return a, nil
+}
+
+func (a *Adjudication) key(k tea.KeyPressMsg) tea.Cmd {
+	s := k.String()
+	if s == "ctrl+c" {
+		a.quit = true
+		return tea.Quit
+	}
+	if a.help {
+		a.help = false
+		return nil
+	}
+	switch s {
+	case "q":
+		a.quit = true
+		return tea.Quit
+	case "?":
+		a.help = true
+		return nil
+	case "a", "x":
+		if k.IsRepeat || a.busy || a.pos >= len(a.disputes) {
+			return nil
+		}
+		a.busy = true
+		accept, pos, item := s == "a", a.pos, a.disputes[a.pos].ItemID
+		ctx, st, who := a.ctx, a.cfg.Store, a.cfg.Adjudicator
+		return func() tea.Msg {
+			_, err := st.Adjudicate(ctx, item, who, accept, "")
+			return adjSavedMsg{pos: pos, accept: accept, err: err}
+		}
+	}
+	if a.busy {
+		return nil
+	}
+	last := max(0, len(a.disputes)-1)
+	switch s {
+	case "j", "right", "down":
+		a.pos = min(a.pos+1, last)
+	case "k", "left", "up":
+		a.pos = max(a.pos-1, 0)
+	case "g", "home":
+		a.pos = 0
+	case "G", "end":
+		a.pos = last
+	default:
+		return nil
+	}
+	a.flash = ""
+	return a.loadTexts()
+}
+
+func decisionWord(accept bool) string {
+	if accept {
+		return "accept"
+	}
+	return "reject"
+}
+
+// View draws the current dispute and the status bar.
+func (a *Adjudication) View() tea.View {
+	v := tea.NewView(a.render())
+	v.AltScreen = true
+	return v
+}
+
+func (a *Adjudication) render() string {
+	if a.quit {
+		return ""
+	}
+	var lines []string
+	switch {
+	case a.help:
+		lines = adjHelp
+	case len(a.disputes) == 0:
+		lines = []string{"no disputes in queue " + cleanLine(a.cfg.Queue) + ": no disagreements and no flags"}
+	default:
+		lines = a.disputeLines(a.disputes[a.pos])
+	}
+	var out []string
+	for _, l := range lines {
+		out = append(out, wrap(l, a.w)...)
+	}
+	return strings.Join(fit(out, a.w, a.h-1), "\n") + "\n" + a.status()
+}
+
+// disputeLines shows one dispute: the item, every answer with its reason, the flags, the final
+// decision, then the item's texts.
+func (a *Adjudication) disputeLines(d store.Dispute) []string {
+	out := []string{youStyle.Render("item " + cleanLine(d.ExtID)), "", "answers:"}
+	if len(d.Answers) == 0 {
+		out = append(out, "  (no decisions)")
+	}
+	for _, an := range d.Answers {
+		l := fmt.Sprintf("  %-14s %s", cleanLine(an.Annotator), decisionWord(an.Accept))
+		if an.Reason != "" {
+			l += "  " + cleanLine(an.Reason)
+		}
+		out = append(out, l)
+	}
+	out = append(out, "", "flags:")
+	if len(d.Flags) == 0 {
+		out = append(out, "  (none)")
+	}
+	for _, f := range d.Flags {
+		out = append(out, "  "+cleanLine(f))
+	}
+	final := "final: none yet (a accept, x reject)"
+	if d.Final != nil {
+		final = "final: " + decisionWord(*d.Final)
+	}
+	out = append(out, "", focusStyle.Render(final), "")
+	texts, ok := a.texts[d.ItemID]
+	if !ok {
+		out = append(out, faint.Render("loading texts..."))
+	}
+	for _, t := range texts {
+		out = append(out, faint.Render(cleanLine(t.Kind+" "+t.Lang)+":"), "  "+cleanLine(t.Body))
+	}
+	return out
+}
+
+// status counts the disputes and those with a final decision.
+func (a *Adjudication) status() string {
+	final := 0
+	for _, d := range a.disputes {
+		if d.Final != nil {
+			final++
+		}
+	}
+	n, pos := len(a.disputes), a.pos+1
+	if n == 0 {
+		pos = 0
+	}
+	left := fmt.Sprintf(" adjudication · %s · %s · %d/%d disputes · final %d/%d",
+		cleanLine(a.cfg.Queue), cleanLine(a.cfg.Adjudicator), pos, n, final, n)
+	if a.busy {
+		left += " · saving…"
+	}
+	right := " ? help "
+	if a.flash != "" {
+		right = " " + a.flash + " ·" + right
+	}
+	if room := a.w - lipgloss.Width(right); lipgloss.Width(left) > room {
+		left = padTo(left, max(0, room-1))
+	}
+	line := left + strings.Repeat(" ", max(1, a.w-lipgloss.Width(left)-lipgloss.Width(right))) + right
+	return statusStyle.Render(padTo(line, a.w))
+}
