@@ -75,11 +75,13 @@ done
 # picture is replaced by a wide one. The left pane must show only the wide picture: no leftovers.
 go build -o "$work/panedemo" ./bench/panedemo || exit 1
 go run ./bench/termshot wide "$work/img/sign.png" "$work/img/wide.png"
-for proto in sixel blocks; do
+for proto in sixel blocks kitty; do
+  term=xterm; [ "$proto" = kitty ] && term=kitty
+  command -v $term >/dev/null || continue
   [[ -z "${ONLY:-}" || "tui $proto" =~ $ONLY || "loupe" =~ $ONLY ]] || continue
-  WAIT=4 shoot xterm "tui-$proto" "COLORTERM=truecolor $work/panedemo $proto $work/img/photo.png $work/img/wide.png"
+  WAIT=4 shoot $term "tui-$proto" "COLORTERM=truecolor $work/panedemo $proto $work/img/photo.png $work/img/wide.png"
   res=$(go run ./bench/termshot compare "$work/tui-$proto.png" "$work/img/wide.png" 484 480 2>&1)
-  printf '%-34s %-8s %s\n' "tui pane, $proto (xterm)" wide "$res"
+  printf '%-34s %-8s %s\n' "tui pane, $proto ($term)" wide "$res"
   psnr=${res%% *}
   awk -v p="$psnr" -v m="$min" 'BEGIN{exit !(p+0 >= m+0)}' || fail=1
   if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$work/tui-$proto.png" "$KEEP/"; fi

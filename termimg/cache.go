@@ -68,13 +68,13 @@ func Render(key Key, src *Source, loadErr error, ids *KittyIDs, placeholders boo
 		if evicted != 0 {
 			seq.WriteString(KittyDelete(evicted))
 		}
-		if err = KittyImage(&seq, scaled, KittyStore, id, 0, 0, true); err == nil {
+		if err = KittyImageZ(&seq, scaled, KittyStore, id, 0, 0, true); err == nil {
 			seq.WriteString(KittyPlaceVirtual(id, fit.Cols, fit.Rows))
 			r.Transmit, r.KittyID = wrap(seq.Bytes(), o.Tmux), id
 			r.Lines = KittyPlaceholders(id, fit.Cols, fit.Rows)
 		}
 	case o.Protocol == Kitty:
-		err = KittyImage(&seq, scaled, KittyDisplay, 0, fit.Cols, fit.Rows, true)
+		err = KittyImageZ(&seq, scaled, KittyDisplay, 0, 0, 0, true)
 	case o.Protocol == ITerm2:
 		err = ITerm2Image(&seq, src, scaled, fit.Cols, fit.Rows, true)
 	case o.Protocol == Sixel:

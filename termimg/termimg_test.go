@@ -2,6 +2,7 @@ package termimg
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
 	"encoding/base64"
 	"encoding/binary"
@@ -11,6 +12,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -145,6 +147,24 @@ func TestKittyImageChunksAndPixels(t *testing.T) {
 	}
 	if len(raw) != 70*50*3 || !bytes.Equal(raw[(4*70+3)*3:(4*70+3)*3+3], []byte{1, 2, 3}) || raw[0] != 200 {
 		t.Fatalf("pixels: %d bytes", len(raw))
+	}
+	// Compressed: o=z, and the zlib stream inflates to the same pixels.
+	out.Reset()
+	if err := KittyImageZ(&out, img, KittyStore, 9, 0, 0, true); err != nil {
+		t.Fatal(err)
+	}
+	var z []byte
+	for _, c := range apc.FindAllStringSubmatch(out.String(), -1) {
+		b, _ := base64.StdEncoding.DecodeString(c[2])
+		z = append(z, b...)
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(z))
+	if err != nil || !strings.Contains(out.String(), ",o=z") {
+		t.Fatalf("zlib: %v", err)
+	}
+	inflated, _ := io.ReadAll(zr)
+	if !bytes.Equal(inflated, raw) || len(z) >= len(raw)/4 {
+		t.Fatalf("inflated %d bytes (want %d), compressed %d", len(inflated), len(raw), len(z))
 	}
 	// Transparency keeps the alpha channel.
 	out.Reset()

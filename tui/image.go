@@ -149,6 +149,9 @@ func (p *imagePane) wipeSeq() []byte {
 		return nil
 	}
 	var b strings.Builder
+	if p.opts.Protocol == termimg.Kitty {
+		b.WriteString(termimg.KittyDeletePlacements()) // kitty pictures float above the cells
+	}
 	for r := 0; r < p.drawn.Fit.Rows; r++ {
 		fmt.Fprintf(&b, "\x1b7\x1b[%d;1H\x1b[%dX\x1b8", r+1, p.drawn.Fit.Cols)
 	}

@@ -76,6 +76,9 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// Wipe what the previous picture covered (the renderer will not: its cells were blank before
 		// and stay blank), then draw the new one over the blank cells, after the frame.
 		var seq strings.Builder
+		if old != nil && m.opts.Protocol == termimg.Kitty {
+			seq.WriteString(termimg.KittyDeletePlacements())
+		}
 		if old != nil {
 			for r := 0; r < old.Fit.Rows; r++ {
 				fmt.Fprintf(&seq, "\x1b7\x1b[%d;1H\x1b[%dX\x1b8", r+1, old.Fit.Cols)
