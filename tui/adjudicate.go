@@ -17,6 +17,7 @@ type AdjudicationConfig struct {
 	Store       *store.Store
 	Queue       string
 	Adjudicator string // recorded with every final decision
+	Keys        Keymap // rebinds actions (accept, reject, next, previous, first, last, help, quit)
 }
 
 // Adjudication is the reviewer's screen over a queue's disputes (store.Disputes: items whose
@@ -130,7 +131,7 @@ func (a *Adjudication) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (a *Adjudication) key(k tea.KeyPressMsg) tea.Cmd {
-	s := k.String()
+	s := a.cfg.Keys.translate(k.String())
 	if s == "ctrl+c" {
 		a.quit = true
 		return tea.Quit

@@ -11,7 +11,7 @@ import (
 // helpLines is the ? overlay: every key the screen knows. It fits 80x24 (23 lines of at most 79
 // columns), the smallest terminal the screen is laid out for.
 var helpLines = []string{
-	"loupe review - keys (any key closes this help)",
+	"loupe review keys (any key closes this; rebind them: loupe.toml [keys])",
 	"",
 	"  a accept, x reject (both go to the next item); space skip (stays undecided)",
 	"  u, backspace  undo your latest decision or score (unlimited; goes back to it)",
@@ -36,7 +36,7 @@ var helpLines = []string{
 
 // key handles a key in the normal mode.
 func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
-	s := k.String()
+	s := m.cfg.Keys.translate(k.String())
 	if m.zoom {
 		switch s {
 		case "z", "esc", "q":

@@ -25,6 +25,8 @@ type Config struct {
 	// Filter is the filter the session was restricted with (Session.Restrict), in the / prompt's
 	// syntax, shown in the status bar; empty: the whole queue.
 	Filter string
+	// Keys rebinds actions (from the configuration file); nil: the defaults.
+	Keys Keymap
 }
 
 // LeaseTTL is how long a leased item stays reserved for the annotator it was handed to.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/loupe-dev/loupe/internal/config"
 	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
 	"github.com/loupe-dev/loupe/termimg"
@@ -18,6 +19,7 @@ import (
 type reviewOptions struct {
 	queue      string
 	annotator  string
+	config     string
 	blind      bool
 	protocol   string
 	lease      bool
@@ -65,7 +67,8 @@ a / x record the final decision (under --annotator), j/k move, q quits.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.queue, "queue", "", "queue to review (default: the workspace's first queue)")
-	f.StringVar(&o.annotator, "annotator", "", "your name, recorded with every decision (default: $USER)")
+	f.StringVar(&o.annotator, "annotator", "", "your name, recorded with every decision (default: the config file's annotator, else $USER)")
+	f.StringVar(&o.config, "config", "", "configuration file (default: $"+config.EnvVar+", else ~/.config/loupe/loupe.toml); its [keys] rebind actions")
 	f.BoolVar(&o.blind, "blind", false, "hide judge and pipeline values until you have decided the item")
 	f.StringVar(&o.protocol, "protocol", "", "pictures: kitty, iterm2, sixel, blocks or none (default: detect; env "+termimg.EnvVar+")")
 	f.BoolVar(&o.lease, "lease", false, "hand out items by lease (10 min) so annotators working at once get different items")
@@ -155,7 +158,18 @@ func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.
 		}
 		queue = qs[0].Name
 	}
+	cfg, err := config.Read(o.config)
+	if err != nil {
+		return tui.Config{}, nil, err
+	}
+	keys, err := tui.NewKeymap(cfg.Keys)
+	if err != nil {
+		return tui.Config{}, nil, fmt.Errorf("config %s: %w", cfg.Path, err)
+	}
 	name := o.annotator
+	if name == "" {
+		name = cfg.Annotator
+	}
 	if name == "" {
 		name = os.Getenv("USER")
 	}
@@ -168,7 +182,7 @@ func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.
 		}
 	}
 	if o.adjudicate {
-		return tui.Config{}, &tui.AdjudicationConfig{Store: st, Queue: queue, Adjudicator: name}, nil
+		return tui.Config{}, &tui.AdjudicationConfig{Store: st, Queue: queue, Adjudicator: name, Keys: keys}, nil
 	}
 	ses, err := st.OpenSession(ctx, queue, name)
 	if err != nil {
@@ -183,7 +197,7 @@ func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.
 			return tui.Config{}, nil, err
 		}
 	}
-	return tui.Config{Store: st, Session: ses, Blind: o.blind, Start: -1, Lease: o.lease, Filter: filter}, nil, nil
+	return tui.Config{Store: st, Session: ses, Blind: o.blind, Start: -1, Lease: o.lease, Filter: filter, Keys: keys}, nil, nil
 }
 
 func runReview(ctx context.Context, g *globals, o *reviewOptions) error {

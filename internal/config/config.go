@@ -1,0 +1,81 @@
+// Package config reads loupe's configuration file (TOML): the path comes from --config, else
+// $LOUPE_CONFIG, else $XDG_CONFIG_HOME/loupe/loupe.toml (~/.config/loupe/loupe.toml). A missing file at
+// the default place is no error; a missing file that was named is.
+//
+//	annotator = "ana"          # default for loupe review --annotator
+//	[keys]                     # rebind review-screen actions; every key of an action is listed
+//	accept = ["a", "y"]
+//	reject = ["x", "r"]
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/BurntSushi/toml"
+)
+
+// EnvVar names the configuration file when --config is not given.
+const EnvVar = "LOUPE_CONFIG"
+
+// Config is the configuration file's content.
+type Config struct {
+	Annotator string              `toml:"annotator"`
+	Keys      map[string][]string `toml:"keys"`
+	Path      string              `toml:"-"` // where it was read from ("" when no file)
+}
+
+// Default is the configuration without a file.
+func Default() Config { return Config{} }
+
+// Path resolves the configuration file's path and whether it was named explicitly.
+func Path(flag string, getenv func(string) string) (string, bool) {
+	if flag != "" {
+		return flag, true
+	}
+	if p := getenv(EnvVar); p != "" {
+		return p, true
+	}
+	dir := getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		home := getenv("HOME")
+		if home == "" {
+			return "", false
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	return filepath.Join(dir, "loupe", "loupe.toml"), false
+}
+
+// Load reads the file at path; when it does not exist and was not named, the defaults.
+func Load(path string, named bool) (Config, error) {
+	c := Default()
+	if path == "" {
+		return c, nil
+	}
+	md, err := toml.DecodeFile(path, &c)
+	if errors.Is(err, fs.ErrNotExist) && !named {
+		return Default(), nil
+	}
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return c, fmt.Errorf("config %s: line %d: %s", path, pe.Position.Line, pe.Message)
+		}
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return c, fmt.Errorf("config %s: unknown setting %q", path, und[0].String())
+	}
+	c.Path = path
+	return c, nil
+}
+
+// Read resolves and loads the configuration in one step.
+func Read(flag string) (Config, error) {
+	p, named := Path(flag, os.Getenv)
+	return Load(p, named)
+}
