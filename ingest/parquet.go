@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -81,6 +82,9 @@ func importParquet(ctx context.Context, st *store.Store, paths []string, o Optio
 		}
 		jobs = append(jobs, &shardJob{path: f, size: fi.Size(), mtime: fi.ModTime().UnixNano(), done: make(chan struct{})})
 	}
+	// Indexing allocates short-lived row slices by the million; collecting less often leaves the CPU to
+	// decoding and SQLite (the heap stays small: readers run at most a few shards ahead).
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	workers := o.Workers
 	if workers <= 0 {
 		workers = max(1, runtime.GOMAXPROCS(0))
