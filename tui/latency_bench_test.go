@@ -110,11 +110,19 @@ func rssMB() float64 {
 // to the next item's picture in the frame. Reports start-up, p50/p95 latency and the process's RSS.
 func BenchmarkNextItem1M(b *testing.B) {
 	st := millionWorkspace(b)
-	for _, proto := range []termimg.Protocol{termimg.Sixel, termimg.Blocks, termimg.Kitty} {
-		b.Run(string(proto), func(b *testing.B) {
+	for _, run := range []struct {
+		proto termimg.Protocol
+		pause bool
+	}{{termimg.Sixel, true}, {termimg.Blocks, true}, {termimg.Kitty, true}, {termimg.Sixel, false}} {
+		proto := run.proto
+		name := string(proto)
+		if !run.pause {
+			name += "-no-pause" // keys faster than prefetch: every move renders its picture
+		}
+		b.Run(name, func(b *testing.B) {
 			caps := termimg.Caps{Protocol: proto, Cell: termimg.CellSize{W: 8, H: 16}, Profile: termimg.TrueColor}
 			t0 := time.Now()
-			ses, err := st.OpenSession(ctx, "q", "bench-"+string(proto))
+			ses, err := st.OpenSession(ctx, "q", "bench-"+name)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -122,7 +130,7 @@ func BenchmarkNextItem1M(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer m.image.cache.Close()
+			defer func() { m.image.cache.Close() }()
 			m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 			pending := runUntilShown(m, m.Init())
 			_ = m.render()
@@ -132,10 +140,15 @@ func BenchmarkNextItem1M(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				// The annotator looks at the item: prefetches complete meanwhile.
-				for len(pending) > 0 {
+				for run.pause && len(pending) > 0 {
 					pending = step(m, pending)
 				}
-				if m.pos+1 < len(m.ses.Items) {
+				if !run.pause {
+					pending = nil
+					m.image.cache.Close()
+					m.image = newImagePane(caps) // no picture rendered ahead
+				}
+				if run.pause && m.pos+1 < len(m.ses.Items) {
 					if d, ok := m.items[m.pos+1]; ok && d.it != nil {
 						k := m.image.key(m, d)
 						for w := 0; w < 200; w++ {
