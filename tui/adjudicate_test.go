@@ -11,22 +11,16 @@ import (
 // runAdj executes cmd and what it leads to, feeding the messages to a.
 func runAdj(t *testing.T, a *Adjudication, cmd tea.Cmd) {
 	t.Helper()
-	for depth, queue := 0, []tea.Cmd{cmd}; len(queue) > 0; depth++ {
-		if depth > 50 {
-			t.Fatal("commands do not settle")
-		}
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch msg := c().(type) {
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
+	settled := drain(cmd, 50, func(msg tea.Msg) tea.Cmd {
+		switch msg.(type) {
 		case adjSavedMsg, adjTextsMsg:
 			_, next := a.Update(msg)
-			queue = append(queue, next)
+			return next
 		}
+		return nil
+	})
+	if !settled {
+		t.Fatal("commands do not settle")
 	}
 }
 

@@ -66,22 +66,16 @@ func openWith(t testing.TB, st *store.Store, caps termimg.Caps) *Model {
 // rawWrites runs cmd's tree and returns what it would write to the terminal with tea.Raw.
 func rawWrites(t *testing.T, m *Model, cmd tea.Cmd) string {
 	var out strings.Builder
-	for queue := []tea.Cmd{cmd}; len(queue) > 0; {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch msg := c().(type) {
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
+	drain(cmd, 0, func(msg tea.Msg) tea.Cmd {
+		switch msg := msg.(type) {
 		case tea.RawMsg:
 			out.WriteString(msg.Msg.(string))
 		case itemMsg, imageMsg, rawMsg, savedMsg:
 			_, next := m.Update(msg)
-			queue = append(queue, next)
+			return next
 		}
-	}
+		return nil
+	})
 	return out.String()
 }
 
@@ -125,20 +119,14 @@ func BenchmarkNavigate(b *testing.B) {
 	st := pictureQueue(b, 50)
 	m := openWith(b, st, termimg.Caps{Protocol: termimg.Blocks, Cell: termimg.CellSize{W: 8, H: 16}, Profile: termimg.TrueColor})
 	settle := func(cmd tea.Cmd) {
-		for queue := []tea.Cmd{cmd}; len(queue) > 0; {
-			c := queue[0]
-			queue = queue[1:]
-			if c == nil {
-				continue
-			}
-			switch msg := c().(type) {
-			case tea.BatchMsg:
-				queue = append(queue, msg...)
+		drain(cmd, 0, func(msg tea.Msg) tea.Cmd {
+			switch msg.(type) {
 			case itemMsg, imageMsg:
 				_, next := m.Update(msg)
-				queue = append(queue, next)
+				return next
 			}
-		}
+			return nil
+		})
 	}
 	settle(m.Init())
 	_, cmd := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})

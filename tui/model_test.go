@@ -75,22 +75,16 @@ func open(t *testing.T, st *store.Store, blind bool, w, h int) *Model {
 // run executes cmd and everything it leads to, synchronously, feeding the messages to m.
 func run(t *testing.T, m *Model, cmd tea.Cmd) {
 	t.Helper()
-	for depth, queue := 0, []tea.Cmd{cmd}; len(queue) > 0; depth++ {
-		if depth > 200 {
-			t.Fatal("commands do not settle")
-		}
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch msg := c().(type) {
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
+	settled := drain(cmd, 200, func(msg tea.Msg) tea.Cmd {
+		switch msg.(type) {
 		case itemMsg, savedMsg, imageMsg, filterMsg:
 			_, next := m.Update(msg)
-			queue = append(queue, next)
+			return next
 		}
+		return nil
+	})
+	if !settled {
+		t.Fatal("commands do not settle")
 	}
 }
 

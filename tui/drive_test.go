@@ -1,0 +1,27 @@
+package tui
+
+import tea "charm.land/bubbletea/v2"
+
+// drain runs cmd's tree synchronously, as the program would run it: batches are expanded and every other
+// message goes to visit, whose command joins the queue. It gives up after limit commands (0: no limit)
+// and reports whether everything settled.
+func drain(cmd tea.Cmd, limit int, visit func(tea.Msg) tea.Cmd) bool {
+	queue := []tea.Cmd{cmd}
+	for n := 0; len(queue) > 0; n++ {
+		if limit > 0 && n > limit {
+			return false
+		}
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		msg := c()
+		if b, ok := msg.(tea.BatchMsg); ok {
+			queue = append(queue, b...)
+			continue
+		}
+		queue = append(queue, visit(msg))
+	}
+	return true
+}
