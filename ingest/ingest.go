@@ -43,18 +43,17 @@ type Options struct {
 
 // Report says what an import did.
 type Report struct {
-	Format       Format             `json:"format"`
-	Sources      int                `json:"sources"`
-	UpToDate     int                `json:"sources_up_to_date"`
-	Failed       int                `json:"sources_failed"`
-	Inserted     int                `json:"items_added"`
-	Updated      int                `json:"items_updated"`
-	Labels       int                `json:"labels_added"`
-	Texts        int                `json:"texts_added"`
-	Skipped      int                `json:"rows_skipped"`
-	Problems     []dataset.Problem  `json:"problems"`
-	ProblemCount int                `json:"problem_count"`
-	ByFormat     map[Format]*Report `json:"-"`
+	Format       Format            `json:"format"`
+	Sources      int               `json:"sources"`
+	UpToDate     int               `json:"sources_up_to_date"`
+	Failed       int               `json:"sources_failed"`
+	Inserted     int               `json:"items_added"`
+	Updated      int               `json:"items_updated"`
+	Labels       int               `json:"labels_added"`
+	Texts        int               `json:"texts_added"`
+	Skipped      int               `json:"rows_skipped"`
+	Problems     []dataset.Problem `json:"problems"`
+	ProblemCount int               `json:"problem_count"`
 }
 
 func (r *Report) problem(p dataset.Problem) {

@@ -36,12 +36,6 @@ func FinishSource(ctx context.Context, q Querier, id, size, mtime, rows int64) e
 	return wrapErr(err)
 }
 
-// SetSourceProgress records how many rows of a source are committed, for resuming.
-func SetSourceProgress(ctx context.Context, q Querier, id, rowsDone int64) error {
-	_, err := q.ExecContext(ctx, `UPDATE sources SET rows_done = ?, complete = 0 WHERE id = ?`, rowsDone, id)
-	return wrapErr(err)
-}
-
 // EnsureSubset returns the id of the named subset, creating it with the given kind.
 func EnsureSubset(ctx context.Context, q Querier, name, kind string) (int64, error) {
 	if _, err := q.ExecContext(ctx, `INSERT INTO subsets (name, kind) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, kind); err != nil {
