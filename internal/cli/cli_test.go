@@ -100,16 +100,6 @@ func TestDemoBuildsAndReuses(t *testing.T) {
 	}
 }
 
-func TestCleanEscapesControlCharacters(t *testing.T) {
-	in := "sign \x1b]52;c;ZXZpbA==\x07 reads \x1b[31mRED\x9b ok\ttab\nline"
-	got := Clean(in)
-	if strings.ContainsAny(got, "\x1b\x07\x9b") {
-		t.Fatalf("control characters survived: %q", got)
-	}
-	if !strings.Contains(got, `\x1b]52`) || !strings.Contains(got, "\ttab\nline") {
-		t.Fatalf("got %q", got)
-	}
-}
 
 func TestReadingCommandsNeedAWorkspace(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "missing.db")

@@ -11,8 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
 	"github.com/spf13/cobra"
 )
@@ -115,31 +115,8 @@ Exit codes: 0 success, 1 failure, 2 bad usage, 3 finished but some input was ski
 	return root
 }
 
-// Clean makes data safe to print on a terminal: control characters (escape sequences above all) are
-// shown as visible escapes instead of being sent to the terminal.
-func Clean(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		switch {
-		case r == '\n' || r == '\t':
-			b.WriteRune(r)
-		case r == utf8.RuneError && invalidAt(s, i):
-			fmt.Fprintf(&b, "\\x%02x", s[i]) // an invalid byte: 0x9b alone is CSI on 8-bit terminals
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			fmt.Fprintf(&b, "\\x%02x", r)
-		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069: // bidi overrides reorder what follows
-			fmt.Fprintf(&b, "\\u%04x", r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func invalidAt(s string, i int) bool {
-	_, w := utf8.DecodeRuneInString(s[i:])
-	return w == 1
-}
+// Clean makes data safe to print on a terminal (see review.Clean).
+func Clean(s string) string { return review.Clean(s) }
 
 // usageArgs makes cobra's argument-count errors usage errors (exit 2).
 func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
