@@ -100,7 +100,6 @@ func TestDemoBuildsAndReuses(t *testing.T) {
 	}
 }
 
-
 func TestReadingCommandsNeedAWorkspace(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "missing.db")
 	for _, args := range [][]string{{"info"}, {"show-item", "x"}, {"sample", "--name", "q"}} {
