@@ -60,10 +60,9 @@ func Render(key Key, src *Source, loadErr error, ids *KittyIDs, placeholders boo
 		return r
 	}
 	scaled := Scale(src.Image, fit.W, fit.H)
-	var seq bytes.Buffer
 	var err error
-	switch {
-	case o.Protocol == Kitty && placeholders && ids != nil:
+	if o.Protocol == Kitty && placeholders && ids != nil {
+		var seq bytes.Buffer
 		id, _, evicted := ids.Acquire(key.Source + fmt.Sprintf("@%dx%d", fit.Cols, fit.Rows))
 		if evicted != 0 {
 			seq.WriteString(KittyDelete(evicted))
@@ -73,30 +72,13 @@ func Render(key Key, src *Source, loadErr error, ids *KittyIDs, placeholders boo
 			r.Transmit, r.KittyID = wrap(seq.Bytes(), o.Tmux), id
 			r.Lines = KittyPlaceholders(id, fit.Cols, fit.Rows)
 		}
-	case o.Protocol == Kitty:
-		err = KittyImageZ(&seq, scaled, KittyDisplay, 0, 0, 0, true)
-	case o.Protocol == ITerm2:
-		err = ITerm2Image(&seq, src, scaled, fit.Cols, fit.Rows, true)
-	case o.Protocol == Sixel:
-		err = EncodeSixel(&seq, scaled, SixelOptions{})
-	default:
-		err = fmt.Errorf("unknown protocol %q", o.Protocol)
+	} else if r.Raw, err = rawPicture(src, scaled, fit, o.Protocol, true); err == nil {
+		r.Lines = Blank(fit.Cols, fit.Rows)
 	}
 	if err != nil {
 		return &Rendered{Lines: Frame(key.Box.Cols, key.Box.Rows, err.Error()), Err: err, Fit: fit}
 	}
-	if r.Lines == nil {
-		r.Raw = seq.Bytes()
-		r.Lines = Blank(fit.Cols, fit.Rows)
-	}
 	return r
-}
-
-func wrap(seq []byte, tmux bool) []byte {
-	if !tmux {
-		return seq
-	}
-	return []byte(wrapTmux(string(seq)))
 }
 
 // Loader fetches and decodes a picture.

@@ -1,7 +1,6 @@
 package termimg
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"regexp"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 )
@@ -190,7 +190,7 @@ func probe(tty *os.File, tmux bool, timeout time.Duration) ([]byte, bool) {
 	defer term.Restore(fd, old)
 	queries := "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\" + "\x1b[>0q" + "\x1b[16t"
 	if tmux {
-		queries = wrapTmux(queries)
+		queries = ansi.TmuxPassthrough(queries)
 	}
 	if _, err := tty.WriteString(queries + "\x1b[c"); err != nil {
 		return nil, false
@@ -221,12 +221,4 @@ func probe(tty *os.File, tmux bool, timeout time.Duration) ([]byte, bool) {
 		}
 	}
 	return buf, len(buf) > 0
-}
-
-func wrapTmux(seq string) string {
-	var b bytes.Buffer
-	b.WriteString("\x1bPtmux;")
-	b.WriteString(strings.ReplaceAll(seq, "\x1b", "\x1b\x1b"))
-	b.WriteString("\x1b\\")
-	return b.String()
 }

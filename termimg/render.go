@@ -3,6 +3,7 @@ package termimg
 import (
 	"bytes"
 	"fmt"
+	"image"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -69,21 +70,7 @@ func Inline(src *Source, box Box, o Options) ([]byte, Fit, error) {
 		}
 		return out.Bytes(), fit, nil
 	}
-	scaled := Scale(src.Image, fit.W, fit.H)
-	var seq bytes.Buffer
-	var err error
-	switch o.Protocol {
-	case Kitty:
-		// At its natural size: the picture is already scaled to the box, and a second scaling by the
-		// terminal to whole cells would stretch it when cells are a fraction of a pixel off.
-		err = KittyImage(&seq, scaled, KittyDisplay, 0, 0, 0, true)
-	case ITerm2:
-		err = ITerm2Image(&seq, src, scaled, fit.Cols, fit.Rows, true)
-	case Sixel:
-		err = EncodeSixel(&seq, scaled, SixelOptions{})
-	default:
-		return nil, fit, fmt.Errorf("unknown protocol %q", o.Protocol)
-	}
+	seq, err := rawPicture(src, Scale(src.Image, fit.W, fit.H), fit, o.Protocol, false)
 	if err != nil {
 		return nil, fit, err
 	}
@@ -92,14 +79,37 @@ func Inline(src *Source, box Box, o Options) ([]byte, Fit, error) {
 	out.WriteString(strings.Repeat("\n", fit.Rows))
 	fmt.Fprintf(&out, "\x1b[%dA\r", fit.Rows)
 	out.WriteString("\x1b7")
-	if o.Tmux {
-		out.WriteString(ansi.TmuxPassthrough(seq.String()))
-	} else {
-		out.Write(seq.Bytes())
-	}
+	out.Write(wrap(seq, o.Tmux))
 	out.WriteString("\x1b8")
 	fmt.Fprintf(&out, "\x1b[%dB\r", fit.Rows)
 	return out.Bytes(), fit, nil
+}
+
+// rawPicture encodes a picture already scaled to fit for the protocols that draw pixels over cells:
+// kitty (at its natural size - a second scaling by the terminal to whole cells would stretch it when
+// cells are a fraction of a pixel off), iTerm2 and sixel. compress zlib-compresses kitty pixels.
+func rawPicture(src *Source, scaled *image.RGBA, fit Fit, p Protocol, compress bool) ([]byte, error) {
+	var seq bytes.Buffer
+	var err error
+	switch p {
+	case Kitty:
+		err = kittyImage(&seq, scaled, KittyDisplay, 0, 0, 0, true, compress)
+	case ITerm2:
+		err = ITerm2Image(&seq, src, scaled, fit.Cols, fit.Rows, true)
+	case Sixel:
+		err = EncodeSixel(&seq, scaled, SixelOptions{})
+	default:
+		err = fmt.Errorf("unknown protocol %q", p)
+	}
+	return seq.Bytes(), err
+}
+
+// wrap passes a sequence through tmux when needed (allow-passthrough must be on).
+func wrap(seq []byte, tmux bool) []byte {
+	if !tmux {
+		return seq
+	}
+	return []byte(ansi.TmuxPassthrough(string(seq)))
 }
 
 // Frame is a placeholder box of cols x rows cells with a short message in it, for a missing or broken
@@ -151,11 +161,7 @@ func center(s string, w int) string {
 func AtCell(x, y int, seq []byte, tmux bool) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "\x1b7\x1b[%d;%dH", y, x)
-	if tmux {
-		b.WriteString(ansi.TmuxPassthrough(string(seq)))
-	} else {
-		b.Write(seq)
-	}
+	b.Write(wrap(seq, tmux))
 	b.WriteString("\x1b8")
 	return b.Bytes()
 }
