@@ -1,0 +1,170 @@
+package judge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Progress is a run's state, reported after each result.
+type Progress struct {
+	Total, Done       int
+	Verdicts, Failed  int
+	Skipped, Errors   int
+	Cached            int
+	InputTokens       int
+	OutputTokens      int
+	Cost              float64 // USD, from the tokens the backend reported
+	Elapsed           time.Duration
+	Rate              float64       // results per second
+	ETA               time.Duration // 0 when unknown
+	LastError         string
+	Stopping, Stopped bool
+}
+
+// ErrBudget stops a run whose next request would pass --max-cost.
+var ErrBudget = errors.New("the cost limit (--max-cost) is reached")
+
+// Runner runs tasks through a judge with bounded concurrency and hands every result, in one goroutine,
+// to Store. Cancelling stop ends dispatch: calls in flight finish and are stored, so nothing paid for is
+// lost; cancelling hard abandons them too.
+type Runner struct {
+	Judge      Judge
+	Cache      Cache
+	Workers    int
+	PriceIn    float64 // USD per million tokens
+	PriceOut   float64
+	MaxCost    float64 // 0: no limit
+	DryRun     bool
+	Store      func(Result) error // persists one result (called from one goroutine)
+	OnProgress func(Progress)
+}
+
+// Run judges the tasks. It returns ctx's error when stopped, ErrBudget when the cost limit stopped it,
+// a fatal CallError (quota, auth, unknown model) or a Store error.
+func (r *Runner) Run(stop, hard context.Context, tasks []*Task) (Progress, error) {
+	workers := max(1, r.Workers)
+	start := time.Now()
+	p := Progress{Total: len(tasks)}
+	jobs := make(chan *Task)
+	results := make(chan Result, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := range jobs {
+				results <- r.Judge.Run(hard, t, r.Cache, r.DryRun)
+			}
+		}()
+	}
+	var mu sync.Mutex // guards spent, reserved and halt between the dispatcher and the collector
+	spent, reserved := 0.0, 0.0
+	var halt error
+	estCost := func(in, out int) float64 { return (float64(in)*r.PriceIn + float64(out)*r.PriceOut) / 1e6 }
+	go func() {
+		defer close(jobs)
+		for _, t := range tasks {
+			mu.Lock()
+			h := halt
+			if h == nil && r.MaxCost > 0 && !r.DryRun {
+				// a judgment's typical cost, reserved until its real usage is known
+				est := estCost(2000, 200)
+				if spent+reserved+est > r.MaxCost {
+					halt, h = ErrBudget, ErrBudget
+				} else {
+					reserved += est
+				}
+			}
+			mu.Unlock()
+			if h != nil {
+				return
+			}
+			select {
+			case jobs <- t:
+			case <-stop.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+	var storeErr error
+	for res := range results {
+		p.Done++
+		switch {
+		case res.Err != nil:
+			p.Errors++
+			p.LastError = res.Err.Error()
+			var ce *CallError
+			if errors.As(res.Err, &ce) && ce.Fatal() {
+				mu.Lock()
+				if halt == nil {
+					halt = ce
+				}
+				mu.Unlock()
+			}
+		case res.Skipped != "":
+			p.Skipped++
+		case res.Failure != "":
+			p.Failed++
+		default:
+			p.Verdicts++
+		}
+		if res.Cached {
+			p.Cached++
+		}
+		if r.DryRun {
+			p.InputTokens += res.EstInput
+		}
+		if !res.Cached {
+			p.InputTokens += res.InputTokens
+			p.OutputTokens += res.OutputTokens
+			c := estCost(res.InputTokens, res.OutputTokens)
+			if r.DryRun {
+				c = estCost(res.EstInput, 200)
+			}
+			p.Cost += c
+			mu.Lock()
+			spent += c
+			if r.MaxCost > 0 && !r.DryRun {
+				reserved = max(0, reserved-estCost(2000, 200))
+			}
+			mu.Unlock()
+		}
+		if storeErr == nil && r.Store != nil && res.Err == nil && res.Skipped == "" {
+			if err := r.Store(res); err != nil {
+				storeErr = fmt.Errorf("storing the verdict of item %d: %w", res.Task.ItemID, err)
+				mu.Lock()
+				if halt == nil {
+					halt = storeErr
+				}
+				mu.Unlock()
+			}
+		}
+		p.Elapsed = time.Since(start)
+		if s := p.Elapsed.Seconds(); s > 0 {
+			p.Rate = float64(p.Done) / s
+			if p.Rate > 0 {
+				p.ETA = time.Duration(float64(p.Total-p.Done) / p.Rate * float64(time.Second))
+			}
+		}
+		p.Stopping = stop.Err() != nil
+		if r.OnProgress != nil {
+			r.OnProgress(p)
+		}
+	}
+	p.Elapsed = time.Since(start)
+	p.Stopped = p.Done < p.Total
+	if storeErr != nil {
+		return p, storeErr
+	}
+	if halt != nil {
+		return p, halt
+	}
+	if stop.Err() != nil && p.Stopped {
+		return p, stop.Err()
+	}
+	return p, nil
+}

@@ -1,0 +1,230 @@
+package judge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/loupe-dev/loupe/dataset"
+)
+
+// Task is one verdict to make: a kind of verdict on one item's picture against its prompt.
+type Task struct {
+	ItemID int64
+	Kind   string // "alignment" or "aesthetics"
+	Track  string
+	Prompt string
+	Rubric Rubric
+	Image  func() ([]byte, error) // the encoded picture, read when the task runs
+}
+
+// Dimension is the workspace dimension the task's verdict is stored under.
+func (t *Task) Dimension() string {
+	if t.Kind == "aesthetics" {
+		return "prism_aesthetics"
+	}
+	return "prism_alignment"
+}
+
+// Result is a task's outcome. Exactly one of these holds: Score is set (a verdict); Failure is set (a
+// failed verdict: stored, never averaged); Skipped is set (the judge does not apply); Err is set
+// (nothing to store: the task stays open for the next run).
+type Result struct {
+	Task          *Task
+	Key           string // request key (content address); "" for offline judges
+	Body          []byte // the raw 200 body, to cache; nil when it came from the cache
+	Cached        bool
+	Score         *float64
+	Justification string
+	Raw           string // the model's text (or refusal)
+	Failure       string
+	Skipped       string
+	Err           error
+	InputTokens   int
+	OutputTokens  int
+	EstInput      int // the estimate, when the call was not made (dry run)
+}
+
+// Interpret reads a chat completion body as a PRISM-Bench verdict: a refusal or a content filter is a
+// failed verdict; a truncated answer is parsed all the same and fails only if it does not parse; the
+// text is parsed exactly as leniently as the reference (dataset.ParseVerdict).
+func Interpret(body []byte) Result {
+	c, err := ParseCompletion(body)
+	if err != nil {
+		return Result{Failure: err.Error(), Raw: truncate(string(body), 2000)}
+	}
+	r := Result{InputTokens: c.InputTokens, OutputTokens: c.OutputTokens, Raw: c.Content}
+	switch {
+	case c.Refusal != "":
+		r.Raw, r.Failure = c.Refusal, "refused: "+truncate(c.Refusal, 200)
+		return r
+	case c.FinishReason == "content_filter":
+		r.Failure = "refused: the content filter stopped the answer"
+		return r
+	}
+	v := dataset.ParseVerdict(c.Content)
+	if v.Score == nil {
+		r.Failure = v.Err
+		if c.FinishReason == "length" {
+			r.Failure = "truncated at the token limit: " + v.Err
+		}
+		return r
+	}
+	r.Score, r.Justification = v.Score, v.Justification
+	return r
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && s[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return s[:cut] + "..."
+}
+
+// Cache finds raw responses by request key.
+type Cache interface {
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+}
+
+// Judge makes one verdict.
+type Judge interface {
+	// Name is the backend's configured name; Model the model (or offline judge) behind it.
+	Name() string
+	Model() string
+	// Run makes the task's verdict; with dryRun it only prepares (and estimates) the request.
+	Run(ctx context.Context, t *Task, cache Cache, dryRun bool) Result
+}
+
+// HTTPJudge is a VLM judge behind an OpenAI-compatible backend.
+type HTTPJudge struct{ C *Client }
+
+// Name implements Judge.
+func (j HTTPJudge) Name() string { return j.C.B.Name }
+
+// Model implements Judge.
+func (j HTTPJudge) Model() string { return j.C.B.Model }
+
+// Build prepares a task's request (image encoding, rubric filling) without sending it.
+func (b *Backend) Build(t *Task) (Prepared, error) {
+	text, err := t.Rubric.Fill(t.Prompt)
+	if err != nil {
+		return Prepared{}, err
+	}
+	img, err := t.Image()
+	if err != nil {
+		return Prepared{}, fmt.Errorf("item %d: image: %w", t.ItemID, err)
+	}
+	pic, err := b.PreparePicture(img)
+	if err != nil {
+		return Prepared{}, fmt.Errorf("item %d: %w", t.ItemID, err)
+	}
+	return b.Prepare(text, pic)
+}
+
+// Run implements Judge: the cache first, then the backend.
+func (j HTTPJudge) Run(ctx context.Context, t *Task, cache Cache, dryRun bool) Result {
+	p, err := j.C.B.Build(t)
+	if err != nil {
+		return Result{Task: t, Failure: err.Error()}
+	}
+	if cache != nil {
+		body, ok, err := cache.Get(ctx, p.Key)
+		if err != nil {
+			return Result{Task: t, Key: p.Key, Err: err}
+		}
+		if ok {
+			r := Interpret(body)
+			r.Task, r.Key, r.Cached = t, p.Key, true
+			return r
+		}
+	}
+	if dryRun {
+		return Result{Task: t, Key: p.Key, EstInput: p.EstInput + p.EstOutput, Skipped: "dry run"}
+	}
+	body, err := j.C.Send(ctx, p)
+	if err != nil {
+		var ce *CallError
+		if errors.As(err, &ce) && ce.Terminal() {
+			return Result{Task: t, Key: p.Key, Failure: ce.Error()}
+		}
+		return Result{Task: t, Key: p.Key, Err: err}
+	}
+	r := Interpret(body)
+	r.Task, r.Key, r.Body = t, p.Key, body
+	return r
+}
+
+// OfflineJudge adapts the OCR and rules judges: deterministic, no network, alignment only, and only
+// for prompts they can check (the others are skipped, not failed).
+type OfflineJudge struct{ B *Backend }
+
+// Name implements Judge.
+func (j OfflineJudge) Name() string { return j.B.Name }
+
+// Model implements Judge.
+func (j OfflineJudge) Model() string { return j.B.Model }
+
+// Run implements Judge.
+func (j OfflineJudge) Run(ctx context.Context, t *Task, _ Cache, dryRun bool) Result {
+	if t.Kind != "alignment" {
+		return Result{Task: t, Skipped: j.B.Kind + " judges alignment only"}
+	}
+	if dryRun {
+		return Result{Task: t, Skipped: "dry run"}
+	}
+	img, err := t.Image()
+	if err != nil {
+		return Result{Task: t, Failure: "image: " + err.Error()}
+	}
+	switch j.B.Kind {
+	case KindOCR:
+		if len(ExpectedText(t.Prompt)) == 0 {
+			return Result{Task: t, Skipped: "the prompt asks for no text"}
+		}
+		v, err := OCRJudge{Lang: j.B.Lang}.Judge(ctx, img, t.Prompt)
+		if errors.Is(err, ErrNoTesseract) {
+			return Result{Task: t, Err: err}
+		}
+		if err != nil {
+			return Result{Task: t, Failure: err.Error()}
+		}
+		s := v.Score
+		return Result{Task: t, Score: &s, Justification: v.Justification, Raw: "OCR read: " + v.Read}
+	case KindRules:
+		v, err := RulesJudge{}.Judge(ctx, img, t.Prompt)
+		if errors.Is(err, ErrRulesNotApplicable) {
+			return Result{Task: t, Skipped: "no colour, count or position constraint to check"}
+		}
+		if err != nil {
+			return Result{Task: t, Failure: err.Error()}
+		}
+		s := v.Score
+		var raw strings.Builder
+		for _, c := range v.Checks {
+			mark := "ok"
+			if !c.OK {
+				mark = "FAIL"
+			}
+			fmt.Fprintf(&raw, "%s %s: %s\n", mark, c.Constraint, c.Detail)
+		}
+		return Result{Task: t, Score: &s, Justification: v.Justification, Raw: strings.TrimSpace(raw.String())}
+	}
+	return Result{Task: t, Err: fmt.Errorf("backend %q: %s is not an offline judge", j.B.Name, j.B.Kind)}
+}
+
+// New makes the judge for a backend.
+func New(b *Backend) (Judge, error) {
+	if b.Offline() {
+		return OfflineJudge{B: b}, nil
+	}
+	c, err := NewClient(b, nil)
+	if err != nil {
+		return nil, err
+	}
+	return HTTPJudge{C: c}, nil
+}
