@@ -111,6 +111,9 @@ func (bw *BatchWriter) finish() error {
 	return nil
 }
 
+// Current is the file the last line went to.
+func (bw *BatchWriter) Current() string { return batchPath(bw.Path, len(bw.Files)+1) }
+
 // Close completes the last file.
 func (bw *BatchWriter) Close() error { return bw.finish() }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -51,12 +52,21 @@ func (r *Runner) Run(stop, hard context.Context, tasks []*Task) (Progress, error
 	jobs := make(chan *Task)
 	results := make(chan Result, workers)
 	var wg sync.WaitGroup
+	var fatal atomic.Bool // set by the worker that meets a fatal error, so no other call starts
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for t := range jobs {
-				results <- r.Judge.Run(hard, t, r.Cache, r.DryRun)
+				if fatal.Load() {
+					continue
+				}
+				res := r.Judge.Run(hard, t, r.Cache, r.DryRun)
+				var ce *CallError
+				if res.Err != nil && errors.As(res.Err, &ce) && ce.Fatal() {
+					fatal.Store(true)
+				}
+				results <- res
 			}
 		}()
 	}

@@ -106,6 +106,8 @@ type Label struct {
 	Justification string   `json:"justification,omitempty"`
 	Raw           string   `json:"raw,omitempty"`
 	Sample        int      `json:"sample,omitempty"`
+	Error         string   `json:"error,omitempty"`       // why a machine verdict failed (Value is nil)
+	RubricHash    string   `json:"rubric_hash,omitempty"` // the rubric text a judge verdict was made with
 }
 
 // Event is one entry of the append-only human history.

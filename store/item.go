@@ -131,7 +131,8 @@ func (s *Store) itemDetails(ctx context.Context, it *review.Item) error {
 			it.Texts = append([]review.Text{t}, it.Texts...)
 		}
 	}
-	rows, err = s.DB.QueryContext(ctx, `SELECT d.name, r.name, r.kind, l.value, coalesce(l.justification, ''), coalesce(l.raw, ''), l.sample
+	rows, err = s.DB.QueryContext(ctx, `SELECT d.name, r.name, r.kind, l.value, coalesce(l.justification, ''), coalesce(l.raw, ''), l.sample,
+		coalesce(l.error, ''), coalesce(l.rubric_hash, '')
 		FROM labels l JOIN dimensions d ON d.id = l.dimension_id JOIN raters r ON r.id = l.rater_id
 		WHERE l.item_id = ? ORDER BY l.dimension_id, r.kind, r.name, l.sample`, it.ID)
 	if err != nil {
@@ -140,7 +141,7 @@ func (s *Store) itemDetails(ctx context.Context, it *review.Item) error {
 	for rows.Next() {
 		var l review.Label
 		var v sql.NullFloat64
-		if err := rows.Scan(&l.Dimension, &l.Rater, &l.RaterKind, &v, &l.Justification, &l.Raw, &l.Sample); err != nil {
+		if err := rows.Scan(&l.Dimension, &l.Rater, &l.RaterKind, &v, &l.Justification, &l.Raw, &l.Sample, &l.Error, &l.RubricHash); err != nil {
 			rows.Close()
 			return err
 		}

@@ -80,7 +80,7 @@ func runImport(cmd *cobra.Command, g *globals, o *importOptions, args []string) 
 		return err
 	}
 	if rep.ProblemCount > 0 {
-		return skippedError{rep.ProblemCount}
+		return skippedError{n: rep.ProblemCount}
 	}
 	return nil
 }

@@ -29,9 +29,15 @@ const (
 type usageError struct{ error }
 
 // skippedError marks a command that finished but skipped some input.
-type skippedError struct{ n int }
+type skippedError struct {
+	n   int
+	msg error // when set, says what was left undone
+}
 
 func (e skippedError) Error() string {
+	if e.msg != nil {
+		return e.msg.Error()
+	}
 	return fmt.Sprintf("%d problem(s) in the input were skipped", e.n)
 }
 
@@ -78,7 +84,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	var se skippedError
 	if errors.As(err, &se) {
-		fmt.Fprintln(stderr, "loupe:", err)
+		fmt.Fprintln(stderr, "loupe:", Clean(err.Error()))
 		return ExitSkipped
 	}
 	fmt.Fprintln(stderr, "loupe:", Clean(err.Error()))
@@ -111,7 +117,8 @@ Exit codes: 0 success, 1 failure, 2 bad usage, 3 finished but some input was ski
 	root.PersistentFlags().StringVar(&g.db, "db", def, "workspace file (env LOUPE_DB)")
 	root.PersistentFlags().BoolVar(&g.json, "json", false, "print machine-readable JSON")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newImportCmd(g), newDemoCmd(g), newSampleCmd(g), newInfoCmd(g), newShowItemCmd(g), newViewCmd(g), newRubricsCmd(g), newReviewCmd(g))
+	root.AddCommand(newImportCmd(g), newDemoCmd(g), newSampleCmd(g), newInfoCmd(g), newShowItemCmd(g), newViewCmd(g), newRubricsCmd(g), newReviewCmd(g),
+		newJudgeCmd(g), newBackendsCmd(g))
 	return root
 }
 

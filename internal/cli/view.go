@@ -135,7 +135,7 @@ func runView(cmd *cobra.Command, g *globals, o *viewOptions, args []string) erro
 		}
 	}
 	if failed > 0 {
-		return skippedError{failed}
+		return skippedError{n: failed}
 	}
 	return nil
 }

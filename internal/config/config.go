@@ -6,6 +6,10 @@
 //	[keys]                     # rebind review-screen actions; every key of an action is listed
 //	accept = ["a", "y"]
 //	reject = ["x", "r"]
+//	[backends.gpt41]           # judges and pipeline models; see judge.Backend
+//	kind = "openai"
+//	model = "gpt-4.1-2025-04-14"
+//	api_key_env = "OPENAI_API_KEY"
 package config
 
 import (
@@ -14,8 +18,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/loupe-dev/loupe/judge"
 )
 
 // EnvVar names the configuration file when --config is not given.
@@ -23,9 +30,48 @@ const EnvVar = "LOUPE_CONFIG"
 
 // Config is the configuration file's content.
 type Config struct {
-	Annotator string              `toml:"annotator"`
-	Keys      map[string][]string `toml:"keys"`
-	Path      string              `toml:"-"` // where it was read from ("" when no file)
+	Annotator string                    `toml:"annotator"`
+	Keys      map[string][]string       `toml:"keys"`
+	Backends  map[string]*judge.Backend `toml:"backends"`
+	Path      string                    `toml:"-"` // where it was read from ("" when no file)
+}
+
+// Backend returns the named backend with its defaults filled in. The offline judges "ocr" and "rules"
+// exist without configuration.
+func (c Config) Backend(name string) (*judge.Backend, error) {
+	b, ok := c.Backends[name]
+	if !ok {
+		switch name {
+		case judge.KindOCR, judge.KindRules:
+			b = &judge.Backend{Kind: name}
+		default:
+			where := "no configuration file"
+			if c.Path != "" {
+				where = c.Path
+			}
+			names := c.BackendNames()
+			return nil, fmt.Errorf("no backend %q in %s (configured: %s; built in: ocr, rules)", name, where, strings.Join(names, ", "))
+		}
+	}
+	cp := *b
+	cp.Name = name
+	if err := cp.Normalize(); err != nil {
+		if c.Path != "" {
+			return nil, fmt.Errorf("config %s: %w", c.Path, err)
+		}
+		return nil, err
+	}
+	return &cp, nil
+}
+
+// BackendNames lists the configured backends, sorted.
+func (c Config) BackendNames() []string {
+	names := make([]string, 0, len(c.Backends))
+	for n := range c.Backends {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // Default is the configuration without a file.
@@ -71,6 +117,11 @@ func Load(path string, named bool) (Config, error) {
 		return c, fmt.Errorf("config %s: unknown setting %q", path, und[0].String())
 	}
 	c.Path = path
+	for _, n := range c.BackendNames() {
+		if _, err := c.Backend(n); err != nil {
+			return c, err
+		}
+	}
 	return c, nil
 }
 

@@ -1,0 +1,646 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/loupe-dev/loupe/dataset"
+	"github.com/loupe-dev/loupe/internal/config"
+	"github.com/loupe-dev/loupe/judge"
+	"github.com/loupe-dev/loupe/store"
+	"github.com/spf13/cobra"
+)
+
+type judgeOpts struct {
+	config      string
+	backend     string
+	queue       string
+	items       []string
+	dimension   string
+	rubrics     string
+	dryRun      bool
+	maxCost     float64
+	batchOut    string
+	batchIn     string
+	concurrency int
+	quiet       bool
+}
+
+func newJudgeCmd(g *globals) *cobra.Command {
+	o := &judgeOpts{}
+	cmd := &cobra.Command{
+		Use:   "judge --backend NAME (--queue Q | --items ID,...)",
+		Short: "Judge items with a VLM backend or an offline judge, PRISM-Bench style",
+		Long: `Ask a judge for PRISM-Bench verdicts - alignment (the track's rubric) and aesthetics - on the items of
+a queue or on named items, and store them as labels of the judge (model + rubric set). Generations are
+judged against their prompt and track; dataset samples against the caption of their dominant trait.
+
+Backends come from the configuration file ([backends.NAME]: kind, base_url, model, api_key_env,
+concurrency, rpm, tpm, timeout, profile, extra); "ocr" and "rules" are offline judges that need none.
+
+Every response is cached by the content address of its request, so an interrupted or repeated run never
+pays twice; Ctrl-C stops dispatching, waits for the calls in flight and stores them (a second Ctrl-C
+abandons them). A failed verdict (refusal, unparseable answer, context too long) is stored as failed with
+its raw text and is never averaged.
+
+--batch-out writes the requests as OpenAI Batch API files (also runnable with vllm run-batch) instead of
+calling; --batch-in imports the results file in any order, joining on custom_id.`,
+		Example: `  loupe judge --backend gpt41 --queue prism-audit --dry-run
+  loupe judge --backend qwen --queue prism-audit --dimension alignment --max-cost 5
+  loupe judge --backend rules --queue prism-audit
+  loupe judge --backend gpt41 --queue prism-audit --batch-out batch.jsonl
+  loupe judge --batch-in results.jsonl`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error { return runJudge(cmd.Context(), g, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.config, "config", "", "configuration file (default: $"+config.EnvVar+", else ~/.config/loupe/loupe.toml)")
+	f.StringVar(&o.backend, "backend", "", "backend name from the configuration file, or ocr / rules")
+	f.StringVar(&o.queue, "queue", "", "judge the items of this queue")
+	f.StringSliceVar(&o.items, "items", nil, "judge these items (ids or #numbers, comma-separated)")
+	f.StringVar(&o.dimension, "dimension", "both", "alignment, aesthetics or both")
+	f.StringVar(&o.rubrics, "rubrics", judge.Builtin().Name, "rubric set (loupe rubrics list)")
+	f.BoolVar(&o.dryRun, "dry-run", false, "count the requests and estimate tokens and cost; call nothing")
+	f.Float64Var(&o.maxCost, "max-cost", 0, "stop before the run's cost would pass this many USD (0: no limit)")
+	f.StringVar(&o.batchOut, "batch-out", "", "write OpenAI Batch API request files instead of calling")
+	f.StringVar(&o.batchIn, "batch-in", "", "import a batch results file")
+	f.IntVar(&o.concurrency, "concurrency", 0, "requests in flight (default: the backend's)")
+	f.BoolVar(&o.quiet, "quiet", false, "no progress line")
+	return cmd
+}
+
+// loadRubricSet returns a stored rubric set as judge rubrics, and the hash of the whole set.
+func loadRubricSet(ctx context.Context, st *store.Store, name string) (judge.RubricSet, string, error) {
+	if name == judge.Builtin().Name {
+		if _, err := st.SaveRubricSet(ctx, name, "built in", storedRubrics(judge.Builtin())); err != nil {
+			return judge.RubricSet{}, "", err
+		}
+	}
+	info, err := st.RubricSet(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return judge.RubricSet{}, "", usageError{fmt.Errorf("no rubric set %q (loupe rubrics list; loupe rubrics import PATH)", name)}
+	}
+	if err != nil {
+		return judge.RubricSet{}, "", err
+	}
+	set := judge.RubricSet{Name: name, Alignment: map[string]judge.Rubric{}}
+	h := sha256.New()
+	for _, r := range info.Rubrics { // ordered by kind, track
+		fmt.Fprintf(h, "%s/%s=%s\n", r.Kind, r.Track, r.Hash)
+		if r.Kind == "aesthetics" {
+			set.Aesthetics = judge.Rubric{Kind: r.Kind, Template: r.Template}
+		} else {
+			set.Alignment[r.Track] = judge.Rubric{Kind: r.Kind, Track: r.Track, Template: r.Template}
+		}
+	}
+	return set, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// judgeRater returns the rater a backend's verdicts are stored under: the model and the rubric set for
+// VLM judges; the offline judge's own name otherwise.
+func judgeRater(ctx context.Context, st *store.Store, b *judge.Backend, set, setHash string) (int64, string, error) {
+	name, model, version := store.RaterName(b.Model, set, setHash), b.Model, setHash
+	if b.Offline() {
+		name, model, version = b.Kind, b.Kind, "offline-v1"
+		if b.Kind == judge.KindOCR {
+			model = "tesseract"
+		}
+	}
+	id, err := store.EnsureRater(ctx, st.DB, "judge", name, model, version)
+	return id, name, err
+}
+
+// imageLoader reads a target's encoded picture.
+func imageLoader(t store.JudgeTarget) func() ([]byte, error) {
+	return func() ([]byte, error) {
+		switch {
+		case t.Image.Path != "":
+			return os.ReadFile(t.Image.Path)
+		case t.Image.Shard != "":
+			row, err := dataset.ReadShardRow(t.Image.Shard, t.Image.Row)
+			if err != nil {
+				return nil, err
+			}
+			if row.Image == nil {
+				return nil, fmt.Errorf("%s row %d has no image", t.Image.Shard, t.Image.Row)
+			}
+			return row.Image, nil
+		}
+		return nil, errors.New("the item has no image")
+	}
+}
+
+// judgeTasks builds the tasks still open for the rater, and says how many were already done or could
+// not be judged (no prompt or track).
+func judgeTasks(ctx context.Context, st *store.Store, o *judgeOpts, set judge.RubricSet, raterID int64, offline bool) ([]*judge.Task, int, int, error) {
+	kinds := []string{"alignment", "aesthetics"}
+	switch o.dimension {
+	case "both":
+	case "alignment", "aesthetics":
+		kinds = []string{o.dimension}
+	default:
+		return nil, 0, 0, usageError{fmt.Errorf("--dimension %q: use alignment, aesthetics or both", o.dimension)}
+	}
+	if offline {
+		kinds = []string{"alignment"} // offline judges check alignment only
+	}
+	targets, err := st.JudgeTargets(ctx, o.queue, o.items)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	done := map[string]map[int64]bool{}
+	for _, k := range kinds {
+		t := judge.Task{Kind: k}
+		if done[k], err = st.Judged(ctx, raterID, t.Dimension()); err != nil {
+			return nil, 0, 0, err
+		}
+	}
+	var tasks []*judge.Task
+	already, unusable := 0, 0
+	for _, tg := range targets {
+		if tg.Prompt == "" && tg.Image.Shard != "" && tg.Trait >= 0 {
+			// a shard caption that was never materialised: read it from the shard
+			if row, err := dataset.ReadShardRow(tg.Image.Shard, tg.Image.Row); err == nil {
+				tg.Prompt, tg.Lang = row.EN[tg.Trait], "en"
+			}
+		}
+		for _, k := range kinds {
+			if done[k][tg.ItemID] {
+				already++
+				continue
+			}
+			if tg.Prompt == "" || tg.Track == "" {
+				unusable++
+				continue
+			}
+			r, err := set.For(k, tg.Track)
+			if err != nil {
+				return nil, 0, 0, err
+			}
+			tasks = append(tasks, &judge.Task{ItemID: tg.ItemID, Kind: k, Track: tg.Track, Prompt: tg.Prompt, Rubric: r, Image: imageLoader(tg)})
+		}
+	}
+	return tasks, already, unusable, nil
+}
+
+// judgeSummary is what a judge run prints.
+type judgeSummary struct {
+	Backend     string         `json:"backend"`
+	Rater       string         `json:"rater"`
+	RunID       int64          `json:"run_id,omitempty"`
+	Tasks       int            `json:"tasks"`
+	AlreadyDone int            `json:"already_done"`
+	NoPrompt    int            `json:"no_prompt_or_track"`
+	Verdicts    int            `json:"verdicts"`
+	Failed      int            `json:"failed"`
+	Skipped     int            `json:"skipped"`
+	Errors      int            `json:"errors"`
+	Cached      int            `json:"from_cache"`
+	Requests    int64          `json:"http_attempts"`
+	Retries     int64          `json:"retries"`
+	InputTok    int            `json:"input_tokens"`
+	OutputTok   int            `json:"output_tokens"`
+	CostUSD     float64        `json:"cost_usd"`
+	CostKnown   bool           `json:"cost_known"`
+	Seconds     float64        `json:"seconds"`
+	PerSecond   float64        `json:"per_second"`
+	DryRun      bool           `json:"dry_run,omitempty"`
+	Stopped     string         `json:"stopped,omitempty"`
+	Failures    map[string]int `json:"failures,omitempty"`
+	LastError   string         `json:"last_error,omitempty"`
+	BatchFiles  []string       `json:"batch_files,omitempty"`
+	BatchLines  int            `json:"batch_lines,omitempty"`
+}
+
+func runJudge(ctx context.Context, g *globals, o *judgeOpts) error {
+	if o.batchIn != "" {
+		return runBatchIn(ctx, g, o)
+	}
+	if o.backend == "" {
+		return usageError{errors.New("--backend is required (a name from the configuration file, or ocr / rules)")}
+	}
+	if (o.queue == "") == (len(o.items) == 0) {
+		return usageError{errors.New("give --queue or --items (one of them)")}
+	}
+	cfg, err := config.Read(o.config)
+	if err != nil {
+		return err
+	}
+	b, err := cfg.Backend(o.backend)
+	if err != nil {
+		return err
+	}
+	if o.concurrency > 0 {
+		b.Concurrency = o.concurrency
+	}
+	st, err := g.openExisting(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	set, setHash, err := loadRubricSet(ctx, st, o.rubrics)
+	if err != nil {
+		return err
+	}
+	raterID, rater, err := judgeRater(ctx, st, b, set.Name, setHash)
+	if err != nil {
+		return err
+	}
+	tasks, already, unusable, err := judgeTasks(ctx, st, o, set, raterID, b.Offline())
+	if err != nil {
+		return err
+	}
+	sum := judgeSummary{Backend: b.Name, Rater: rater, Tasks: len(tasks), AlreadyDone: already, NoPrompt: unusable, DryRun: o.dryRun, Failures: map[string]int{}}
+	if o.batchOut != "" {
+		if b.Offline() {
+			return usageError{fmt.Errorf("backend %q is an offline judge: there is nothing to batch", b.Name)}
+		}
+		return runBatchOut(ctx, g, o, st, b, raterID, setHash, tasks, sum)
+	}
+	var j judge.Judge
+	var client *judge.Client
+	if b.Offline() {
+		j = judge.OfflineJudge{B: b}
+	} else {
+		if client, err = judge.NewClient(b, nil); err != nil {
+			return err
+		}
+		j = judge.HTTPJudge{C: client}
+	}
+	pin, pout, known := b.Prices()
+	sum.CostKnown = known
+	settings, _ := json.Marshal(map[string]any{"backend": b, "rubrics": set.Name, "dimension": o.dimension, "queue": o.queue})
+	var runID int64
+	if !o.dryRun {
+		if runID, err = st.StartRun(ctx, "judge", b.Name, b.Model, string(settings), setHash); err != nil {
+			return err
+		}
+		sum.RunID = runID
+	}
+	hard, cancelHard := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelHard()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt)
+	defer signal.Stop(sigs)
+	go func() {
+		n := 0
+		for range sigs {
+			n++
+			if n == 1 {
+				fmt.Fprintln(g.err, "\nloupe: stopping - finishing the calls in flight (Ctrl-C again to abandon them)")
+			} else {
+				cancelHard()
+			}
+		}
+	}()
+	prog := newProgress(g.err, o.quiet || g.json)
+	r := &judge.Runner{
+		Judge: j, Cache: store.JudgeCache{S: st}, Workers: b.Concurrency, PriceIn: pin, PriceOut: pout,
+		MaxCost: o.maxCost, DryRun: o.dryRun,
+		Store: func(res judge.Result) error {
+			if res.Failure != "" {
+				sum.Failures[failureKind(res.Failure)]++
+			}
+			return st.SaveVerdicts(hard, []store.Verdict{{
+				ItemID: res.Task.ItemID, Dimension: res.Task.Dimension(), RaterID: raterID, RunID: runID,
+				RubricHash: res.Task.Rubric.Hash(), Value: res.Score, Justification: res.Justification, Raw: res.Raw,
+				Error: res.Failure, Key: res.Key, Response: res.Body, Backend: b.Name, Model: b.Model,
+				InputTokens: res.InputTokens, OutputTokens: res.OutputTokens,
+			}})
+		},
+		OnProgress: prog.update,
+	}
+	if o.dryRun {
+		r.Store = nil
+	}
+	p, runErr := r.Run(ctx, hard, tasks)
+	prog.done()
+	sum.Verdicts, sum.Failed, sum.Skipped, sum.Errors, sum.Cached = p.Verdicts, p.Failed, p.Skipped, p.Errors, p.Cached
+	sum.InputTok, sum.OutputTok, sum.CostUSD = p.InputTokens, p.OutputTokens, p.Cost
+	sum.Seconds, sum.PerSecond, sum.LastError = p.Elapsed.Seconds(), p.Rate, p.LastError
+	if client != nil {
+		sum.Requests, sum.Retries = client.Calls.Load(), client.Retries.Load()
+	}
+	status := "done"
+	switch {
+	case runErr != nil && (errors.Is(runErr, context.Canceled) || errors.Is(runErr, judge.ErrBudget)):
+		status, sum.Stopped = "cancelled", runErr.Error()
+	case runErr != nil:
+		status, sum.Stopped = "failed", runErr.Error()
+	}
+	if !o.dryRun {
+		// the record of the run is written even when it was interrupted
+		if err := st.FinishRun(context.WithoutCancel(ctx), runID, status, store.RunTotals{Requests: int(sum.Requests), Cached: p.Cached,
+			Verdicts: p.Verdicts, Failed: p.Failed, InputTokens: p.InputTokens, OutputTokens: p.OutputTokens, CostUSD: p.Cost}); err != nil {
+			return err
+		}
+	}
+	if err := printJudgeSummary(g, sum); err != nil {
+		return err
+	}
+	switch {
+	case runErr != nil && errors.Is(runErr, context.Canceled):
+		return skippedError{msg: fmt.Errorf("stopped: %d of %d verdicts not made; run the same command again to resume", p.Total-p.Done, p.Total)}
+	case runErr != nil:
+		return runErr
+	case p.Errors > 0:
+		return skippedError{msg: fmt.Errorf("%d verdicts could not be made (last: %s); run the same command again to retry them", p.Errors, Clean(p.LastError))}
+	}
+	return nil
+}
+
+// failureKind groups failure reasons for the summary.
+func failureKind(f string) string {
+	for _, k := range []string{"refused", "truncated", "context_length", "bad_request", "not a JSON object", "score", "no \"score\""} {
+		if strings.HasPrefix(f, k) {
+			return strings.Trim(k, `"`)
+		}
+	}
+	if i := strings.IndexAny(f, ":("); i > 0 {
+		return strings.TrimSpace(f[:i])
+	}
+	return f
+}
+
+func printJudgeSummary(g *globals, s judgeSummary) error {
+	if g.json {
+		return g.printJSON(s)
+	}
+	w := g.out
+	verb := "judged"
+	if s.DryRun {
+		verb = "would judge"
+	}
+	fmt.Fprintf(w, "%s with %s (rater %s)\n", verb, Clean(s.Backend), Clean(s.Rater))
+	fmt.Fprintf(w, "  tasks %d (already judged %d, without prompt or track %d)\n", s.Tasks, s.AlreadyDone, s.NoPrompt)
+	if s.BatchLines > 0 || len(s.BatchFiles) > 0 {
+		fmt.Fprintf(w, "  batch: %d requests in %d file(s): %s\n", s.BatchLines, len(s.BatchFiles), Clean(strings.Join(s.BatchFiles, ", ")))
+	}
+	if !s.DryRun {
+		fmt.Fprintf(w, "  verdicts %d, failed %d, not applicable %d, errors %d, from cache %d\n", s.Verdicts, s.Failed, s.Skipped, s.Errors, s.Cached)
+		if len(s.Failures) > 0 {
+			keys := make([]string, 0, len(s.Failures))
+			for k := range s.Failures {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			var parts []string
+			for _, k := range keys {
+				parts = append(parts, fmt.Sprintf("%s %d", k, s.Failures[k]))
+			}
+			fmt.Fprintf(w, "  failures: %s\n", Clean(strings.Join(parts, ", ")))
+		}
+		fmt.Fprintf(w, "  http attempts %d (retries %d), %.1f s, %.1f/s\n", s.Requests, s.Retries, s.Seconds, s.PerSecond)
+	}
+	cost := fmt.Sprintf("$%.4f", s.CostUSD)
+	if !s.CostKnown {
+		cost = "unknown (set price_input / price_output for this backend)"
+	}
+	label := "tokens"
+	if s.DryRun {
+		label = "estimated tokens (input + expected output)"
+	}
+	fmt.Fprintf(w, "  %s in %d, out %d, cost %s\n", label, s.InputTok, s.OutputTok, cost)
+	if s.Stopped != "" {
+		fmt.Fprintf(w, "  stopped: %s\n", Clean(s.Stopped))
+	}
+	return nil
+}
+
+// progress draws a one-line progress bar with rate and ETA on a terminal, or a line every few seconds
+// elsewhere.
+type progress struct {
+	w     io.Writer
+	off   bool
+	tty   bool
+	last  time.Time
+	drawn bool
+}
+
+func newProgress(w io.Writer, off bool) *progress {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	return &progress{w: w, off: off, tty: tty}
+}
+
+func (p *progress) update(s judge.Progress) {
+	if p.off || s.Total == 0 {
+		return
+	}
+	every := 100 * time.Millisecond
+	if !p.tty {
+		every = 5 * time.Second
+	}
+	if time.Since(p.last) < every && s.Done < s.Total {
+		return
+	}
+	p.last = time.Now()
+	const width = 24
+	fill := width * s.Done / s.Total
+	bar := strings.Repeat("█", fill) + strings.Repeat("░", width-fill)
+	eta := "-"
+	if s.ETA > 0 {
+		eta = s.ETA.Round(time.Second).String()
+	}
+	line := fmt.Sprintf("%s %d/%d  %.1f/s  ETA %s  failed %d  errors %d  $%.4f", bar, s.Done, s.Total, s.Rate, eta, s.Failed, s.Errors, s.Cost)
+	if s.Stopping {
+		line += "  stopping"
+	}
+	if p.tty {
+		fmt.Fprintf(p.w, "\r\x1b[K%s", line)
+		p.drawn = true
+	} else {
+		fmt.Fprintln(p.w, line)
+	}
+}
+
+func (p *progress) done() {
+	if p.drawn {
+		fmt.Fprintln(p.w)
+	}
+}
+
+// runBatchOut writes the open tasks as batch request files, after storing what the cache already
+// answers, and records them as pending.
+func runBatchOut(ctx context.Context, g *globals, o *judgeOpts, st *store.Store, b *judge.Backend, raterID int64, setHash string,
+	tasks []*judge.Task, sum judgeSummary) error {
+	if _, err := os.Stat(o.batchOut); err == nil {
+		return usageError{fmt.Errorf("%s exists: choose another --batch-out", o.batchOut)}
+	}
+	runID, err := st.StartRun(ctx, "judge", b.Name, b.Model, `{"batch":true}`, setHash)
+	if err != nil {
+		return err
+	}
+	sum.RunID = runID
+	bw := &judge.BatchWriter{Path: o.batchOut}
+	cache := store.JudgeCache{S: st}
+	var pend []store.Pending
+	for _, t := range tasks {
+		p, err := b.Build(t)
+		if err != nil {
+			sum.Errors++
+			sum.LastError = err.Error()
+			continue
+		}
+		if body, ok, err := cache.Get(ctx, p.Key); err != nil {
+			bw.Abort()
+			return err
+		} else if ok {
+			res := judge.Interpret(body)
+			if err := st.SaveVerdicts(ctx, []store.Verdict{{ItemID: t.ItemID, Dimension: t.Dimension(), RaterID: raterID, RunID: runID,
+				RubricHash: t.Rubric.Hash(), Value: res.Score, Justification: res.Justification, Raw: res.Raw, Error: res.Failure}}); err != nil {
+				bw.Abort()
+				return err
+			}
+			sum.Cached++
+			continue
+		}
+		if err := bw.Add(p.Key, p.Body); err != nil {
+			bw.Abort()
+			return err
+		}
+		file := bw.Current()
+		sum.InputTok += p.EstInput
+		sum.OutputTok += p.EstOutput
+		pend = append(pend, store.Pending{Key: p.Key, ItemID: t.ItemID, Dimension: t.Dimension(), RaterID: raterID,
+			RubricHash: t.Rubric.Hash(), RunID: runID, File: file})
+	}
+	if err := bw.Close(); err != nil {
+		return err
+	}
+	if err := st.AddPending(ctx, pend); err != nil {
+		return err
+	}
+	pin, pout, known := b.Prices()
+	// the Batch API costs half the standard price
+	sum.CostUSD, sum.CostKnown = (float64(sum.InputTok)*pin+float64(sum.OutputTok)*pout)/2e6, known
+	sum.BatchFiles, sum.BatchLines, sum.DryRun = bw.Files, bw.Lines, true
+	if err := st.FinishRun(ctx, runID, "done", store.RunTotals{Cached: sum.Cached}); err != nil {
+		return err
+	}
+	if err := printJudgeSummary(g, sum); err != nil {
+		return err
+	}
+	if sum.Errors > 0 {
+		return skippedError{msg: fmt.Errorf("%d requests could not be built (last: %s)", sum.Errors, Clean(sum.LastError))}
+	}
+	return nil
+}
+
+// batchInSummary is what --batch-in prints.
+type batchInSummary struct {
+	File       string         `json:"file"`
+	Lines      int            `json:"lines"`
+	Stored     int            `json:"stored"`
+	Failed     int            `json:"failed_verdicts"`
+	Duplicates int            `json:"already_stored"`
+	Unknown    int            `json:"unknown_custom_id"`
+	BadLines   []string       `json:"bad_lines,omitempty"`
+	Missing    int            `json:"still_pending"`
+	ByFile     map[string]int `json:"still_pending_by_file,omitempty"`
+}
+
+// runBatchIn imports a batch results file: joins each line on custom_id with the pending requests,
+// caches the responses and stores the verdicts; reports unreadable, failed, unknown and missing lines.
+func runBatchIn(ctx context.Context, g *globals, o *judgeOpts) error {
+	f, err := os.Open(o.batchIn)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := g.openExisting(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	pending, err := st.PendingByKey(ctx)
+	if err != nil {
+		return err
+	}
+	s := batchInSummary{File: o.batchIn, ByFile: map[string]int{}}
+	cache := store.JudgeCache{S: st}
+	var batch []store.Verdict
+	flush := func() error {
+		err := st.SaveVerdicts(ctx, batch)
+		batch = batch[:0]
+		return err
+	}
+	err = judge.ReadBatchResults(f, func(r judge.BatchResult) error {
+		s.Lines++
+		p, ok := pending[r.CustomID]
+		switch {
+		case r.CustomID == "":
+			s.BadLines = append(s.BadLines, fmt.Sprintf("line %d: %s", r.Line, r.Error))
+			return nil
+		case !ok:
+			if _, hit, _ := cache.Get(ctx, r.CustomID); hit {
+				s.Duplicates++
+			} else {
+				s.Unknown++
+			}
+			return nil
+		case r.Error != "" || r.Body == nil:
+			// the request failed in the batch: it stays pending, to be sent again
+			s.BadLines = append(s.BadLines, fmt.Sprintf("line %d (%s): %s", r.Line, shortKey(r.CustomID), r.Error))
+			return nil
+		}
+		res := judge.Interpret(r.Body)
+		if res.Failure != "" {
+			s.Failed++
+		} else {
+			s.Stored++
+		}
+		batch = append(batch, store.Verdict{ItemID: p.ItemID, Dimension: p.Dimension, RaterID: p.RaterID, RunID: p.RunID,
+			RubricHash: p.RubricHash, Value: res.Score, Justification: res.Justification, Raw: res.Raw, Error: res.Failure,
+			Key: r.CustomID, Response: r.Body, Backend: "batch", Model: p.Model, InputTokens: res.InputTokens, OutputTokens: res.OutputTokens})
+		delete(pending, r.CustomID)
+		if len(batch) >= 500 {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.batchIn, err)
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	for _, p := range pending {
+		s.Missing++
+		s.ByFile[p.File]++
+	}
+	if g.json {
+		if err := g.printJSON(s); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(g.out, "%s: %d lines, %d verdicts stored, %d failed verdicts stored, %d already stored, %d unknown custom_id\n",
+			Clean(s.File), s.Lines, s.Stored, s.Failed, s.Duplicates, s.Unknown)
+		for _, l := range s.BadLines {
+			fmt.Fprintf(g.out, "  %s\n", Clean(l))
+		}
+		if s.Missing > 0 {
+			fmt.Fprintf(g.out, "  %d requests still pending (not in this file, or failed in it)\n", s.Missing)
+		}
+	}
+	if len(s.BadLines) > 0 || s.Unknown > 0 {
+		return skippedError{msg: fmt.Errorf("%d lines could not be imported", len(s.BadLines)+s.Unknown)}
+	}
+	return nil
+}
+
+func shortKey(k string) string { return k[:min(12, len(k))] }

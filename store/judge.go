@@ -1,0 +1,280 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/loupe-dev/loupe/review"
+)
+
+// JudgeCache finds raw judge responses by the content address of their request (it satisfies
+// judge.Cache).
+type JudgeCache struct{ S *Store }
+
+// Get returns the cached 200 body for a request key.
+func (c JudgeCache) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	var b []byte
+	err := c.S.DB.QueryRowContext(ctx, `SELECT response FROM judge_cache WHERE key = ?`, key).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	return b, err == nil, wrapErr(err)
+}
+
+// Verdict is one judge verdict to store, with the response it came from.
+type Verdict struct {
+	ItemID        int64
+	Dimension     string
+	RaterID       int64
+	RunID         int64
+	RubricHash    string
+	Value         *float64 // nil: a failed verdict (Error says why)
+	Justification string
+	Raw           string
+	Error         string
+	Key           string // request key; with Response, cached
+	Response      []byte
+	Backend       string
+	Model         string
+	InputTokens   int
+	OutputTokens  int
+}
+
+// SaveVerdicts stores verdicts and their raw responses in one transaction (so a response is never
+// cached without its verdict or the reverse) and clears their pending batch entries. A verdict the rater
+// already gave for that item and dimension is left as it was.
+func (s *Store) SaveVerdicts(ctx context.Context, vs []Verdict) error {
+	if len(vs) == 0 {
+		return nil
+	}
+	return InTx(ctx, s.DB, func(tx *sql.Tx) error {
+		for _, v := range vs {
+			if v.Key != "" && v.Response != nil {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO judge_cache (key, backend, model, response, input_tokens, output_tokens)
+					VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, v.Key, v.Backend, v.Model, v.Response, v.InputTokens, v.OutputTokens); err != nil {
+					return err
+				}
+			}
+			dim, err := DimensionID(ctx, tx, v.Dimension)
+			if err != nil {
+				return err
+			}
+			var val sql.NullFloat64
+			if v.Value != nil {
+				val = sql.NullFloat64{Float64: *v.Value, Valid: true}
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO labels (item_id, dimension_id, rater_id, value, justification, raw, run_id, rubric_hash, error)
+				VALUES (?, ?, ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, 0), nullif(?, ''), nullif(?, '')) ON CONFLICT DO NOTHING`,
+				v.ItemID, dim, v.RaterID, val, v.Justification, v.Raw, v.RunID, v.RubricHash, v.Error); err != nil {
+				return err
+			}
+			if v.Key != "" {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM judge_pending WHERE key = ?`, v.Key); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// RunTotals are a run's counts, tokens and cost.
+type RunTotals struct {
+	Requests, Cached, Verdicts, Failed int
+	InputTokens, OutputTokens          int
+	CostUSD                            float64
+}
+
+// StartRun records a run (judge, pipeline, generate) and returns its id.
+func (s *Store) StartRun(ctx context.Context, kind, backend, model, settings, rubricHash string) (int64, error) {
+	if settings == "" {
+		settings = "{}"
+	}
+	res, err := s.DB.ExecContext(ctx, `INSERT INTO runs (kind, backend, model, settings, rubric_hash) VALUES (?, ?, ?, ?, ?)`,
+		kind, backend, model, settings, rubricHash)
+	if err != nil {
+		return 0, wrapErr(err)
+	}
+	return res.LastInsertId()
+}
+
+// FinishRun records how a run ended and what it cost.
+func (s *Store) FinishRun(ctx context.Context, id int64, status string, t RunTotals) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE runs SET status = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+		requests = ?, cached = ?, verdicts = ?, failed = ?, input_tokens = ?, output_tokens = ?, cost_usd = ? WHERE id = ?`,
+		status, t.Requests, t.Cached, t.Verdicts, t.Failed, t.InputTokens, t.OutputTokens, t.CostUSD, id)
+	return wrapErr(err)
+}
+
+// JudgeTarget is an item a judge can be asked about: its picture, its prompt and its track.
+type JudgeTarget struct {
+	ItemID int64
+	ExtID  string
+	Kind   string // "generation" or "sample"
+	Track  string // PRISM-Bench track; for samples, the track of the dominant trait
+	Prompt string // the generation's prompt; for samples, the dominant trait's caption when materialised
+	Lang   string
+	Trait  int // dominant trait index (review.Traits), -1 if none
+	Image  review.ImageRef
+}
+
+// JudgeTargets lists the items of a queue (in queue order) or the named items (ext ids or #ids), with
+// what a judge needs to know about them.
+func (s *Store) JudgeTargets(ctx context.Context, queue string, refs []string) ([]JudgeTarget, error) {
+	var ids []int64
+	switch {
+	case queue != "":
+		var qid int64
+		if err := s.DB.QueryRowContext(ctx, `SELECT id FROM queues WHERE name = ?`, queue).Scan(&qid); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil, fmt.Errorf("no queue %q (loupe info lists them)", queue)
+			}
+			return nil, err
+		}
+		rows, err := s.DB.QueryContext(ctx, `SELECT item_id FROM queue_items WHERE queue_id = ? ORDER BY pos`, qid)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+	default:
+		for _, r := range refs {
+			it, err := s.Item(ctx, r)
+			if err != nil {
+				return nil, fmt.Errorf("item %q: %w", r, err)
+			}
+			ids = append(ids, it.ID)
+		}
+	}
+	out := make([]JudgeTarget, 0, len(ids))
+	for _, id := range ids {
+		it, err := s.ItemByID(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("item %d: %w", id, err)
+		}
+		t := JudgeTarget{ItemID: id, ExtID: it.ExtID, Kind: it.Kind, Track: it.Track, Trait: -1, Image: it.Image}
+		if it.Kind == "generation" {
+			for _, x := range it.Texts {
+				if x.Kind == "prompt" {
+					t.Prompt, t.Lang = x.Body, x.Lang
+					break
+				}
+			}
+		} else {
+			best := -1.0
+			for _, l := range it.Labels {
+				if l.RaterKind != "pipeline" || l.Value == nil {
+					continue
+				}
+				for k, tr := range review.Traits {
+					if l.Dimension == tr && *l.Value > best {
+						best, t.Trait = *l.Value, k
+					}
+				}
+			}
+			if t.Trait >= 0 {
+				t.Track = review.TraitTracks[t.Trait]
+				kind := review.CaptionKinds[t.Trait] // the first six caption kinds are the traits, in order
+				for _, x := range it.Texts {
+					if x.Kind == kind && x.Lang == "en" {
+						t.Prompt, t.Lang = x.Body, "en"
+					}
+				}
+			}
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// Judged returns the items a rater has a label for on a dimension (failed verdicts included).
+func (s *Store) Judged(ctx context.Context, raterID int64, dimension string) (map[int64]bool, error) {
+	dim, err := DimensionID(ctx, s.DB, dimension)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.QueryContext(ctx, `SELECT item_id FROM labels WHERE rater_id = ? AND dimension_id = ?`, raterID, dim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
+// Pending is a request written to a batch file, waiting for its result.
+type Pending struct {
+	Key        string
+	ItemID     int64
+	Dimension  string
+	RaterID    int64
+	RubricHash string
+	RunID      int64
+	File       string
+}
+
+// AddPending records batch requests (a request already pending keeps its first entry).
+func (s *Store) AddPending(ctx context.Context, ps []Pending) error {
+	return InTx(ctx, s.DB, func(tx *sql.Tx) error {
+		for _, p := range ps {
+			dim, err := DimensionID(ctx, tx, p.Dimension)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO judge_pending (key, item_id, dimension_id, rater_id, rubric_hash, run_id, file)
+				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, p.Key, p.ItemID, dim, p.RaterID, p.RubricHash, p.RunID, p.File); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PendingRequest is a pending batch request with its rater's backend details.
+type PendingRequest struct {
+	Pending
+	Rater string
+	Model string
+}
+
+// PendingByKey returns the pending batch requests by key.
+func (s *Store) PendingByKey(ctx context.Context) (map[string]PendingRequest, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT p.key, p.item_id, d.name, p.rater_id, p.rubric_hash, p.run_id, p.file, r.name, r.model
+		FROM judge_pending p JOIN dimensions d ON d.id = p.dimension_id JOIN raters r ON r.id = p.rater_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]PendingRequest{}
+	for rows.Next() {
+		var p PendingRequest
+		if err := rows.Scan(&p.Key, &p.ItemID, &p.Dimension, &p.RaterID, &p.RubricHash, &p.RunID, &p.File, &p.Rater, &p.Model); err != nil {
+			return nil, err
+		}
+		out[p.Key] = p
+	}
+	return out, rows.Err()
+}
+
+// RaterName is how a judge rater is named: the model and the rubric set, with the set's hash when the
+// set is not the one the name first meant (so verdicts made with other rubric texts never share a rater).
+func RaterName(model, set, setHash string) string {
+	return strings.TrimSpace(model) + " / " + set + "@" + setHash[:min(8, len(setHash))]
+}
