@@ -127,8 +127,9 @@ func (b *Backend) passesProcessorKwargs() bool {
 //
 // Extra fields from the configuration are merged last.
 func (b *Backend) Prepare(text string, pic Picture) (Prepared, error) {
-	url := "data:" + pic.MIME + ";base64," + base64.StdEncoding.EncodeToString(pic.Data)
-	img := openai.ImageContentPart(openai.ChatCompletionContentPartImageImageURLParam{URL: url, Detail: b.Detail})
+	// The SDK re-encodes a nested string at every level of the message; a 1 MB data URL would be copied
+	// a dozen times. The body is marshalled with a placeholder and the data URL spliced in once.
+	img := openai.ImageContentPart(openai.ChatCompletionContentPartImageImageURLParam{URL: imagePlaceholder, Detail: b.Detail})
 	txt := openai.TextContentPart(text)
 	p := openai.ChatCompletionNewParams{Model: b.Model, Temperature: openai.Float(0)}
 	extra := map[string]any{}
@@ -174,6 +175,9 @@ func (b *Backend) Prepare(text string, pic Picture) (Prepared, error) {
 	if err != nil {
 		return Prepared{}, fmt.Errorf("backend %q: building the request: %w", b.Name, err)
 	}
+	if body, err = spliceImage(body, pic); err != nil {
+		return Prepared{}, fmt.Errorf("backend %q: %w", b.Name, err)
+	}
 	return Prepared{
 		Body:      body,
 		Key:       RequestKey(b.Name, b.Model, body),
@@ -181,6 +185,28 @@ func (b *Backend) Prepare(text string, pic Picture) (Prepared, error) {
 		EstOutput: 120,
 		ImageMIME: pic.MIME,
 	}, nil
+}
+
+// imagePlaceholder stands for the data URL while the body is marshalled (JSON-safe: no escapes).
+const imagePlaceholder = "loupe-image-placeholder-6c6f757065"
+
+// spliceImage puts the picture's data URL where the placeholder is, base64-encoding straight into the
+// body (the data URL's characters need no JSON escaping).
+func spliceImage(body []byte, pic Picture) ([]byte, error) {
+	ph := []byte(`"` + imagePlaceholder + `"`)
+	i := bytes.Index(body, ph)
+	if i < 0 {
+		return nil, fmt.Errorf("building the request: no image slot")
+	}
+	prefix := `"data:` + pic.MIME + `;base64,`
+	n := base64.StdEncoding.EncodedLen(len(pic.Data))
+	out := make([]byte, 0, len(body)-len(ph)+len(prefix)+n+1)
+	out = append(out, body[:i]...)
+	out = append(out, prefix...)
+	out = out[:len(out)+n]
+	base64.StdEncoding.Encode(out[len(out)-n:], pic.Data)
+	out = append(out, '"')
+	return append(out, body[i+len(ph):]...), nil
 }
 
 // RequestKey is the content address of a request: sha256 over the backend's name, the model and the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,22 +54,63 @@ func (r *Runner) Run(stop, hard context.Context, tasks []*Task) (Progress, error
 	results := make(chan Result, workers)
 	var wg sync.WaitGroup
 	var fatal atomic.Bool // set by the worker that meets a fatal error, so no other call starts
-	for range workers {
+	emit := func(res Result) {
+		var ce *CallError
+		if res.Err != nil && errors.As(res.Err, &ce) && ce.Fatal() {
+			fatal.Store(true)
+		}
+		results <- res
+	}
+	if hj, ok := r.Judge.(HTTPJudge); ok {
+		// two stages: builders prepare requests (and answer from the cache) ahead of the callers, so a
+		// caller whose answer arrives sends its next request at once
+		staged := make(chan Staged, min(workers, 64))
+		var bwg sync.WaitGroup
+		for range max(1, min(workers, runtime.GOMAXPROCS(0))) {
+			bwg.Add(1)
+			go func() {
+				defer bwg.Done()
+				for t := range jobs {
+					if fatal.Load() {
+						continue
+					}
+					s, done := hj.Stage(hard, t, r.Cache, r.DryRun)
+					if done != nil {
+						emit(*done)
+						continue
+					}
+					staged <- s
+				}
+			}()
+		}
+		go func() { bwg.Wait(); close(staged) }()
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for s := range staged {
+					if fatal.Load() || stop.Err() != nil {
+						continue // staged but never sent: it stays open
+					}
+					emit(hj.Call(hard, s))
+				}
+			}()
+		}
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for t := range jobs {
-				if fatal.Load() {
-					continue
+		go func() { defer wg.Done(); bwg.Wait() }()
+	} else {
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for t := range jobs {
+					if fatal.Load() {
+						continue
+					}
+					emit(r.Judge.Run(hard, t, r.Cache, r.DryRun))
 				}
-				res := r.Judge.Run(hard, t, r.Cache, r.DryRun)
-				var ce *CallError
-				if res.Err != nil && errors.As(res.Err, &ce) && ce.Fatal() {
-					fatal.Store(true)
-				}
-				results <- res
-			}
-		}()
+			}()
+		}
 	}
 	var mu sync.Mutex // guards spent, reserved and halt between the dispatcher and the collector
 	spent, reserved := 0.0, 0.0

@@ -128,24 +128,47 @@ func (b *Backend) Build(t *Task) (Prepared, error) {
 
 // Run implements Judge: the cache first, then the backend.
 func (j HTTPJudge) Run(ctx context.Context, t *Task, cache Cache, dryRun bool) Result {
+	s, done := j.Stage(ctx, t, cache, dryRun)
+	if done != nil {
+		return *done
+	}
+	return j.Call(ctx, s)
+}
+
+// Staged is a task whose request is built and not in the cache: it only needs the call.
+type Staged struct {
+	Task *Task
+	P    Prepared
+}
+
+// Stage builds the task's request and answers it from the cache when it can (done != nil). The
+// runner stages requests ahead of the calls, so the CPU work happens while other calls wait on the
+// network rather than in a burst when they return.
+func (j HTTPJudge) Stage(ctx context.Context, t *Task, cache Cache, dryRun bool) (Staged, *Result) {
 	p, err := j.C.B.Build(t)
 	if err != nil {
-		return Result{Task: t, Failure: err.Error()}
+		return Staged{}, &Result{Task: t, Failure: err.Error()}
 	}
 	if cache != nil {
 		body, ok, err := cache.Get(ctx, p.Key)
 		if err != nil {
-			return Result{Task: t, Key: p.Key, Err: err}
+			return Staged{}, &Result{Task: t, Key: p.Key, Err: err}
 		}
 		if ok {
 			r := Interpret(body)
 			r.Task, r.Key, r.Cached = t, p.Key, true
-			return r
+			return Staged{}, &r
 		}
 	}
 	if dryRun {
-		return Result{Task: t, Key: p.Key, EstInput: p.EstInput + p.EstOutput, Skipped: "dry run"}
+		return Staged{}, &Result{Task: t, Key: p.Key, EstInput: p.EstInput + p.EstOutput, Skipped: "dry run"}
 	}
+	return Staged{Task: t, P: p}, nil
+}
+
+// Call sends a staged request and interprets the answer.
+func (j HTTPJudge) Call(ctx context.Context, s Staged) Result {
+	t, p := s.Task, s.P
 	body, err := j.C.Send(ctx, p)
 	if err != nil {
 		var ce *CallError
