@@ -29,6 +29,7 @@ type Verdict struct {
 	ItemID        int64
 	Dimension     string
 	RaterID       int64
+	Sample        int // 0 for a first verdict; repeated verdicts of the same rater count up
 	RunID         int64
 	RubricHash    string
 	Value         *float64 // nil: a failed verdict (Error says why)
@@ -66,9 +67,9 @@ func (s *Store) SaveVerdicts(ctx context.Context, vs []Verdict) error {
 			if v.Value != nil {
 				val = sql.NullFloat64{Float64: *v.Value, Valid: true}
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO labels (item_id, dimension_id, rater_id, value, justification, raw, run_id, rubric_hash, error)
-				VALUES (?, ?, ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, 0), nullif(?, ''), nullif(?, '')) ON CONFLICT DO NOTHING`,
-				v.ItemID, dim, v.RaterID, val, v.Justification, v.Raw, v.RunID, v.RubricHash, v.Error); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO labels (item_id, dimension_id, rater_id, sample, value, justification, raw, run_id, rubric_hash, error)
+				VALUES (?, ?, ?, ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, 0), nullif(?, ''), nullif(?, '')) ON CONFLICT DO NOTHING`,
+				v.ItemID, dim, v.RaterID, v.Sample, val, v.Justification, v.Raw, v.RunID, v.RubricHash, v.Error); err != nil {
 				return err
 			}
 			if v.Key != "" {
@@ -217,6 +218,22 @@ func (s *Store) Judged(ctx context.Context, raterID int64, dimension string) (ma
 		out[id] = true
 	}
 	return out, rows.Err()
+}
+
+// NextSample returns the sample number a new verdict of the rater on the item and dimension gets (0 when
+// it has none).
+func (s *Store) NextSample(ctx context.Context, itemID, raterID int64, dimension string) (int, error) {
+	dim, err := DimensionID(ctx, s.DB, dimension)
+	if err != nil {
+		return 0, err
+	}
+	var n sql.NullInt64
+	err = s.DB.QueryRowContext(ctx, `SELECT max(sample) FROM labels WHERE item_id = ? AND rater_id = ? AND dimension_id = ?`,
+		itemID, raterID, dim).Scan(&n)
+	if err != nil || !n.Valid {
+		return 0, err
+	}
+	return int(n.Int64) + 1, nil
 }
 
 // Pending is a request written to a batch file, waiting for its result.

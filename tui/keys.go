@@ -24,6 +24,7 @@ var helpLines = []string{
 	"  /             filter: key=value words, e.g. subset=text score=clarity=8:",
 	"                keys kind subset track model lang has-caption score; empty: all",
 	"  pgdown/J, pgup/K  scroll the captions;  z zoom the picture (z or esc returns)",
+	"  R             re-judge the item with a backend, in the background (--judge)",
 	"  ?  this help;  q, ctrl+c  quit (everything acknowledged is already saved)",
 	"",
 	"Text entry (n, e, /): keys type text, trigger nothing; enter saves, esc cancels",
@@ -48,8 +49,13 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if m.pickJudge {
+		return m.pickedJudge(s)
+	}
 	ses := m.ses
 	switch s {
+	case "R":
+		return m.rejudgeKey()
 	case "q":
 		return m.quitCmd()
 	case "?":

@@ -27,6 +27,10 @@ type Config struct {
 	Filter string
 	// Keys rebinds actions (from the configuration file); nil: the defaults.
 	Keys Keymap
+	// Judges are the backends the re-judge key offers; Rejudge asks one of them about an item in the
+	// background and describes the verdicts it stored. Nil: the key says how to configure one.
+	Judges  []string
+	Rejudge func(ctx context.Context, itemID int64, backend string) (string, error)
 }
 
 // LeaseTTL is how long a leased item stays reserved for the annotator it was handed to.
@@ -63,6 +67,9 @@ type Model struct {
 	pendingCmp  int8 // the score being saved agrees (1) or not (-1) with the machine's value
 	agreeN      int  // scores given in this run where a machine value exists
 	agreeOK     int  // ... of which within 1 of it
+
+	pickJudge bool // the re-judge key is waiting for a digit choosing the backend
+	judging   int  // re-judge calls in flight
 
 	text   textPane
 	scores scoresPane
@@ -257,6 +264,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case savedMsg:
 		return m, m.saved(msg)
+	case judgedMsg:
+		return m, m.judged(msg)
 	case filterMsg:
 		return m, m.filtered(msg)
 	case imageMsg, rawMsg:

@@ -38,6 +38,9 @@ func num(v float64) string {
 // shortRater names a rater in a few columns.
 func shortRater(name string) string {
 	name = strings.TrimPrefix(name, "human:")
+	if model, _, ok := strings.Cut(name, " / "); ok { // a VLM judge: "org/model / rubric-set@hash"
+		name = model[strings.LastIndex(model, "/")+1:]
+	}
 	if len(name) > 12 {
 		name = name[:12]
 	}
@@ -119,6 +122,8 @@ func (p *scoresPane) lines(d *itemData, own string, reveal bool, w int) []string
 		txt := shortRater(l.Rater) + " on " + dim + ": " + v
 		if l.Justification != "" {
 			txt += " - " + cleanLine(l.Justification)
+		} else if l.Error != "" {
+			txt += " - " + cleanLine(l.Error)
 		}
 		out = append(out, wrap(txt, w)...)
 	}

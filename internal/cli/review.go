@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"slices"
+
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +10,7 @@ import (
 	"time"
 
 	"github.com/loupe-dev/loupe/internal/config"
+	"github.com/loupe-dev/loupe/judge"
 	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
 	"github.com/loupe-dev/loupe/termimg"
@@ -28,6 +31,7 @@ type reviewOptions struct {
 	filter     review.Filter
 	scores     []string
 	filterExpr string // --filter, in the / prompt's syntax
+	judges     []string
 }
 
 func newReviewCmd(g *globals) *cobra.Command {
@@ -69,6 +73,7 @@ a / x record the final decision (under --annotator), j/k move, q quits.`,
 	f.StringVar(&o.queue, "queue", "", "queue to review (default: the workspace's first queue)")
 	f.StringVar(&o.annotator, "annotator", "", "your name, recorded with every decision (default: the config file's annotator, else $USER)")
 	f.StringVar(&o.config, "config", "", "configuration file (default: $"+config.EnvVar+", else ~/.config/loupe/loupe.toml); its [keys] rebind actions")
+	f.StringSliceVar(&o.judges, "judge", nil, "backends the R key re-judges with (default: every configured backend, then rules and ocr)")
 	f.BoolVar(&o.blind, "blind", false, "hide judge and pipeline values until you have decided the item")
 	f.StringVar(&o.protocol, "protocol", "", "pictures: kitty, iterm2, sixel, blocks or none (default: detect; env "+termimg.EnvVar+")")
 	f.BoolVar(&o.lease, "lease", false, "hand out items by lease (10 min) so annotators working at once get different items")
@@ -197,7 +202,18 @@ func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.
 			return tui.Config{}, nil, err
 		}
 	}
-	return tui.Config{Store: st, Session: ses, Blind: o.blind, Start: -1, Lease: o.lease, Filter: filter, Keys: keys}, nil, nil
+	judges := o.judges
+	if len(judges) == 0 {
+		judges = append(cfg.BackendNames(), judge.KindRules, judge.KindOCR)
+		judges = slices.Compact(judges)
+	}
+	for _, j := range judges {
+		if _, err := cfg.Backend(j); err != nil {
+			return tui.Config{}, nil, fmt.Errorf("--judge: %w", err)
+		}
+	}
+	return tui.Config{Store: st, Session: ses, Blind: o.blind, Start: -1, Lease: o.lease, Filter: filter, Keys: keys,
+		Judges: judges, Rejudge: newRejudger(cfg, st).rejudge}, nil, nil
 }
 
 func runReview(ctx context.Context, g *globals, o *reviewOptions) error {
