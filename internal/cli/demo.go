@@ -102,8 +102,8 @@ func runDemo(cmd *cobra.Command, g *globals, o *demoOptions, db string) error {
 		return g.printJSON(map[string]any{"workspace": db, "built": sum, "info": in})
 	}
 	if sum != nil {
-		fmt.Fprintf(g.out, "demo: %d dataset samples, %d generations, %d known defects, %d judge labels, %d human events, queues %s\n",
-			sum.Samples, sum.Generations, sum.Defects, sum.JudgeLabels, sum.Events, strings.Join(sum.Queues, ", "))
+		fmt.Fprintf(g.out, "demo: %d dataset samples, %d generations, %d known defects, %d judge labels, %d offline-judge verdicts, %d human events, queues %s\n",
+			sum.Samples, sum.Generations, sum.Defects, sum.JudgeLabels, sum.OfflineLabels, sum.Events, strings.Join(sum.Queues, ", "))
 	}
 	fmt.Fprintf(g.out, "workspace: %s\n\n", db)
 	if !o.noOpen && interactiveTerminal() {

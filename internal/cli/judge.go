@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loupe-dev/loupe/dataset"
 	"github.com/loupe-dev/loupe/internal/config"
+	"github.com/loupe-dev/loupe/internal/judging"
 	"github.com/loupe-dev/loupe/judge"
 	"github.com/loupe-dev/loupe/store"
 	"github.com/spf13/cobra"
@@ -79,120 +77,6 @@ calling; --batch-in imports the results file in any order, joining on custom_id.
 	return cmd
 }
 
-// loadRubricSet returns a stored rubric set as judge rubrics, and the hash of the whole set.
-func loadRubricSet(ctx context.Context, st *store.Store, name string) (judge.RubricSet, string, error) {
-	if name == judge.Builtin().Name {
-		if _, err := st.SaveRubricSet(ctx, name, "built in", storedRubrics(judge.Builtin())); err != nil {
-			return judge.RubricSet{}, "", err
-		}
-	}
-	info, err := st.RubricSet(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return judge.RubricSet{}, "", usageError{fmt.Errorf("no rubric set %q (loupe rubrics list; loupe rubrics import PATH)", name)}
-	}
-	if err != nil {
-		return judge.RubricSet{}, "", err
-	}
-	set := judge.RubricSet{Name: name, Alignment: map[string]judge.Rubric{}}
-	h := sha256.New()
-	for _, r := range info.Rubrics { // ordered by kind, track
-		fmt.Fprintf(h, "%s/%s=%s\n", r.Kind, r.Track, r.Hash)
-		if r.Kind == "aesthetics" {
-			set.Aesthetics = judge.Rubric{Kind: r.Kind, Template: r.Template}
-		} else {
-			set.Alignment[r.Track] = judge.Rubric{Kind: r.Kind, Track: r.Track, Template: r.Template}
-		}
-	}
-	return set, hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// judgeRater returns the rater a backend's verdicts are stored under: the model and the rubric set for
-// VLM judges; the offline judge's own name otherwise.
-func judgeRater(ctx context.Context, st *store.Store, b *judge.Backend, set, setHash string) (int64, string, error) {
-	name, model, version := store.RaterName(b.Model, set, setHash), b.Model, setHash
-	if b.Offline() {
-		name, model, version = b.Kind, b.Kind, "offline-v1"
-		if b.Kind == judge.KindOCR {
-			model = "tesseract"
-		}
-	}
-	id, err := store.EnsureRater(ctx, st.DB, "judge", name, model, version)
-	return id, name, err
-}
-
-// imageLoader reads a target's encoded picture.
-func imageLoader(t store.JudgeTarget) func() ([]byte, error) {
-	return func() ([]byte, error) {
-		switch {
-		case t.Image.Path != "":
-			return os.ReadFile(t.Image.Path)
-		case t.Image.Shard != "":
-			row, err := dataset.ReadShardRow(t.Image.Shard, t.Image.Row)
-			if err != nil {
-				return nil, err
-			}
-			if row.Image == nil {
-				return nil, fmt.Errorf("%s row %d has no image", t.Image.Shard, t.Image.Row)
-			}
-			return row.Image, nil
-		}
-		return nil, errors.New("the item has no image")
-	}
-}
-
-// judgeTasks builds the tasks still open for the rater, and says how many were already done or could
-// not be judged (no prompt or track).
-func judgeTasks(ctx context.Context, st *store.Store, o *judgeOpts, set judge.RubricSet, raterID int64, offline bool) ([]*judge.Task, int, int, error) {
-	kinds := []string{"alignment", "aesthetics"}
-	switch o.dimension {
-	case "both":
-	case "alignment", "aesthetics":
-		kinds = []string{o.dimension}
-	default:
-		return nil, 0, 0, usageError{fmt.Errorf("--dimension %q: use alignment, aesthetics or both", o.dimension)}
-	}
-	if offline {
-		kinds = []string{"alignment"} // offline judges check alignment only
-	}
-	targets, err := st.JudgeTargets(ctx, o.queue, o.items)
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	done := map[string]map[int64]bool{}
-	for _, k := range kinds {
-		t := judge.Task{Kind: k}
-		if done[k], err = st.Judged(ctx, raterID, t.Dimension()); err != nil {
-			return nil, 0, 0, err
-		}
-	}
-	var tasks []*judge.Task
-	already, unusable := 0, 0
-	for _, tg := range targets {
-		if tg.Prompt == "" && tg.Image.Shard != "" && tg.Trait >= 0 {
-			// a shard caption that was never materialised: read it from the shard
-			if row, err := dataset.ReadShardRow(tg.Image.Shard, tg.Image.Row); err == nil {
-				tg.Prompt, tg.Lang = row.EN[tg.Trait], "en"
-			}
-		}
-		for _, k := range kinds {
-			if done[k][tg.ItemID] {
-				already++
-				continue
-			}
-			if tg.Prompt == "" || tg.Track == "" {
-				unusable++
-				continue
-			}
-			r, err := set.For(k, tg.Track)
-			if err != nil {
-				return nil, 0, 0, err
-			}
-			tasks = append(tasks, &judge.Task{ItemID: tg.ItemID, Kind: k, Track: tg.Track, Prompt: tg.Prompt, Rubric: r, Image: imageLoader(tg)})
-		}
-	}
-	return tasks, already, unusable, nil
-}
-
 // judgeSummary is what a judge run prints.
 type judgeSummary struct {
 	Backend     string         `json:"backend"`
@@ -248,18 +132,31 @@ func runJudge(ctx context.Context, g *globals, o *judgeOpts) error {
 		return err
 	}
 	defer st.Close()
-	set, setHash, err := loadRubricSet(ctx, st, o.rubrics)
+	set, setHash, err := judging.RubricSet(ctx, st, o.rubrics)
+	if errors.Is(err, judging.ErrNoRubricSet) {
+		return usageError{err}
+	}
 	if err != nil {
 		return err
 	}
-	raterID, rater, err := judgeRater(ctx, st, b, set.Name, setHash)
+	raterID, rater, err := judging.Rater(ctx, st, b, set.Name, setHash)
 	if err != nil {
 		return err
 	}
-	tasks, already, unusable, err := judgeTasks(ctx, st, o, set, raterID, b.Offline())
+	var kinds []string
+	switch o.dimension {
+	case "both":
+		kinds = []string{"alignment", "aesthetics"}
+	case "alignment", "aesthetics":
+		kinds = []string{o.dimension}
+	default:
+		return usageError{fmt.Errorf("--dimension %q: use alignment, aesthetics or both", o.dimension)}
+	}
+	ts, err := judging.OpenTasks(ctx, st, judging.Selection{Queue: o.queue, Items: o.items, Kinds: kinds}, set, raterID, b.Offline())
 	if err != nil {
 		return err
 	}
+	tasks, already, unusable := ts.Open, ts.AlreadyDone, ts.Unusable
 	sum := judgeSummary{Backend: b.Name, Rater: rater, Tasks: len(tasks), AlreadyDone: already, NoPrompt: unusable, DryRun: o.dryRun, Failures: map[string]int{}}
 	if o.batchOut != "" {
 		if b.Offline() {
@@ -311,12 +208,7 @@ func runJudge(ctx context.Context, g *globals, o *judgeOpts) error {
 			if res.Failure != "" {
 				sum.Failures[failureKind(res.Failure)]++
 			}
-			return st.SaveVerdicts(hard, []store.Verdict{{
-				ItemID: res.Task.ItemID, Dimension: res.Task.Dimension(), RaterID: raterID, RunID: runID,
-				RubricHash: res.Task.Rubric.Hash(), Value: res.Score, Justification: res.Justification, Raw: res.Raw,
-				Error: res.Failure, Key: res.Key, Response: res.Body, Backend: b.Name, Model: b.Model,
-				InputTokens: res.InputTokens, OutputTokens: res.OutputTokens,
-			}})
+			return st.SaveVerdicts(hard, []store.Verdict{judging.VerdictOf(res, b, raterID, runID, 0)})
 		},
 		OnProgress: prog.update,
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/loupe-dev/loupe/internal/config"
+	"github.com/loupe-dev/loupe/internal/judging"
 	"github.com/loupe-dev/loupe/judge"
 	"github.com/loupe-dev/loupe/store"
 )
@@ -50,11 +51,11 @@ func (r *rejudger) rejudge(ctx context.Context, itemID int64, backend string) (s
 	if err != nil {
 		return "", err
 	}
-	set, setHash, err := loadRubricSet(ctx, r.st, judge.Builtin().Name)
+	set, setHash, err := judging.RubricSet(ctx, r.st, judge.Builtin().Name)
 	if err != nil {
 		return "", err
 	}
-	raterID, _, err := judgeRater(ctx, r.st, b, set.Name, setHash)
+	raterID, _, err := judging.Rater(ctx, r.st, b, set.Name, setHash)
 	if err != nil {
 		return "", err
 	}
@@ -76,7 +77,7 @@ func (r *rejudger) rejudge(ctx context.Context, itemID int64, backend string) (s
 		if err != nil {
 			return "", err
 		}
-		t := &judge.Task{ItemID: itemID, Kind: k, Track: tg.Track, Prompt: tg.Prompt, Rubric: rub, Image: imageLoader(tg)}
+		t := &judge.Task{ItemID: itemID, Kind: k, Track: tg.Track, Prompt: tg.Prompt, Rubric: rub, Image: judging.ImageLoader(tg)}
 		sample, err := r.st.NextSample(ctx, itemID, raterID, t.Dimension())
 		if err != nil {
 			return "", err
@@ -97,9 +98,7 @@ func (r *rejudger) rejudge(ctx context.Context, itemID int64, backend string) (s
 		default:
 			parts = append(parts, fmt.Sprintf("%s %g", k, *res.Score))
 		}
-		err = r.st.SaveVerdicts(ctx, []store.Verdict{{ItemID: itemID, Dimension: t.Dimension(), RaterID: raterID, Sample: sample,
-			RubricHash: rub.Hash(), Value: res.Score, Justification: res.Justification, Raw: res.Raw, Error: res.Failure,
-			Key: res.Key, Response: res.Body, Backend: b.Name, Model: b.Model, InputTokens: res.InputTokens, OutputTokens: res.OutputTokens}})
+		err = r.st.SaveVerdicts(ctx, []store.Verdict{judging.VerdictOf(res, b, raterID, 0, sample)})
 		if err != nil {
 			return "", err
 		}

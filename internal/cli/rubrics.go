@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 
+	"github.com/loupe-dev/loupe/internal/judging"
 	"github.com/loupe-dev/loupe/judge"
 	"github.com/loupe-dev/loupe/store"
 	"github.com/spf13/cobra"
@@ -43,7 +43,7 @@ text it was made with.`,
 				return err
 			}
 			defer st.Close()
-			added, err := st.SaveRubricSet(cmd.Context(), name, args[0], storedRubrics(set))
+			added, err := st.SaveRubricSet(cmd.Context(), name, args[0], judging.StoredRubrics(set))
 			if err != nil {
 				return err
 			}
@@ -61,7 +61,7 @@ text it was made with.`,
 				return err
 			}
 			defer st.Close()
-			if _, err := st.SaveRubricSet(cmd.Context(), judge.Builtin().Name, "built in", storedRubrics(judge.Builtin())); err != nil {
+			if _, err := st.SaveRubricSet(cmd.Context(), judge.Builtin().Name, "built in", judging.StoredRubrics(judge.Builtin())); err != nil {
 				return err
 			}
 			names, err := st.RubricSets(cmd.Context())
@@ -90,20 +90,6 @@ text it was made with.`,
 	}
 	cmd.AddCommand(imp, list)
 	return cmd
-}
-
-func storedRubrics(set judge.RubricSet) []store.StoredRubric {
-	var out []store.StoredRubric
-	tracks := make([]string, 0, len(set.Alignment))
-	for t := range set.Alignment {
-		tracks = append(tracks, t)
-	}
-	sort.Strings(tracks)
-	for _, t := range tracks {
-		r := set.Alignment[t]
-		out = append(out, store.StoredRubric{Kind: "alignment", Track: t, Template: r.Template, Hash: r.Hash()})
-	}
-	return append(out, store.StoredRubric{Kind: "aesthetics", Template: set.Aesthetics.Template, Hash: set.Aesthetics.Hash()})
 }
 
 func printRubricSet(cmd *cobra.Command, g *globals, st *store.Store, name string, added bool) error {

@@ -5,6 +5,8 @@
 package demo
 
 import (
+	"os/exec"
+
 	"context"
 	"database/sql"
 	"fmt"
@@ -15,6 +17,8 @@ import (
 	"github.com/loupe-dev/loupe/dataset"
 	"github.com/loupe-dev/loupe/dataset/synth"
 	"github.com/loupe-dev/loupe/ingest"
+	"github.com/loupe-dev/loupe/internal/judging"
+	"github.com/loupe-dev/loupe/judge"
 	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
 )
@@ -37,13 +41,15 @@ func Defaults(dir string, seed int64) Options {
 
 // Summary says what the demo holds.
 type Summary struct {
-	Samples     int      `json:"dataset_samples"`
-	Generations int      `json:"generations"`
-	Defects     int      `json:"known_defects"`
-	JudgeLabels int      `json:"judge_labels"`
-	Events      int      `json:"human_events"`
-	Queues      []string `json:"queues"`
-	Dir         string   `json:"dir"`
+	Samples     int `json:"dataset_samples"`
+	Generations int `json:"generations"`
+	Defects     int `json:"known_defects"`
+	JudgeLabels int `json:"judge_labels"`
+	// OfflineLabels are the verdicts of the offline judges (rules; ocr when tesseract is installed).
+	OfflineLabels int      `json:"offline_judge_labels"`
+	Events        int      `json:"human_events"`
+	Queues        []string `json:"queues"`
+	Dir           string   `json:"dir"`
 }
 
 func (o Options) say(format string, args ...any) {
@@ -136,6 +142,24 @@ func Build(ctx context.Context, st *store.Store, o Options) (*Summary, error) {
 			return nil, err
 		}
 		sum.Queues = append(sum.Queues, q.name)
+	}
+	// Offline judges (not VLMs): the rules judge checks colours, counts and positions; the OCR judge reads
+	// the signs with tesseract when it is installed. Their verdicts sit beside the synthetic judge's.
+	for _, kind := range []string{judge.KindRules, judge.KindOCR} {
+		if kind == judge.KindOCR {
+			if _, err := exec.LookPath("tesseract"); err != nil {
+				o.say("no OCR verdicts: %v", judge.ErrNoTesseract)
+				continue
+			}
+		}
+		o.say("judging with the offline %s judge", kind)
+		for _, q := range sum.Queues {
+			n, _, err := judging.Offline(ctx, st, kind, q)
+			if err != nil {
+				return nil, fmt.Errorf("demo %s verdicts: %w", kind, err)
+			}
+			sum.OfflineLabels += n
+		}
 	}
 	return sum, nil
 }
