@@ -113,8 +113,11 @@ func Load(path string, named bool) (Config, error) {
 		}
 		return c, fmt.Errorf("config %s: %w", path, err)
 	}
-	if und := md.Undecoded(); len(und) > 0 {
-		return c, fmt.Errorf("config %s: unknown setting %q", path, und[0].String())
+	for _, k := range md.Undecoded() {
+		if len(k) > 3 && k[0] == "backends" && k[2] == "extra" {
+			continue // extra request fields are free-form (the decoder reports nested ones as unused)
+		}
+		return c, fmt.Errorf("config %s: unknown setting %q", path, k.String())
 	}
 	c.Path = path
 	for _, n := range c.BackendNames() {
