@@ -24,7 +24,7 @@ var helpLines = []string{
 	"  /             filter: key=value words, e.g. subset=text score=clarity=8:",
 	"                keys kind subset track model lang has-caption score; empty: all",
 	"  pgdown/J, pgup/K  scroll the captions;  z zoom the picture (z or esc returns)",
-	"  R             re-judge the item with a backend, in the background (--judge)",
+	"  R re-judge the item with a backend (in the background);  S statistics",
 	"  ?  this help;  q, ctrl+c  quit (everything acknowledged is already saved)",
 	"",
 	"Text entry (n, e, /): keys type text, trigger nothing; enter saves, esc cancels",
@@ -52,10 +52,15 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 	if m.pickJudge {
 		return m.pickedJudge(s)
 	}
+	if m.stats.open {
+		return m.statsKey(s)
+	}
 	ses := m.ses
 	switch s {
 	case "R":
 		return m.rejudgeKey()
+	case "S":
+		return m.openStats()
 	case "q":
 		return m.quitCmd()
 	case "?":

@@ -31,6 +31,8 @@ type Config struct {
 	// background and describes the verdicts it stored. Nil: the key says how to configure one.
 	Judges  []string
 	Rejudge func(ctx context.Context, itemID int64, backend string) (string, error)
+	// Stats computes the agreement report of the session's queue for the statistics screen; nil: none.
+	Stats func(ctx context.Context) (*review.AgreementReport, error)
 }
 
 // LeaseTTL is how long a leased item stays reserved for the annotator it was handed to.
@@ -70,6 +72,7 @@ type Model struct {
 
 	pickJudge bool // the re-judge key is waiting for a digit choosing the backend
 	judging   int  // re-judge calls in flight
+	stats     statsScreen
 
 	text   textPane
 	scores scoresPane
@@ -266,6 +269,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.saved(msg)
 	case judgedMsg:
 		return m, m.judged(msg)
+	case statsMsg, statsTick:
+		return m, m.statsUpdate(msg)
 	case filterMsg:
 		return m, m.filtered(msg)
 	case imageMsg, rawMsg:

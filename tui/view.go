@@ -63,6 +63,10 @@ func (m *Model) render() string {
 			help = append(help, wrap(l, m.w)...)
 		}
 		rows = fit(help, m.w, body)
+	case m.stats.open:
+		lines := m.statsLines(m.w)
+		m.stats.scroll = max(0, min(m.stats.scroll, len(lines)-body))
+		rows = fit(lines[m.stats.scroll:], m.w, body)
 	case m.zoom:
 		rows = fit(m.image.lines(m.imageBox(), loading), m.w, body)
 	default:
@@ -118,6 +122,8 @@ func (m *Model) status() string {
 		mode = " · TEXT ENTRY"
 	case m.zoom:
 		mode = " · zoom"
+	case m.stats.open:
+		mode = " · statistics"
 	}
 	if m.cfg.Blind {
 		mode += " · blind"

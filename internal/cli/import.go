@@ -47,6 +47,7 @@ and files are reported and skipped; a failure leaves the workspace as it was bef
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines")
 	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"parquet", "prism", "jsonl", "folder"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.RegisterFlagCompletionFunc("lang", cobra.FixedCompletions([]string{"en", "zh"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.AddCommand(newImportLabelsCmd(g))
 	return cmd
 }
 

@@ -213,7 +213,12 @@ func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.
 		}
 	}
 	return tui.Config{Store: st, Session: ses, Blind: o.blind, Start: -1, Lease: o.lease, Filter: filter, Keys: keys,
-		Judges: judges, Rejudge: newRejudger(cfg, st).rejudge}, nil, nil
+		Judges: judges, Rejudge: newRejudger(cfg, st).rejudge,
+		Stats: func(ctx context.Context) (*review.AgreementReport, error) {
+			// a lighter bootstrap than loupe stats: the screen recomputes every few seconds
+			rep, _, err := computeStats(ctx, st, &statsOpts{queue: queue, by: "dimension", minItems: 10, resamples: 200, seed: 1, level: 0.95, noSave: true})
+			return rep, err
+		}}, nil, nil
 }
 
 func runReview(ctx context.Context, g *globals, o *reviewOptions) error {

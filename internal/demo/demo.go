@@ -197,17 +197,26 @@ func humanSession(ctx context.Context, tx *sql.Tx, o Options, g *synth.Generator
 					return events, err
 				}
 				events++
+				// every decided generation also gets the annotator's alignment score (ben's are noisier)
+				var score float64
+				why := ""
+				switch {
+				case ok:
+					score = float64(10 - rng.IntN(2+ai*2))
+				default:
+					score = float64(2 + rng.IntN(3+ai))
+				}
 				if g.Wrong(model, p) && !ok {
-					judge, _ := g.Verdict(model, p, true, "alignment")
-					if judge >= 6 { // the judge missed it: override its alignment score
-						s := float64(rng.IntN(3) + 1)
-						if _, err := store.AppendEvent(ctx, tx, store.NewEvent{ItemID: id, AnnotatorID: ann, Dimension: "prism_alignment",
-							Kind: "set", Value: &s, Reason: fmt.Sprintf("judge gave %d but the image contradicts the prompt", judge)}); err != nil {
-							return events, err
-						}
-						events++
+					if judge, _ := g.Verdict(model, p, true, "alignment"); judge >= 6 { // the judge missed it
+						score = float64(rng.IntN(3) + 1)
+						why = fmt.Sprintf("judge gave %d but the image contradicts the prompt", judge)
 					}
 				}
+				if _, err := store.AppendEvent(ctx, tx, store.NewEvent{ItemID: id, AnnotatorID: ann, Dimension: "prism_alignment",
+					Kind: "set", Value: &score, Reason: why}); err != nil {
+					return events, err
+				}
+				events++
 				if ai == 1 && t == "composition" && i == 0 { // ben changes his mind: undo, then decide again
 					if _, err := store.AppendEvent(ctx, tx, store.NewEvent{ItemID: id, AnnotatorID: ann, Kind: "undo",
 						Replaces: eid, Reason: "pressed the wrong key"}); err != nil {

@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/loupe-dev/loupe/ingest"
+	"github.com/spf13/cobra"
+)
+
+func newImportLabelsCmd(g *globals) *cobra.Command {
+	var o ingest.LabelOptions
+	cmd := &cobra.Command{
+		Use:   "labels [--create-items] FILE",
+		Short: "Import ratings made elsewhere (human scores and decisions, other judges' scores)",
+		Long: `Import ratings made outside loupe - a spreadsheet, another tool's export, your own judge runs - so
+agreement can be measured on them. FILE is JSONL (one object a line) or CSV/TSV with a header row;
+the format follows the extension (.jsonl .ndjson .json / .csv .tsv), else the content.
+
+Fields (JSON keys or CSV columns):
+  item       the item's external id (text-00000042, prism-en/model-a/text_rendering/3) or #123, its
+             workspace number
+  dimension  a workspace dimension: composition, entity, text, imagination, style, affection, clarity,
+             structure, original_alignment, prism_alignment, prism_aesthetics, decision
+  source     human (or human:NAME) for a person's rating, recorded as that annotator's review event;
+             anything else names a machine rater of kind judge (judge:gpt-4.1, my-clip-score);
+             pipeline and truth are reserved
+  value      a number on the dimension's scale (0-10); for decision also accept/reject, yes/no,
+             true/false, 1/0
+  annotator  who rated (required for source human)
+  time       when, RFC 3339 (checked; the workspace records the import time)
+  note       the human event's reason, or the machine label's justification
+
+Rows with a problem are reported (FILE:LINE, the field, why) and skipped; the others are stored, 2,000
+rows per transaction. Importing the same file again adds nothing: a label the rater already gave, or a
+human value already in force, counts as a duplicate. Exit 3 when rows were skipped.`,
+		Example: `  loupe import labels ratings.csv
+  loupe import labels --create-items gpt41-scores.jsonl --json`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			open := g.openExisting
+			if o.CreateItems {
+				open = g.open
+			}
+			st, err := open(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			rep, err := ingest.ImportLabels(ctx, st, args[0], o)
+			if rep != nil {
+				if g.json {
+					if jerr := g.printJSON(rep); jerr != nil {
+						return jerr
+					}
+				} else {
+					printLabelReport(g, rep)
+				}
+			}
+			if err != nil {
+				return err
+			}
+			if rep.ProblemCount > 0 {
+				return skippedError{n: rep.ProblemCount}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&o.CreateItems, "create-items", false, "create a bare item for an external id the workspace lacks (default: report the row)")
+	return cmd
+}
+
+func printLabelReport(g *globals, r *ingest.LabelReport) {
+	w := g.out
+	fmt.Fprintf(w, "imported labels from %s (%s): %d row(s), %d stored, %d already there, %d item(s) created, %d skipped\n",
+		Clean(r.File), r.Format, r.Rows, r.Stored, r.Duplicates, r.CreatedItems, r.ProblemCount)
+	if r.ProblemCount == 0 {
+		return
+	}
+	const show = 20
+	for i, p := range r.Problems {
+		if i == show {
+			fmt.Fprintf(w, "  ... and %d more (all of them: loupe import labels --json)\n", r.ProblemCount-show)
+			break
+		}
+		fmt.Fprintln(w, "  "+Clean(p.String(r.File)))
+	}
+}

@@ -1,0 +1,429 @@
+package cli
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/loupe-dev/loupe/report"
+	"github.com/loupe-dev/loupe/review"
+	"github.com/loupe-dev/loupe/store"
+	"github.com/spf13/cobra"
+)
+
+type statsOpts struct {
+	queue     string
+	by        string
+	pair      []string
+	minItems  int
+	resamples int
+	seed      uint64
+	level     float64
+	csv       bool
+	markdown  bool
+	html      string
+	noSave    bool
+	who       string
+}
+
+func newStatsCmd(g *globals) *cobra.Command {
+	o := &statsOpts{}
+	cmd := &cobra.Command{
+		Use:   "stats",
+		Short: "Agreement and calibration: judges vs humans, judge vs judge, pipeline vs humans, humans vs each other",
+		Long: `Compute how far each judge (and the dataset's pipeline scorer) agrees with the annotators - each one and
+their consensus - how far judges agree with each other and annotators with each other, per dimension,
+overall and by --by group; calibration curves (the humans' mean score per judge score), systematic bias
+per track, and for each score dimension the threshold that best reproduces the humans' accept/reject
+decisions and how many items of the workspace it would reject.
+
+Every figure is printed with n; a figure with fewer than --min-items items, or undefined (no variance,
+one category...), says so instead of showing a number. CIs are percentile bootstrap over items, seeded.
+Scores use the declared 0-10 scale (kappa weights from all 11 categories, observed or not).
+
+Each computation is stored as a snapshot (tables stat_snapshots, stat_figures, stat_thresholds,
+stat_calibration, stat_items) unless --no-save; the same inputs and options are recognised and not
+stored twice.`,
+		Example: `  loupe stats
+  loupe stats --queue prism-audit --by track
+  loupe stats --pair gpt-4.1,ana --markdown
+  loupe stats --html report.html`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error { return runStats(cmd.Context(), g, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.queue, "queue", "", "only the items of this queue (default: the whole workspace)")
+	f.StringVar(&o.by, "by", "dimension", "also split by: dimension (no split), track, subset, model or annotator")
+	f.StringSliceVar(&o.pair, "pair", nil, "only compare these two raters: names (ana, gpt-4.1 / loupe-v1@..), kinds (judge, human, pipeline) or consensus")
+	f.IntVar(&o.minItems, "min-items", 10, "fewest items a figure is shown for")
+	f.IntVar(&o.resamples, "resamples", 1000, "bootstrap resamples for the CIs (0: none)")
+	f.Uint64Var(&o.seed, "seed", 1, "bootstrap seed")
+	f.Float64Var(&o.level, "level", 0.95, "CI level")
+	f.BoolVar(&o.csv, "csv", false, "print every figure as CSV (one row per figure)")
+	f.BoolVar(&o.markdown, "markdown", false, "print the tables as Markdown")
+	f.StringVar(&o.html, "html", "", "write a self-contained HTML report with plots to this file")
+	f.BoolVar(&o.noSave, "no-save", false, "do not store a snapshot")
+	f.StringVar(&o.who, "annotator", "", "who computed it, recorded in the snapshot (default $USER)")
+	return cmd
+}
+
+// computeStats loads the ratings, computes the report and stores (or finds) its snapshot.
+func computeStats(ctx context.Context, st *store.Store, o *statsOpts) (*review.AgreementReport, *store.SnapshotInfo, error) {
+	by := o.by
+	switch by {
+	case "dimension":
+		by = ""
+	case "", "track", "subset", "model", "annotator":
+	default:
+		return nil, nil, usageError{fmt.Errorf("--by %q: use dimension, track, subset, model or annotator", o.by)}
+	}
+	if len(o.pair) != 0 && len(o.pair) != 2 {
+		return nil, nil, usageError{errors.New("--pair takes two raters: A,B")}
+	}
+	sc := store.RatingsScope{Queue: o.queue}
+	rs, err := st.Ratings(ctx, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	pop, err := st.ScorePopulation(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	opt := review.AgreementOptions{By: by, Pair: o.pair, MinItems: o.minItems, Resamples: o.resamples, Seed: o.seed, Level: o.level, Population: pop}
+	params, _ := json.Marshal(map[string]any{"by": by, "pair": o.pair, "min_items": o.minItems, "resamples": o.resamples, "seed": o.seed, "level": o.level})
+	rep := review.Agreement(rs, opt)
+	fp := store.Fingerprint(rs, params)
+	var snap *store.SnapshotInfo
+	if !o.noSave {
+		snap, err = st.SnapshotByFingerprint(ctx, fp)
+		if errors.Is(err, store.ErrNotFound) {
+			who := o.who
+			if who == "" {
+				who = os.Getenv("USER")
+			}
+			snap, err = st.SaveSnapshot(ctx, who, sc, fp, params, rs, &rep)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return &rep, snap, nil
+}
+
+func runStats(ctx context.Context, g *globals, o *statsOpts) error {
+	st, err := g.openExisting(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rep, snap, err := computeStats(ctx, st, o)
+	if err != nil {
+		return err
+	}
+	if o.html != "" {
+		if err := writeHTMLReport(o.html, rep, snap, g.db, o); err != nil {
+			return err
+		}
+	}
+	switch {
+	case g.json:
+		return g.printJSON(map[string]any{"snapshot": snap, "report": rep})
+	case o.csv:
+		return writeStatsCSV(g.out, rep)
+	}
+	printStats(g.out, rep, snap, o)
+	if o.html != "" {
+		fmt.Fprintf(g.out, "\nHTML report: %s\n", Clean(o.html))
+	}
+	return nil
+}
+
+func writeHTMLReport(path string, rep *review.AgreementReport, snap *store.SnapshotInfo, db string, o *statsOpts) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	meta := report.Meta{Title: "loupe agreement report", Workspace: db, Scope: store.RatingsScope{Queue: o.queue}.Name()}
+	if snap != nil {
+		meta.SnapshotID, meta.Fingerprint, meta.Created = snap.ID, snap.Fingerprint, snap.Created
+	}
+	if err := report.WriteHTML(tmp, rep, meta); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// fmtStat renders a figure with its CI, or why it is undefined.
+func fmtStat(s review.Stat) string {
+	if !s.Defined() {
+		return "undefined"
+	}
+	v := strconv.FormatFloat(s.Value, 'f', 3, 64)
+	if s.CI != nil && s.CI.Undefined == "" {
+		v += fmt.Sprintf(" [%.2f, %.2f]", s.CI.Lo, s.CI.Hi)
+	}
+	return v
+}
+
+// headline are the figures the text tables show (every figure is in --json and --csv).
+var headline = map[bool][]string{
+	false: {"cohen_kappa_quadratic", "spearman_rho", "mae", "exact_agreement", "within_one", "mean_bias"},
+	true:  {"exact_agreement", "cohen_kappa", "gwet_ac1", "krippendorff_alpha_nominal"},
+}
+
+func statByName(stats []review.Stat, name string) (review.Stat, bool) {
+	for _, s := range stats {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	// names differ slightly between statistics (e.g. "spearman" vs "spearman_rho"): match a prefix
+	for _, s := range stats {
+		if strings.HasPrefix(s.Name, strings.Split(name, "_")[0]) && strings.Contains(s.Name, lastWord(name)) {
+			return s, true
+		}
+	}
+	return review.Stat{}, false
+}
+
+func lastWord(s string) string {
+	if i := strings.LastIndex(s, "_"); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// table prints aligned columns (or Markdown).
+type table struct {
+	head []string
+	rows [][]string
+}
+
+func (t *table) print(w io.Writer, markdown bool) {
+	width := make([]int, len(t.head))
+	for i, h := range t.head {
+		width[i] = utf8.RuneCountInString(h)
+	}
+	for _, r := range t.rows {
+		for i, c := range r {
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	line := func(cells []string) {
+		var b strings.Builder
+		if markdown {
+			b.WriteString("| ")
+		} else {
+			b.WriteString("  ")
+		}
+		for i, c := range cells {
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
+			if i >= 4 && !markdown { // numbers right-aligned
+				b.WriteString(pad + c)
+			} else {
+				b.WriteString(c + pad)
+			}
+			if i < len(cells)-1 {
+				if markdown {
+					b.WriteString(" | ")
+				} else {
+					b.WriteString("  ")
+				}
+			}
+		}
+		if markdown {
+			b.WriteString(" |")
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+	line(t.head)
+	if markdown {
+		sep := make([]string, len(t.head))
+		for i := range sep {
+			sep[i] = strings.Repeat("-", width[i])
+		}
+		line(sep)
+	}
+	for _, r := range t.rows {
+		line(r)
+	}
+}
+
+func printStats(w io.Writer, rep *review.AgreementReport, snap *store.SnapshotInfo, o *statsOpts) {
+	scope := store.RatingsScope{Queue: o.queue}.Name()
+	h := "#"
+	if !o.markdown {
+		h = ""
+	}
+	fmt.Fprintf(w, "%sagreement: %s, %d items, %d ratings; figures need %d items; CIs: %d bootstrap resamples (seed %d, %g%%)\n",
+		strings.TrimSpace(h+" "), Clean(scope), rep.Items, rep.Ratings, rep.MinItems, rep.Resamples, o.seed, o.level*100)
+	if snap != nil {
+		state := "stored as snapshot"
+		if snap.Existing {
+			state = "same inputs as snapshot"
+		}
+		fmt.Fprintf(w, "%s #%d (%s), inputs %s\n", state, snap.ID, Clean(snap.Created), snap.Fingerprint[:16])
+	}
+	if len(rep.RubricSets) > 1 {
+		fmt.Fprintf(w, "judges' rubric versions: %s (each rater is one model with one rubric set: never mixed)\n", Clean(strings.Join(rep.RubricSets, ", ")))
+	}
+	if len(rep.Rows) == 0 {
+		fmt.Fprintln(w, "\nnothing to compare: no item has ratings from two raters (review some items, run a judge, or loupe import labels)")
+		return
+	}
+	dims := []string{}
+	for _, r := range rep.Rows {
+		if len(dims) == 0 || dims[len(dims)-1] != r.Dimension {
+			dims = append(dims, r.Dimension)
+		}
+	}
+	for _, dim := range dims {
+		decision := dim == review.DecisionDimension
+		t := &table{head: []string{"kind", "a", "b", "group", "n"}}
+		t.head = append(t.head, headline[decision]...)
+		for _, r := range rep.Rows {
+			if r.Dimension != dim {
+				continue
+			}
+			group := "all"
+			if r.By != "" {
+				group = r.By + "=" + r.Group
+			}
+			row := []string{string(r.Kind), Clean(shorten(r.A, 28)), Clean(shorten(r.B, 28)), Clean(group), strconv.Itoa(r.N)}
+			if r.Kind == review.AllHumans {
+				row[2] = ""
+				if r.Undefined != "" {
+					row = append(row, "n<"+strconv.Itoa(rep.MinItems))
+					for range headline[decision][1:] {
+						row = append(row, "")
+					}
+					t.rows = append(t.rows, row)
+					continue
+				}
+				for _, name := range headline[decision] {
+					_ = name
+					row = append(row, "")
+				}
+				for i, s := range r.Stats {
+					if i < len(headline[decision]) {
+						row[5+i] = s.Name + " " + fmtStat(s)
+					}
+				}
+				t.rows = append(t.rows, row)
+				continue
+			}
+			for _, name := range headline[decision] {
+				switch s, ok := statByName(r.Stats, name); {
+				case r.Undefined != "":
+					row = append(row, "n<"+strconv.Itoa(rep.MinItems))
+				case !ok:
+					row = append(row, "-")
+				default:
+					row = append(row, fmtStat(s))
+				}
+			}
+			t.rows = append(t.rows, row)
+		}
+		fmt.Fprintf(w, "\n%s%s\n", map[bool]string{true: "## ", false: ""}[o.markdown], dim)
+		t.print(w, o.markdown)
+	}
+	if len(rep.Calibration) > 0 {
+		fmt.Fprintf(w, "\n%scalibration: humans' mean score per machine score (bias = machine - humans)\n", map[bool]string{true: "## ", false: ""}[o.markdown])
+		t := &table{head: []string{"rater", "dimension", "bias", "", "points (score: human mean, n)"}}
+		for _, c := range rep.Calibration {
+			var pts []string
+			for _, p := range c.Points {
+				if p.HumanMean.Defined() {
+					pts = append(pts, fmt.Sprintf("%g: %.1f (%d)", p.Score, p.HumanMean.Value, p.HumanMean.N))
+				}
+			}
+			t.rows = append(t.rows, []string{Clean(shorten(c.Rater, 28)), c.Dimension, fmtStat(c.Bias), "", strings.Join(pts, "  ")})
+		}
+		t.print(w, o.markdown)
+	}
+	if len(rep.Thresholds) > 0 {
+		fmt.Fprintf(w, "\n%sthresholds: accept when score >= t, best reproducing the humans' decisions\n", map[bool]string{true: "## ", false: ""}[o.markdown])
+		t := &table{head: []string{"rater", "dimension", "t", "n", "agreement", "kappa", "precision", "recall", "f1", "would reject"}}
+		for _, r := range rep.Thresholds {
+			rej := "-"
+			if r.Population > 0 {
+				rej = fmt.Sprintf("%d of %d", r.Rejected, r.Population)
+			}
+			t.rows = append(t.rows, []string{Clean(shorten(r.Rater, 28)), r.Dimension, fmt.Sprintf("%g", r.Threshold), strconv.Itoa(r.Agreement.N),
+				fmtStat(r.Agreement), fmtStat(r.Kappa), fmtStat(r.Precision), fmtStat(r.Recall), fmtStat(r.F1), rej})
+		}
+		t.print(w, o.markdown)
+	}
+	var undef []string
+	for _, r := range rep.Rows {
+		for _, s := range r.Stats {
+			if !s.Defined() {
+				undef = append(undef, fmt.Sprintf("%s %s vs %s, %s: %s (n=%d)", r.Dimension, shorten(r.A, 20), shorten(r.B, 20), s.Name, s.Undefined, s.N))
+			}
+		}
+	}
+	if len(undef) > 0 {
+		fmt.Fprintf(w, "\nundefined figures (%d):\n", len(undef))
+		for i, u := range undef {
+			if i == 12 {
+				fmt.Fprintf(w, "  ... and %d more (--json lists every one)\n", len(undef)-12)
+				break
+			}
+			fmt.Fprintf(w, "  %s\n", Clean(u))
+		}
+	}
+}
+
+func shorten(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// writeStatsCSV writes one row per figure.
+func writeStatsCSV(w io.Writer, rep *review.AgreementReport) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"kind", "a", "b", "dimension", "by", "group", "rubric_set", "statistic", "n", "value", "ci_lo", "ci_hi", "undefined"})
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	for _, r := range rep.Rows {
+		stats := r.Stats
+		if r.Undefined != "" {
+			stats = []review.Stat{{Name: "n", N: r.N, Undefined: r.Undefined}}
+		}
+		for _, s := range stats {
+			rec := []string{string(r.Kind), r.A, r.B, r.Dimension, r.By, r.Group, r.RubricSet, s.Name, strconv.Itoa(s.N), "", "", "", s.Undefined}
+			if s.Defined() {
+				rec[9] = f(s.Value)
+				if s.CI != nil && s.CI.Undefined == "" {
+					rec[10], rec[11] = f(s.CI.Lo), f(s.CI.Hi)
+				}
+			}
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
