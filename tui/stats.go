@@ -121,7 +121,7 @@ func figure(stats []review.Stat, prefix string) (review.Stat, bool) {
 // statsLines renders the screen's content at width w.
 func (m *Model) statsLines(w int) []string {
 	st := m.stats
-	out := []string{statHead.Render("statistics · " + cleanLine(m.ses.Queue)) + faint.Render("  (S or esc: back to review; j/k scroll; recomputed every 5 s)")}
+	out := []string{statHead.Render("statistics · "+cleanLine(m.ses.Queue)) + faint.Render("  (S or esc: back to review; j/k scroll; recomputed every 5 s)")}
 	switch {
 	case st.err != nil:
 		return append(out, "", "could not compute: "+cleanLine(st.err.Error()))
