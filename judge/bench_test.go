@@ -35,7 +35,7 @@ func BenchmarkThroughput(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			n := max(20, inflight*12)
+			n := max(20, inflight*20)
 			var ratios []float64
 			for b.Loop() {
 				tasks := make([]*Task, n)

@@ -295,3 +295,41 @@ func (s *Store) PendingByKey(ctx context.Context) (map[string]PendingRequest, er
 func RaterName(model, set, setHash string) string {
 	return strings.TrimSpace(model) + " / " + set + "@" + setHash[:min(8, len(setHash))]
 }
+
+// Conflict is an item on which an offline judge and another judge disagree by a wide margin.
+type Conflict struct {
+	ItemID      int64   `json:"item_id"`
+	ExtID       string  `json:"item"`
+	Other       string  `json:"judge"`
+	OtherValue  float64 `json:"judge_value"`
+	Value       float64 `json:"value"`
+	Explanation string  `json:"explanation"`
+}
+
+// JudgeConflicts lists the items where the rater's verdict on a dimension and another judge's differ by
+// at least margin points (first verdicts only), the widest first.
+func (s *Store) JudgeConflicts(ctx context.Context, raterID int64, dimension string, margin float64) ([]Conflict, error) {
+	dim, err := DimensionID(ctx, s.DB, dimension)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.QueryContext(ctx, `SELECT a.item_id, e.ext_id, r.name, b.value, a.value, coalesce(a.justification, '')
+		FROM labels a JOIN labels b ON b.item_id = a.item_id AND b.dimension_id = a.dimension_id AND b.rater_id != a.rater_id
+		JOIN raters r ON r.id = b.rater_id JOIN item_ext e ON e.item_id = a.item_id
+		WHERE a.rater_id = ? AND a.dimension_id = ? AND a.sample = 0 AND b.sample = 0 AND r.kind = 'judge'
+		  AND a.value IS NOT NULL AND b.value IS NOT NULL AND abs(a.value - b.value) >= ?
+		ORDER BY abs(a.value - b.value) DESC, a.item_id`, raterID, dim, margin)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Conflict
+	for rows.Next() {
+		var c Conflict
+		if err := rows.Scan(&c.ItemID, &c.ExtID, &c.Other, &c.OtherValue, &c.Value, &c.Explanation); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -79,31 +79,32 @@ calling; --batch-in imports the results file in any order, joining on custom_id.
 
 // judgeSummary is what a judge run prints.
 type judgeSummary struct {
-	Backend     string         `json:"backend"`
-	Rater       string         `json:"rater"`
-	RunID       int64          `json:"run_id,omitempty"`
-	Tasks       int            `json:"tasks"`
-	AlreadyDone int            `json:"already_done"`
-	NoPrompt    int            `json:"no_prompt_or_track"`
-	Verdicts    int            `json:"verdicts"`
-	Failed      int            `json:"failed"`
-	Skipped     int            `json:"skipped"`
-	Errors      int            `json:"errors"`
-	Cached      int            `json:"from_cache"`
-	Requests    int64          `json:"http_attempts"`
-	Retries     int64          `json:"retries"`
-	InputTok    int            `json:"input_tokens"`
-	OutputTok   int            `json:"output_tokens"`
-	CostUSD     float64        `json:"cost_usd"`
-	CostKnown   bool           `json:"cost_known"`
-	Seconds     float64        `json:"seconds"`
-	PerSecond   float64        `json:"per_second"`
-	DryRun      bool           `json:"dry_run,omitempty"`
-	Stopped     string         `json:"stopped,omitempty"`
-	Failures    map[string]int `json:"failures,omitempty"`
-	LastError   string         `json:"last_error,omitempty"`
-	BatchFiles  []string       `json:"batch_files,omitempty"`
-	BatchLines  int            `json:"batch_lines,omitempty"`
+	Backend     string           `json:"backend"`
+	Rater       string           `json:"rater"`
+	RunID       int64            `json:"run_id,omitempty"`
+	Tasks       int              `json:"tasks"`
+	AlreadyDone int              `json:"already_done"`
+	NoPrompt    int              `json:"no_prompt_or_track"`
+	Verdicts    int              `json:"verdicts"`
+	Failed      int              `json:"failed"`
+	Skipped     int              `json:"skipped"`
+	Errors      int              `json:"errors"`
+	Cached      int              `json:"from_cache"`
+	Requests    int64            `json:"http_attempts"`
+	Retries     int64            `json:"retries"`
+	InputTok    int              `json:"input_tokens"`
+	OutputTok   int              `json:"output_tokens"`
+	CostUSD     float64          `json:"cost_usd"`
+	CostKnown   bool             `json:"cost_known"`
+	Seconds     float64          `json:"seconds"`
+	PerSecond   float64          `json:"per_second"`
+	DryRun      bool             `json:"dry_run,omitempty"`
+	Stopped     string           `json:"stopped,omitempty"`
+	Failures    map[string]int   `json:"failures,omitempty"`
+	LastError   string           `json:"last_error,omitempty"`
+	BatchFiles  []string         `json:"batch_files,omitempty"`
+	CrossCheck  []store.Conflict `json:"cross_check,omitempty"`
+	BatchLines  int              `json:"batch_lines,omitempty"`
 }
 
 func runJudge(ctx context.Context, g *globals, o *judgeOpts) error {
@@ -237,6 +238,12 @@ func runJudge(ctx context.Context, g *globals, o *judgeOpts) error {
 			return err
 		}
 	}
+	if b.Offline() && !o.dryRun {
+		// an offline judge cross-checks the VLMs: a wide disagreement is worth an annotator's look
+		if sum.CrossCheck, err = st.JudgeConflicts(ctx, raterID, "prism_alignment", crossCheckMargin); err != nil {
+			return err
+		}
+	}
 	if err := printJudgeSummary(g, sum); err != nil {
 		return err
 	}
@@ -306,8 +313,23 @@ func printJudgeSummary(g *globals, s judgeSummary) error {
 	if s.Stopped != "" {
 		fmt.Fprintf(w, "  stopped: %s\n", Clean(s.Stopped))
 	}
+	if len(s.CrossCheck) > 0 {
+		fmt.Fprintf(w, "cross-check: %d verdicts where %s and another judge differ by %g points or more (worth an annotator's look):\n",
+			len(s.CrossCheck), Clean(s.Backend), float64(crossCheckMargin))
+		for i, c := range s.CrossCheck {
+			if i == 10 {
+				fmt.Fprintf(w, "  ... %d more (--json lists them)\n", len(s.CrossCheck)-10)
+				break
+			}
+			fmt.Fprintf(w, "  %s  %s %g vs %s %g: %s\n", Clean(c.ExtID), Clean(shorten(c.Other, 30)), c.OtherValue, Clean(s.Backend), c.Value,
+				Clean(shorten(c.Explanation, 90)))
+		}
+	}
 	return nil
 }
+
+// crossCheckMargin is how far apart an offline judge and a VLM must be to be listed.
+const crossCheckMargin = 4
 
 // progress draws a one-line progress bar with rate and ETA on a terminal, or a line every few seconds
 // elsewhere.
