@@ -2,9 +2,11 @@ package review
 
 import (
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // AgreementOptions say what to compare and how.
@@ -388,28 +390,70 @@ func pairStats(a, b []float64, decision bool, o AgreementOptions) []Stat {
 	for i := range all {
 		all[i] = i
 	}
+	// the resamples go through integer codes (pairCodes); the point estimates through the library
 	if decision {
 		nom := Scale{Kind: Nominal, Min: 0, Max: 1}
-		ex := func(idx []int) Stat { return ExactAgreement(pick(ra, idx), pick(rb, idx)) }
-		k := func(idx []int) Stat { return CohenKappa(pick(ra, idx), pick(rb, idx), nom, Unweighted) }
-		ac1 := func(idx []int) Stat { return GwetAC1(units(idx), nom) }
-		al := func(idx []int) Stat { return KrippendorffAlpha(units(idx), Scale{Kind: Nominal}) }
+		pc := newPairCodes(a, b, scaleCats(nom), true)
 		return []Stat{
-			boot(ex(all), n, o, ex), boot(k(all), n, o, k), boot(ac1(all), n, o, ac1), boot(al(all), n, o, al),
+			boot(ExactAgreement(ra, rb), n, o, pc.exact),
+			boot(CohenKappa(ra, rb, nom, Unweighted), n, o, func(idx []int) Stat { return pc.kappa(idx, Unweighted) }),
+			boot(GwetAC1(units(all), nom), n, o, pc.ac1),
+			boot(KrippendorffAlpha(units(all), Scale{Kind: Nominal}), n, o, pc.alphaNominal),
 		}
 	}
-	kq := func(idx []int) Stat { return CohenKappa(pick(ra, idx), pick(rb, idx), ScoreScale, Quadratic) }
-	sp := func(idx []int) Stat { return Spearman(pick(a, idx), pick(b, idx)) }
-	mae := func(idx []int) Stat { return MAE(pick(a, idx), pick(b, idx)) }
-	ex := func(idx []int) Stat { return ExactAgreement(pick(ra, idx), pick(rb, idx)) }
-	return []Stat{
-		boot(kq(all), n, o, kq), boot(sp(all), n, o, sp), boot(mae(all), n, o, mae), boot(ex(all), n, o, ex),
-		WithinOne(a, b), MeanBias(a, b),
-		CohenKappa(ra, rb, ScoreScale, Linear),
-		KendallTauB(a, b), Pearson(a, b), LinCCC(a, b),
-		ICC(units(all), ICC21), ICC(units(all), ICC31),
-		KrippendorffAlpha(units(all), Scale{Kind: Interval}),
+	pc := newPairCodes(a, b, scaleCats(ScoreScale), false)
+	return parallelStats(
+		func() Stat {
+			return boot(CohenKappa(ra, rb, ScoreScale, Quadratic), n, o, func(idx []int) Stat { return pc.kappa(idx, Quadratic) })
+		},
+		func() Stat { return boot(spearmanPoint(a, b, pc), n, o, pc.spearman) },
+		func() Stat { return boot(MAE(a, b), n, o, pc.mae) },
+		func() Stat { return boot(ExactAgreement(ra, rb), n, o, pc.exact) },
+		func() Stat { return WithinOne(a, b) },
+		func() Stat { return MeanBias(a, b) },
+		func() Stat { return CohenKappa(ra, rb, ScoreScale, Linear) },
+		func() Stat { return KendallTauB(a, b) },
+		func() Stat { return Pearson(a, b) },
+		func() Stat { return LinCCC(a, b) },
+		func() Stat { return ICC(units(all), ICC21) },
+		func() Stat { return ICC(units(all), ICC31) },
+		func() Stat { return KrippendorffAlpha(units(all), Scale{Kind: Interval}) },
+	)
+}
+
+// parallelStats computes independent figures on all cores, keeping their order.
+func parallelStats(fs ...func() Stat) []Stat {
+	out := make([]Stat, len(fs))
+	next := make(chan int, len(fs))
+	for i := range fs {
+		next <- i
 	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(len(fs), runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = fs[i]()
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// spearmanPoint is Spearman's rho through the pair's value codes (equal to Spearman, tested, and
+// without its sort of the pairs); where the codes cannot say why it is undefined, the library does.
+func spearmanPoint(a, b []float64, pc *pairCodes) Stat {
+	all := make([]int, len(a))
+	for i := range all {
+		all[i] = i
+	}
+	if s := pc.spearman(all); s.Defined() {
+		return s
+	}
+	return Spearman(a, b)
 }
 
 // allHumansRow is every annotator together: Krippendorff's alpha (ordinal for scores, nominal for

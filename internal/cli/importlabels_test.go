@@ -112,7 +112,6 @@ func TestImportLabelsCommand(t *testing.T) {
 	}
 }
 
-
 // `loupe import PATH` still imports a path; only a first argument of exactly "labels" is the subcommand.
 func TestImportLabelsLeavesImportAlone(t *testing.T) {
 	dir := t.TempDir()
