@@ -406,6 +406,7 @@ type checked struct {
 	annotator string // human rows
 	source    string // judge rows
 	note      string
+	at        time.Time // when the rating was made (zero: unknown)
 }
 
 // check validates a row's fields, reporting the first problem.
@@ -462,10 +463,12 @@ func (imp *labelImport) check(row labelRow) (checked, bool) {
 	}
 	c.value = v
 	if t := strings.TrimSpace(row.fields["time"]); t != "" {
-		if _, err := time.Parse(time.RFC3339Nano, t); err != nil {
+		at, err := time.Parse(time.RFC3339Nano, t)
+		if err != nil {
 			imp.r.problem(row.line, "time", "%q is not an RFC 3339 time (e.g. 2025-03-01T12:00:00Z)", t)
 			return c, false
 		}
+		c.at = at
 	}
 	c.note = strings.TrimSpace(row.fields["note"])
 	return c, true
@@ -604,7 +607,7 @@ func (imp *labelImport) writeHuman(ctx context.Context, tx *sql.Tx, c checked, i
 		return nil
 	}
 	v := c.value
-	e := store.NewEvent{ItemID: item, AnnotatorID: aid, Dimension: c.dim.name, Kind: "set", Value: &v, Reason: c.note}
+	e := store.NewEvent{ItemID: item, AnnotatorID: aid, Dimension: c.dim.name, Kind: "set", Value: &v, Reason: c.note, CreatedAt: c.at}
 	if c.dim.decision {
 		e.ValueText = "reject"
 		if v == 1 {

@@ -145,10 +145,15 @@ func TestImportLabelsJSONL(t *testing.T) {
 	if v, _, ok := humanValue(t, st, a, "alice", "composition"); !ok || v != 7 {
 		t.Errorf("alice composition %v %v", v, ok)
 	}
-	var reason string
-	st.DB.QueryRow(`SELECT reason FROM events e JOIN annotators a ON a.id = e.annotator_id WHERE a.name = 'alice'`).Scan(&reason)
+	var reason, at string
+	if err := st.DB.QueryRow(`SELECT e.reason, e.created_at FROM events e JOIN annotators a ON a.id = e.annotator_id WHERE a.name = 'alice'`).Scan(&reason, &at); err != nil {
+		t.Fatal(err)
+	}
 	if reason != "nice" {
 		t.Errorf("note kept as %q", reason)
+	}
+	if at != "2025-03-01T12:00:00.000Z" {
+		t.Errorf("the rating's time was kept as %q", at)
 	}
 	if v, txt, ok := humanValue(t, st, a, "bob", "decision"); !ok || v != 1 || txt != "accept" {
 		t.Errorf("bob decision %v %q %v", v, txt, ok)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // EnsureAnnotator returns the id of the named annotator, creating it and its human rater.
@@ -39,6 +40,7 @@ type NewEvent struct {
 	ValueText   string
 	Replaces    int64
 	Reason      string
+	CreatedAt   time.Time // zero: now (an import of ratings made elsewhere keeps their time)
 }
 
 // AppendEvent appends one event to the history and returns its id. When a 'set' does not name what it
@@ -64,9 +66,13 @@ func AppendEvent(ctx context.Context, q Querier, e NewEvent) (int64, error) {
 	if e.Value != nil {
 		v = sql.NullFloat64{Float64: *e.Value, Valid: true}
 	}
-	res, err := q.ExecContext(ctx, `INSERT INTO events (item_id, annotator_id, dimension_id, queue_id, kind, value, value_text, replaces, reason)
-		VALUES (?, ?, ?, nullif(?, 0), ?, ?, nullif(?, ''), nullif(?, 0), ?)`,
-		e.ItemID, e.AnnotatorID, dim, e.QueueID, e.Kind, v, e.ValueText, e.Replaces, e.Reason)
+	at := ""
+	if !e.CreatedAt.IsZero() {
+		at = e.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z")
+	}
+	res, err := q.ExecContext(ctx, `INSERT INTO events (item_id, annotator_id, dimension_id, queue_id, kind, value, value_text, replaces, reason, created_at)
+		VALUES (?, ?, ?, nullif(?, 0), ?, ?, nullif(?, ''), nullif(?, 0), ?, coalesce(nullif(?, ''), strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))`,
+		e.ItemID, e.AnnotatorID, dim, e.QueueID, e.Kind, v, e.ValueText, e.Replaces, e.Reason, at)
 	if err != nil {
 		return 0, wrapErr(err)
 	}
