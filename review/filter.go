@@ -55,7 +55,25 @@ type Filter struct {
 	Queue   string       `json:"queue,omitempty"`
 	// HasCaption keeps items that have a caption of this kind.
 	HasCaption string `json:"has_caption,omitempty"`
+
+	// Decision keeps items in these decision states: accepted, rejected, unreviewed, flagged, disputed.
+	// The state is Annotator's decision when Annotator is set; otherwise the adjudicated final decision,
+	// else the annotators' majority when at least Consensus of them (default 1) made it.
+	Decision  []string `json:"decision,omitempty"`
+	Annotator string   `json:"annotator,omitempty"`
+	Consensus int      `json:"consensus,omitempty"`
+	// JudgeScores keeps items whose judges' (mean) verdict on a dimension lies in the range.
+	JudgeScores []ScoreRange `json:"judge_scores,omitempty"`
+	// Agreement keeps items where the humans and the judges "agree" (every dimension both rated within
+	// 1 point, humans' mean against judges' mean) or "disagree" (some dimension more than 1 apart).
+	Agreement string `json:"agreement,omitempty"`
+	// FinalScores makes Scores read the final value: the latest human value where an annotator gave one,
+	// else the pipeline's (export does; sampling and review read the pipeline's).
+	FinalScores bool `json:"final_scores,omitempty"`
 }
+
+// Decisions are the decision states a filter can select.
+var Decisions = []string{"accepted", "rejected", "unreviewed", "flagged", "disputed"}
 
 // Bin is one score bin of a stratification, inclusive.
 type Bin struct{ Lo, Hi float64 }

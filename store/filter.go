@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/loupe-dev/loupe/review"
@@ -79,6 +80,12 @@ func FilterSQL(f review.Filter) (string, []any, error) {
 		if err != nil {
 			return "", nil, err
 		}
+		if f.FinalScores {
+			// a human's value where an annotator gave one (the latest), else the pipeline's
+			dim, _ := DimensionIDByName(r.Dimension)
+			e = fmt.Sprintf(`coalesce((SELECT h.value FROM human_current h WHERE h.item_id = items.id AND h.dimension_id = %d
+				AND h.value IS NOT NULL ORDER BY h.event_id DESC LIMIT 1), %s)`, dim, e)
+		}
 		conds = append(conds, e+" BETWEEN ? AND ?")
 		args = append(args, r.Min, r.Max)
 	}
@@ -93,10 +100,88 @@ func FilterSQL(f review.Filter) (string, []any, error) {
 		}
 		conds = append(conds, fmt.Sprintf("(items.packed & %d) != 0", 1<<(k-1)))
 	}
+	if len(f.Decision) > 0 {
+		e, a := decisionExpr(f.Annotator, f.Consensus)
+		var ors []string
+		for _, d := range f.Decision {
+			if d == "flagged" {
+				ors = append(ors, `EXISTS (SELECT 1 FROM events fe WHERE fe.item_id = items.id AND fe.kind = 'flag'
+					AND NOT EXISTS (SELECT 1 FROM events u WHERE u.kind = 'undo' AND u.replaces = fe.id))`)
+				continue
+			}
+			if !slices.Contains(review.Decisions, d) {
+				return "", nil, fmt.Errorf("decision %q: want one of %s", d, strings.Join(review.Decisions, ", "))
+			}
+			ors = append(ors, e+" = ?")
+			args = append(args, a...)
+			args = append(args, d)
+		}
+		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+	} else if f.Annotator != "" || f.Consensus > 0 {
+		return "", nil, fmt.Errorf("annotator and consensus qualify a decision filter: add decision=accepted (or rejected, unreviewed, disputed)")
+	}
+	for _, r := range f.JudgeScores {
+		dim, err := DimensionIDByName(r.Dimension)
+		if err != nil {
+			return "", nil, err
+		}
+		conds = append(conds, fmt.Sprintf(`(SELECT avg(l.value) FROM labels l JOIN raters r ON r.id = l.rater_id
+			WHERE l.item_id = items.id AND l.dimension_id = %d AND r.kind = 'judge' AND l.sample = 0) BETWEEN ? AND ?`, dim))
+		args = append(args, r.Min, r.Max)
+	}
+	switch f.Agreement {
+	case "":
+	case "agree", "disagree":
+		gap := `(SELECT max(abs(h.v - j.v)) FROM
+			(SELECT dimension_id AS d, avg(value) AS v FROM human_current WHERE item_id = items.id AND value IS NOT NULL GROUP BY dimension_id) h
+			JOIN (SELECT l.dimension_id AS d, avg(l.value) AS v FROM labels l JOIN raters r ON r.id = l.rater_id
+			      WHERE l.item_id = items.id AND r.kind = 'judge' AND l.sample = 0 AND l.value IS NOT NULL GROUP BY l.dimension_id) j ON j.d = h.d)`
+		if f.Agreement == "agree" {
+			conds = append(conds, gap+" <= 1")
+		} else {
+			conds = append(conds, gap+" > 1")
+		}
+	default:
+		return "", nil, fmt.Errorf("agreement %q: want agree or disagree", f.Agreement)
+	}
 	if len(conds) == 0 {
 		return "1", nil, nil
 	}
 	return strings.Join(conds, " AND "), args, nil
+}
+
+// decisionExpr is the SQL naming an item's decision state (accepted, rejected, unreviewed, disputed):
+// one annotator's current decision, or the adjudicated final decision, else the majority of the
+// annotators' current decisions when at least k of them made it (a tie is disputed).
+func decisionExpr(annotator string, k int) (string, []any) {
+	if annotator != "" {
+		return `coalesce((SELECT CASE h.value WHEN 1 THEN 'accepted' ELSE 'rejected' END FROM human_current h
+			JOIN annotators a ON a.id = h.annotator_id WHERE h.item_id = items.id AND h.dimension_id = 12 AND a.name = ?), 'unreviewed')`, []any{annotator}
+	}
+	k = max(k, 1)
+	return fmt.Sprintf(`coalesce(
+		(SELECT CASE e.value WHEN 1 THEN 'accepted' ELSE 'rejected' END FROM events e WHERE e.item_id = items.id AND e.kind = 'final'
+		   AND NOT EXISTS (SELECT 1 FROM events u WHERE u.kind = 'undo' AND u.replaces = e.id) ORDER BY e.id DESC LIMIT 1),
+		(SELECT CASE WHEN count(*) = 0 THEN 'unreviewed'
+		             WHEN sum(h.value = 1) > sum(h.value = 0) AND sum(h.value = 1) >= %[1]d THEN 'accepted'
+		             WHEN sum(h.value = 0) > sum(h.value = 1) AND sum(h.value = 0) >= %[1]d THEN 'rejected'
+		             WHEN sum(h.value = 1) = sum(h.value = 0) THEN 'disputed'
+		             ELSE 'unreviewed' END
+		   FROM human_current h WHERE h.item_id = items.id AND h.dimension_id = 12))`, k), nil
+}
+
+// DecisionSQL is decisionExpr for callers outside the filter (export records each item's state).
+func DecisionSQL(annotator string, k int) (string, []any) { return decisionExpr(annotator, k) }
+
+// DimensionIDByName returns a dimension's id without a query (dimension ids are fixed by the first
+// migration, in review.Dimensions order).
+func DimensionIDByName(name string) (int, error) {
+	for i, d := range review.Dimensions {
+		if d == name {
+			return i + 1, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown dimension %q (want one of %s)", name, strings.Join(review.Dimensions, ", "))
 }
 
 // traitExpr names an item's strongest trait by pipeline score (stored at import; ties: the first in

@@ -17,6 +17,7 @@ const (
 	noteEntry entryKind = iota
 	overrideEntry
 	filterEntry // the / prompt: a filter expression (ParseFilter)
+	exportEntry // E: "FORMAT PATH" to export the current view
 )
 
 // entry is the text entry mode: while it is open every key edits it and none triggers an action.
@@ -98,6 +99,8 @@ func (m *Model) submitEntry() tea.Cmd {
 			return nil
 		}
 		cmd = m.applyFilter(text)
+	case exportEntry:
+		return m.startExport(text)
 	case noteEntry:
 		if text == "" {
 			m.entry = nil
@@ -139,6 +142,9 @@ func (m *Model) entryView(w int) []string {
 	case e.kind == filterEntry:
 		out = append(out, wrap("filter: enter applies, empty clears, ctrl+u erases, esc cancels", w)...)
 		out = append(out, wrap("  key=value words: kind subset track model lang has-caption score=DIM=MIN:MAX, e.g. subset=text score=clarity=8:", w)...)
+	case e.kind == exportEntry:
+		out = append(out, wrap("export this view (queue and filter): FORMAT PATH, enter starts, esc cancels", w)...)
+		out = append(out, wrap("  formats: jsonl csv parquet hf webdataset; an existing PATH is not replaced", w)...)
 	default:
 		out = append(out, "note: type, enter saves, esc cancels")
 	}

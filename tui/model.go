@@ -31,6 +31,9 @@ type Config struct {
 	// background and describes the verdicts it stored. Nil: the key says how to configure one.
 	Judges  []string
 	Rejudge func(ctx context.Context, itemID int64, backend string) (string, error)
+	// Export writes the session's view - its queue and Filter - as FORMAT to PATH in the background and
+	// describes what it wrote; nil: the key says it is not available.
+	Export func(ctx context.Context, format, path, filter string) (string, error)
 	// Stats computes the agreement report of the session's queue for the statistics screen; nil: none.
 	Stats func(ctx context.Context) (*review.AgreementReport, error)
 }
@@ -271,6 +274,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.judged(msg)
 	case statsMsg, statsTick:
 		return m, m.statsUpdate(msg)
+	case exportedMsg:
+		m.flash = msg.text
+		return m, nil
 	case filterMsg:
 		return m, m.filtered(msg)
 	case imageMsg, rawMsg:

@@ -2,8 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/loupe-dev/loupe/review"
@@ -102,48 +100,12 @@ func (m *Model) filtered(msg filterMsg) tea.Cmd {
 	return m.loadCur()
 }
 
-// ParseFilter parses the / prompt's filter: space-separated key=value words, the keys being the
-// filter flags of loupe sample and loupe review: kind, subset, track, model, lang, has-caption and
-// score (score=DIM=MIN:MAX, repeatable); subset, track and model take comma-separated lists and add up
-// when repeated. The empty string is the empty filter (the whole queue).
+// ParseFilter parses the / prompt's filter (review.ParseFilter's syntax) and checks it against the
+// workspace's dimensions, tracks and kinds.
 func ParseFilter(s string) (review.Filter, error) {
-	var f review.Filter
-	for _, w := range strings.Fields(s) {
-		k, v, ok := strings.Cut(w, "=")
-		if !ok || v == "" {
-			return f, fmt.Errorf("%q: want key=value (kind, subset, track, model, lang, has-caption, score)", w)
-		}
-		list := func() []string {
-			var out []string
-			for _, x := range strings.Split(v, ",") {
-				if x = strings.TrimSpace(x); x != "" {
-					out = append(out, x)
-				}
-			}
-			return out
-		}
-		switch strings.ToLower(k) {
-		case "kind":
-			f.Kind = v
-		case "subset":
-			f.Subsets = append(f.Subsets, list()...)
-		case "track":
-			f.Tracks = append(f.Tracks, list()...)
-		case "model":
-			f.Models = append(f.Models, list()...)
-		case "lang":
-			f.Lang = v
-		case "has-caption", "has_caption":
-			f.HasCaption = v
-		case "score":
-			r, err := review.ParseScoreRange(v)
-			if err != nil {
-				return f, err
-			}
-			f.Scores = append(f.Scores, r)
-		default:
-			return f, fmt.Errorf("unknown filter key %q (want kind, subset, track, model, lang, has-caption or score)", k)
-		}
+	f, err := review.ParseFilter(s)
+	if err != nil {
+		return f, err
 	}
 	if _, _, err := store.FilterSQL(f); err != nil {
 		return f, err
@@ -152,31 +114,7 @@ func ParseFilter(s string) (review.Filter, error) {
 }
 
 // FilterString writes a filter in ParseFilter's syntax ("" for the empty filter; Queue is left out).
-func FilterString(f review.Filter) string {
-	var w []string
-	add := func(k string, vs ...string) {
-		if len(vs) > 0 && vs[0] != "" {
-			w = append(w, k+"="+strings.Join(vs, ","))
-		}
-	}
-	add("kind", f.Kind)
-	add("subset", f.Subsets...)
-	add("track", f.Tracks...)
-	add("model", f.Models...)
-	add("lang", f.Lang)
-	add("has-caption", f.HasCaption)
-	for _, r := range f.Scores {
-		lo, hi := strconv.FormatFloat(r.Min, 'f', -1, 64), strconv.FormatFloat(r.Max, 'f', -1, 64)
-		if r.Min == 0 {
-			lo = ""
-		}
-		if r.Max == 10 {
-			hi = ""
-		}
-		w = append(w, "score="+r.Dimension+"="+lo+":"+hi)
-	}
-	return strings.Join(w, " ")
-}
+func FilterString(f review.Filter) string { return review.FilterString(f) }
 
 // filterPrompt opens the text entry mode on the active filter.
 func (m *Model) filterPrompt() {

@@ -9,7 +9,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/loupe-dev/loupe/export"
 	"github.com/loupe-dev/loupe/internal/config"
+	"github.com/loupe-dev/loupe/internal/exporting"
 	"github.com/loupe-dev/loupe/judge"
 	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
@@ -214,6 +216,20 @@ func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.
 	}
 	return tui.Config{Store: st, Session: ses, Blind: o.blind, Start: -1, Lease: o.lease, Filter: filter, Keys: keys,
 		Judges: judges, Rejudge: newRejudger(cfg, st).rejudge,
+		Export: func(ctx context.Context, format, path, filter string) (string, error) {
+			// exactly the screen's view: its queue and filter, read as the screen reads them
+			f, err := review.ParseFilter(filter)
+			if err != nil {
+				return "", err
+			}
+			f.Queue = queue
+			sum, err := exporting.Run(ctx, st, f, format, export.Options{Out: path, Card: export.Card{Title: "loupe export of queue " + queue,
+				Workspace: st.Path, Created: time.Now().UTC().Format(time.RFC3339)}}, false, nil)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("exported %d items as %s to %s", sum.Records, format, path), nil
+		},
 		Stats: func(ctx context.Context) (*review.AgreementReport, error) {
 			// a lighter bootstrap than loupe stats: the screen recomputes every few seconds
 			rep, _, err := computeStats(ctx, st, &statsOpts{queue: queue, by: "dimension", minItems: 10, resamples: 200, seed: 1, level: 0.95, noSave: true})

@@ -1,0 +1,88 @@
+package dataset
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// ShardScanner reads a FLUX-Reason-6M shard's rows in increasing row order - captions and image - for
+// exports that walk a shard from start to end; a row behind the last one read is read on demand.
+type ShardScanner struct {
+	path  string
+	f     *os.File
+	r     *parquet.GenericReader[FluxRow]
+	buf   []FluxRow
+	start int64 // row number of buf[0]
+	n     int   // rows in buf
+}
+
+// OpenShardScanner opens a shard for sequential reading.
+func OpenShardScanner(path string) (*ShardScanner, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	s := &ShardScanner{path: path, f: f, buf: make([]FluxRow, 64)}
+	err = guard(func() error {
+		s.r = parquet.NewGenericReader[FluxRow](f)
+		return nil
+	})
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Row returns a row's captions and image. Rows are best asked in increasing order.
+func (s *ShardScanner) Row(row int64) (*ShardRow, error) {
+	if row < s.start {
+		return ReadShardRow(s.path, row) // behind: a random read
+	}
+	if row >= s.start+int64(s.n) {
+		err := guard(func() error {
+			if row != s.start+int64(s.n) {
+				if err := s.r.SeekToRow(row); err != nil {
+					return err
+				}
+			}
+			n, err := s.r.Read(s.buf)
+			if n == 0 && err != nil {
+				if errors.Is(err, io.EOF) {
+					return fmt.Errorf("row %d is past the end", row)
+				}
+				return err
+			}
+			s.start, s.n = row, n
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s: row %d: %w", s.path, row, err)
+		}
+	}
+	fr := &s.buf[row-s.start]
+	out := &ShardRow{ID: fr.ID, Image: fr.Image.Bytes}
+	en := [8]*string{fr.CaptionComposition, fr.CaptionEntity, fr.CaptionText, fr.CaptionImaginative, fr.CaptionStyle, fr.CaptionAbstract, fr.CaptionOriginal, fr.CaptionDetail}
+	zh := [8]*string{fr.CaptionCompositionCN, fr.CaptionEntityCN, fr.CaptionTextCN, fr.CaptionImaginativeCN, fr.CaptionStyleCN, fr.CaptionAbstractCN, fr.CaptionOriginalCN, fr.CaptionDetailCN}
+	for i := range 8 {
+		if en[i] != nil {
+			out.EN[i] = *en[i]
+		}
+		if zh[i] != nil {
+			out.ZH[i] = *zh[i]
+		}
+	}
+	return out, nil
+}
+
+// Close closes the shard.
+func (s *ShardScanner) Close() error {
+	if s.r != nil {
+		s.r.Close()
+	}
+	return s.f.Close()
+}

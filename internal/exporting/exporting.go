@@ -1,0 +1,235 @@
+// Package exporting turns the items a filter selects into export records: it pages through the
+// workspace in export order (a shard front to back), reads pictures and shard captions, and works out
+// each dimension's final value and its provenance. The CLI and the review screen's export key share it.
+package exporting
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/loupe-dev/loupe/dataset"
+	"github.com/loupe-dev/loupe/export"
+	"github.com/loupe-dev/loupe/review"
+	"github.com/loupe-dev/loupe/store"
+)
+
+// Progress is reported after every record.
+type Progress struct {
+	Done, Total int
+	Bytes       int64 // image bytes written
+	Elapsed     time.Duration
+}
+
+// Summary is what an export did.
+type Summary struct {
+	Format     string         `json:"format"`
+	Out        string         `json:"out"`
+	Filter     string         `json:"filter"`
+	Records    int            `json:"records"`
+	Skipped    int            `json:"skipped_on_resume,omitempty"`
+	ImageBytes int64          `json:"image_bytes"`
+	ByDecision map[string]int `json:"by_decision"`
+	Files      []string       `json:"files"`
+	Seconds    float64        `json:"seconds"`
+	DryRun     bool           `json:"dry_run,omitempty"`
+	Estimated  bool           `json:"image_bytes_estimated,omitempty"`
+}
+
+// page is how many items are loaded at a time: memory stays bounded whatever the export's size.
+const page = 256
+
+// source reads pictures and shard captions, keeping the current shard open for sequential reads.
+type source struct {
+	path string
+	scan *dataset.ShardScanner
+}
+
+func (s *source) row(shard string, row int64) (*dataset.ShardRow, error) {
+	if s.path != shard {
+		s.close()
+		sc, err := dataset.OpenShardScanner(shard)
+		if err != nil {
+			return nil, err
+		}
+		s.path, s.scan = shard, sc
+	}
+	return s.scan.Row(row)
+}
+
+func (s *source) close() {
+	if s.scan != nil {
+		s.scan.Close()
+		s.scan, s.path = nil, ""
+	}
+}
+
+// Record builds an export record from a workspace row: texts (shard captions included), the picture,
+// the final value of every dimension with its provenance, the decision and the history summary.
+func (s *source) Record(r *store.ExportRow, withImage bool) (*export.Record, error) {
+	rec := &export.Record{ID: r.ExtID, Kind: r.Kind, Subset: r.Subset, Track: r.Track, Model: r.Model,
+		Texts: map[string]map[string]string{}, Values: map[string]export.Value{}, Decision: r.Decision}
+	addText := func(kind, lang, body string) {
+		if body == "" {
+			return
+		}
+		if rec.Texts[kind] == nil {
+			rec.Texts[kind] = map[string]string{}
+		}
+		rec.Texts[kind][lang] = body
+	}
+	for _, t := range r.Texts {
+		addText(t.Kind, t.Lang, t.Body)
+	}
+	if r.Prompt != "" {
+		addText("prompt", r.Lang, r.Prompt)
+	}
+	switch {
+	case r.ImagePath != "":
+		if withImage {
+			b, err := os.ReadFile(r.ImagePath)
+			if err != nil {
+				return nil, fmt.Errorf("item %s: %w", r.ExtID, err)
+			}
+			rec.Image = b
+		}
+	case r.Shard != "":
+		row, err := s.row(r.Shard, r.Row)
+		if err != nil {
+			return nil, fmt.Errorf("item %s: %w", r.ExtID, err)
+		}
+		for i, k := range review.CaptionKinds {
+			addText(k, "en", row.EN[i])
+			addText(k, "zh", row.ZH[i])
+		}
+		if withImage {
+			rec.Image = row.Image
+		}
+	}
+	rec.ImageExt = export.ImageExt(rec.Image)
+	// final values: a human's (the latest in force), else the pipeline's, else the first judge's
+	for _, h := range r.Humans {
+		if h.Dimension == review.DecisionDimension {
+			continue
+		}
+		if _, ok := rec.Values[h.Dimension]; !ok {
+			rec.Values[h.Dimension] = export.Value{Value: h.Value, Source: "human", Who: h.Who, When: h.When}
+		}
+	}
+	_, scores := review.Unpack(r.Packed)
+	for k, p := range review.PipelineScores {
+		if v := scores[k]; v >= 0 {
+			if _, ok := rec.Values[p.Dimension]; !ok {
+				rec.Values[p.Dimension] = export.Value{Value: float64(v), Source: "pipeline"}
+			}
+		}
+	}
+	for _, j := range r.Judges {
+		if _, ok := rec.Values[j.Dimension]; !ok {
+			rec.Values[j.Dimension] = export.Value{Value: j.Value, Source: "judge", Who: j.Who, When: j.When, RubricHash: j.Rubric}
+		}
+	}
+	var by []string
+	for _, h := range r.Humans {
+		if h.Dimension == review.DecisionDimension && ((h.Value == 1) == (r.Decision == "accepted")) && r.Decision != "unreviewed" {
+			by = append(by, h.Who)
+		}
+	}
+	sort.Strings(by)
+	rec.DecidedBy = strings.Join(by, ",")
+	rec.History = export.History{Events: r.History.Events, Annotators: r.History.Annotators, Accepts: r.History.Accepts,
+		Rejects: r.History.Rejects, Flags: r.History.Flags, Undos: r.History.Undos, Last: r.History.Last}
+	return rec, nil
+}
+
+// Each calls fn with every record the filter selects, in export order, loading a page at a time.
+func Each(ctx context.Context, st *store.Store, f review.Filter, withImage bool, fn func(i, total int, r *export.Record) error) error {
+	ids, err := st.ExportIDs(ctx, f)
+	if err != nil {
+		return err
+	}
+	src := &source{}
+	defer src.close()
+	for start := 0; start < len(ids); start += page {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rows, err := st.ExportRows(ctx, ids[start:min(len(ids), start+page)], f)
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			rec, err := src.Record(&rows[i], withImage)
+			if err != nil {
+				return err
+			}
+			if err := fn(start+i, len(ids), rec); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Run exports what the filter selects through the writer (closing it), reporting progress. With
+// dryRun it writes nothing: it counts records and the image bytes they hold (read for the first 200,
+// the rest estimated from them).
+func Run(ctx context.Context, st *store.Store, f review.Filter, format string, o export.Options, dryRun bool, progress func(Progress)) (*Summary, error) {
+	sum := &Summary{Format: format, Out: o.Out, Filter: review.FilterString(f), ByDecision: map[string]int{}, DryRun: dryRun}
+	start := time.Now()
+	if dryRun {
+		const sample = 200
+		var sampled int
+		var bytes int64
+		err := Each(ctx, st, f, true, func(i, total int, r *export.Record) error {
+			sum.Records++
+			sum.ByDecision[r.Decision]++
+			if i < sample {
+				sampled++
+				bytes += int64(len(r.Image))
+				r.Image = nil
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if sampled > 0 {
+			sum.ImageBytes = int64(math.Round(float64(bytes) / float64(sampled) * float64(sum.Records)))
+			sum.Estimated = sampled < sum.Records
+		}
+		sum.Seconds = time.Since(start).Seconds()
+		return sum, nil
+	}
+	o.Card.Filter = sum.Filter
+	w, err := export.New(format, o)
+	if err != nil {
+		return nil, err
+	}
+	err = Each(ctx, st, f, true, func(i, total int, r *export.Record) error {
+		if err := w.Write(r); err != nil {
+			return fmt.Errorf("item %s: %w", r.ID, err)
+		}
+		sum.Records++
+		sum.ByDecision[r.Decision]++
+		sum.ImageBytes += int64(len(r.Image))
+		if progress != nil {
+			progress(Progress{Done: i + 1, Total: total, Bytes: sum.ImageBytes, Elapsed: time.Since(start)})
+		}
+		return nil
+	})
+	if err != nil {
+		w.Abort()
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	sum.Files = w.Files()
+	sum.Seconds = time.Since(start).Seconds()
+	return sum, nil
+}
