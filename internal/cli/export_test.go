@@ -87,7 +87,7 @@ func itemDump(t *testing.T, db, id string) string {
 		t.Fatalf("show-item %s: %s", id, e)
 	}
 	var it struct {
-		Texts []struct{ Kind, Lang, Body string }
+		Texts  []struct{ Kind, Lang, Body string }
 		Labels []struct {
 			Dimension string
 			RaterKind string `json:"rater_kind"`
