@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -73,16 +72,7 @@ max_retries = 1
 
 func countLabels(t *testing.T, db, cond string) int {
 	t.Helper()
-	d, err := sql.Open("sqlite3", db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	var n int
-	if err := d.QueryRow(`SELECT count(*) FROM labels l JOIN raters r ON r.id = l.rater_id WHERE r.kind = 'judge' AND ` + cond).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return countRows(t, db, `SELECT count(*) FROM labels l JOIN raters r ON r.id = l.rater_id WHERE r.kind = 'judge' AND `+cond)
 }
 
 func TestJudgeQueueAgainstServer(t *testing.T) {
