@@ -184,7 +184,7 @@ func TestJudgeResumesAfterKill(t *testing.T) {
 		t.Fatalf("%d answered before the kill", len(answered))
 	}
 	seen := len(srv.Requests())
-	srv.Script = nil
+	srv.SetScript(nil)
 	code, out, e := run(t, "--db", db, "judge", "--config", cfg, "--backend", "emu", "--queue", "q")
 	if code != 0 {
 		t.Fatalf("rerun: %d %s %s", code, out, e)
@@ -223,7 +223,7 @@ func TestJudgeCtrlC(t *testing.T) {
 		t.Fatalf("%d labels stored, %d answered", n, len(answered))
 	}
 	seen := len(srv.Requests())
-	srv.Latency = 0
+	srv.SetLatency(0)
 	if code, out, e := run(t, "--db", db, "judge", "--config", cfg, "--backend", "emu", "--queue", "q"); code != 0 {
 		t.Fatalf("rerun: %s %s", out, e)
 	}
@@ -341,7 +341,7 @@ func TestBackendsTest(t *testing.T) {
 	if code != 0 || strings.Count(out, "ok  ") != 3 {
 		t.Errorf("backends test: %d\n%s\n%s", code, out, e)
 	}
-	srv.Answer = func(*judgetest.Request) string { return "I cannot see images." }
+	srv.SetAnswer(func(*judgetest.Request) string { return "I cannot see images." })
 	code, out, _ = run(t, "backends", "test", "--config", cfg, "emu")
 	if code != ExitError || !strings.Contains(out, "FAIL image input") || !strings.Contains(out, "FAIL json schema") {
 		t.Errorf("backends test, blind model: %d\n%s", code, out)

@@ -90,6 +90,19 @@ func New(f Flavor) *Server {
 	return s
 }
 
+// SetScript replaces Script while requests may be in flight.
+func (s *Server) SetScript(f func(n int, r *Request) *Reply) {
+	s.mu.Lock()
+	s.Script = f
+	s.mu.Unlock()
+}
+
+// SetLatency replaces Latency while requests may be in flight.
+func (s *Server) SetLatency(d time.Duration) { s.mu.Lock(); s.Latency = d; s.mu.Unlock() }
+
+// SetAnswer replaces Answer while requests may be in flight.
+func (s *Server) SetAnswer(f func(r *Request) string) { s.mu.Lock(); s.Answer = f; s.mu.Unlock() }
+
 // BaseURL is the /v1 root clients are configured with.
 func (s *Server) BaseURL() string { return s.URL + "/v1" }
 
@@ -160,13 +173,16 @@ func (s *Server) handle(w http.ResponseWriter, hr *http.Request) {
 		s.writeError(w, 400, Reply{ErrMessage: "invalid image input", ErrType: "invalid_request_error"})
 		return
 	}
+	s.mu.Lock()
+	script, latency, answer := s.Script, s.Latency, s.Answer
+	s.mu.Unlock()
 	var rep Reply
-	if s.Script != nil {
-		if r := s.Script(req.N, &req); r != nil {
+	if script != nil {
+		if r := script(req.N, &req); r != nil {
 			rep = *r
 		}
 	}
-	if d := s.Latency + rep.Delay; d > 0 {
+	if d := latency + rep.Delay; d > 0 {
 		select {
 		case <-time.After(d):
 		case <-hr.Context().Done():
@@ -199,7 +215,7 @@ func (s *Server) handle(w http.ResponseWriter, hr *http.Request) {
 	}
 	out := rep.Body
 	if out == "" {
-		out = s.completion(&req, rep)
+		out = s.completion(&req, rep, answer)
 	}
 	for k, v := range s.RateHeaders {
 		w.Header().Set(k, v)
@@ -265,11 +281,11 @@ func (r *Request) parse(body []byte) string {
 	return ""
 }
 
-func (s *Server) completion(r *Request, rep Reply) string {
+func (s *Server) completion(r *Request, rep Reply, answer func(*Request) string) string {
 	content := rep.Content
 	if content == "" && rep.Refusal == "" {
-		if s.Answer != nil {
-			content = s.Answer(r)
+		if answer != nil {
+			content = answer(r)
 		} else {
 			content = DefaultAnswer(r)
 		}

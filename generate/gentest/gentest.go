@@ -1,0 +1,168 @@
+// Package gentest provides local stand-ins for image-generation servers: an
+// OpenAI-compatible images API and a ComfyUI server, with scripted faults.
+package gentest
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+)
+
+// PNG returns a w x h PNG of one colour derived from key.
+func PNG(key string, w, h int) []byte {
+	s := sha256.Sum256([]byte(key))
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	c := color.NRGBA{s[0], s[1], s[2], 255}
+	for y := range h {
+		for x := range w {
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	_ = png.Encode(&buf, img)
+	return buf.Bytes()
+}
+
+// Fault is one scripted failure of the OpenAI stand-in.
+type Fault struct {
+	Status     int    // HTTP status (429, 500, 400, ...)
+	RetryAfter string // Retry-After header, if any
+	Code       string // error.code, e.g. "content_policy_violation"
+	Message    string
+}
+
+// ContentPolicy is the fault OpenAI answers for a refused prompt.
+var ContentPolicy = Fault{Status: 400, Code: "content_policy_violation",
+	Message: "Your request was rejected as a result of our safety system."}
+
+// OpenAI behaves like POST /v1/images/generations answering b64_json.
+type OpenAI struct {
+	*httptest.Server
+	Latency time.Duration // added to every answer
+
+	mu     sync.Mutex
+	faults []Fault
+	bodies []map[string]any
+	auth   []string
+}
+
+// NewOpenAI starts an OpenAI images stand-in; Close it when done.
+func NewOpenAI() *OpenAI {
+	s := &OpenAI{}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// Fail scripts the next requests to fail, one fault each, in order.
+func (s *OpenAI) Fail(f ...Fault) {
+	s.mu.Lock()
+	s.faults = append(s.faults, f...)
+	s.mu.Unlock()
+}
+
+// Requests returns the JSON bodies received so far.
+func (s *OpenAI) Requests() []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]map[string]any(nil), s.bodies...)
+}
+
+// Auth returns the Authorization headers received so far.
+func (s *OpenAI) Auth() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.auth...)
+}
+
+// Count is the number of requests received.
+func (s *OpenAI) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.bodies)
+}
+
+// ImageFor is the PNG the stand-in returns for a prompt and seed.
+func ImageFor(prompt string, seed int64) []byte {
+	return PNG(fmt.Sprintf("%s\x00%d", prompt, seed), 64, 64)
+}
+
+func (s *OpenAI) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/images/generations") {
+		http.NotFound(w, r)
+		return
+	}
+	var body map[string]any
+	dec := json.NewDecoder(r.Body)
+	dec.UseNumber()
+	if err := dec.Decode(&body); err != nil {
+		writeJSON(w, 400, map[string]any{"error": map[string]any{"message": err.Error(), "type": "invalid_request_error"}})
+		return
+	}
+	s.mu.Lock()
+	s.bodies = append(s.bodies, body)
+	s.auth = append(s.auth, r.Header.Get("Authorization"))
+	var f *Fault
+	if len(s.faults) > 0 {
+		f = &s.faults[0]
+		s.faults = s.faults[1:]
+	}
+	lat := s.Latency
+	s.mu.Unlock()
+	if lat > 0 {
+		select {
+		case <-time.After(lat):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if f != nil {
+		if f.RetryAfter != "" {
+			w.Header().Set("Retry-After", f.RetryAfter)
+		}
+		typ := "server_error"
+		if f.Status < 500 {
+			typ = "invalid_request_error"
+		}
+		if f.Status == 429 {
+			typ = "rate_limit_exceeded"
+		}
+		msg := f.Message
+		if msg == "" {
+			msg = http.StatusText(f.Status)
+		}
+		var code any
+		if f.Code != "" {
+			code = f.Code
+		}
+		writeJSON(w, f.Status, map[string]any{"error": map[string]any{"message": msg, "type": typ, "code": code, "param": nil}})
+		return
+	}
+	prompt, _ := body["prompt"].(string)
+	var seed int64
+	if n, ok := body["seed"].(json.Number); ok {
+		seed, _ = n.Int64()
+	}
+	writeJSON(w, 200, map[string]any{
+		"created": time.Now().Unix(),
+		"data": []any{map[string]any{
+			"b64_json":       base64.StdEncoding.EncodeToString(ImageFor(prompt, seed)),
+			"revised_prompt": "revised: " + prompt,
+		}},
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,196 @@
+package generate
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+)
+
+// openaiGen talks to OpenAI-compatible /v1/images/generations servers.
+type openaiGen struct {
+	cfg      *Config
+	pool     *pool
+	services []openai.ImageService
+}
+
+func newOpenAI(c *Config) (*openaiGen, error) {
+	key := ""
+	if c.APIKeyEnv != "" {
+		key = os.Getenv(c.APIKeyEnv)
+	}
+	g := &openaiGen{cfg: c, pool: newPool(c.BaseURLs)}
+	hc := &http.Client{}
+	for _, base := range c.BaseURLs {
+		// A bare host ("http://gpu1:8000") means the usual /v1 prefix.
+		if u, err := url.Parse(base); err == nil && (u.Path == "" || u.Path == "/") {
+			base = strings.TrimRight(base, "/") + "/v1"
+		}
+		opts := []option.RequestOption{
+			option.WithBaseURL(base),
+			option.WithMaxRetries(0), // our own loop retries, across the pool
+			option.WithHTTPClient(hc),
+		}
+		if key != "" {
+			opts = append(opts, option.WithAPIKey(key))
+		}
+		g.services = append(g.services, openai.NewImageService(opts...))
+	}
+	return g, nil
+}
+
+func (g *openaiGen) params(r Request) openai.ImageGenerateParams {
+	p := openai.ImageGenerateParams{
+		Model:  g.cfg.Model,
+		Prompt: r.Prompt,
+		Size:   openai.ImageGenerateParamsSize(fmt.Sprintf("%dx%d", r.Width, r.Height)),
+		N:      openai.Int(1),
+	}
+	// gpt-image models always answer b64_json and reject response_format.
+	if !strings.HasPrefix(strings.ToLower(g.cfg.Model), "gpt-image") {
+		p.ResponseFormat = openai.ImageGenerateParamsResponseFormatB64JSON
+	}
+	extra := map[string]any{"seed": r.Seed}
+	if r.Steps > 0 {
+		extra["num_inference_steps"] = r.Steps
+	}
+	if r.Guidance > 0 {
+		extra["guidance_scale"] = r.Guidance
+	}
+	maps.Copy(extra, g.cfg.Extra)
+	p.SetExtraFields(extra)
+	return p
+}
+
+func (g *openaiGen) Generate(ctx context.Context, r Request) (Image, error) {
+	r = g.cfg.fill(r)
+	params := g.params(r)
+	var last error
+	for attempt := range maxAttempts {
+		if attempt > 0 {
+			if err := sleep(ctx, last.(*attemptError).wait(attempt-1)); err != nil {
+				return Image{}, fmt.Errorf("generator %q: %w (after %v)", g.cfg.Name, err, last)
+			}
+		}
+		i := g.pool.pick()
+		server := g.cfg.BaseURLs[i]
+		img, err := g.once(ctx, i, params)
+		if err == nil {
+			g.pool.ok(i)
+			img.Seed, img.Server = r.Seed, server
+			return img, nil
+		}
+		var ae *attemptError
+		if !errors.As(err, &ae) || !ae.retry || ctx.Err() != nil {
+			if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+				err = fmt.Errorf("%w (%v)", ctx.Err(), err)
+			}
+			return Image{}, fmt.Errorf("generator %q: %s: %w", g.cfg.Name, server, err)
+		}
+		if ae.unhealthy {
+			g.pool.fail(i)
+		}
+		last = ae
+	}
+	last = fmt.Errorf("%s: %w", last.(*attemptError).server, last)
+	return Image{}, fmt.Errorf("generator %q: giving up after %d attempts: %w", g.cfg.Name, maxAttempts, last)
+}
+
+// attemptError is one failed attempt and whether to try again.
+type attemptError struct {
+	err        error
+	server     string
+	retry      bool
+	unhealthy  bool // connection error or 5xx: skip the server for a while
+	retryAfter string
+}
+
+func (e *attemptError) Error() string { return e.err.Error() }
+func (e *attemptError) Unwrap() error { return e.err }
+func (e *attemptError) wait(i int) time.Duration {
+	return backoff(i, parseRetryAfter(e.retryAfter))
+}
+
+func (g *openaiGen) once(ctx context.Context, i int, params openai.ImageGenerateParams) (Image, error) {
+	server := g.cfg.BaseURLs[i]
+	actx, cancel := context.WithTimeout(ctx, g.cfg.Timeout.Duration)
+	defer cancel()
+	res, err := g.services[i].Generate(actx, params)
+	if err != nil {
+		var apiErr *openai.Error
+		if errors.As(err, &apiErr) {
+			code := apiErr.Code
+			if apiErr.StatusCode == http.StatusBadRequest && (code == "content_policy_violation" || code == "moderation_blocked" ||
+				strings.Contains(apiErr.Type, "content_policy") || apiErr.Type == "image_generation_user_error" && strings.Contains(strings.ToLower(apiErr.Message), "safety")) {
+				if code == "" {
+					code = apiErr.Type
+				}
+				return Image{}, &RefusedError{Server: server, Code: code, Message: apiErr.Message}
+			}
+			ae := &attemptError{err: describe(apiErr), server: server}
+			if apiErr.Response != nil {
+				ae.retryAfter = apiErr.Response.Header.Get("Retry-After")
+			}
+			switch {
+			case apiErr.StatusCode == http.StatusTooManyRequests, apiErr.StatusCode == http.StatusRequestTimeout:
+				ae.retry = true
+			case apiErr.StatusCode >= 500:
+				ae.retry, ae.unhealthy = true, true
+			}
+			return Image{}, ae
+		}
+		if ctx.Err() != nil {
+			return Image{}, ctx.Err()
+		}
+		// Connection refused/reset, or this attempt's timeout.
+		return Image{}, &attemptError{err: err, server: server, retry: true, unhealthy: true}
+	}
+	if len(res.Data) == 0 {
+		return Image{}, fmt.Errorf("%s: the response holds no image", server)
+	}
+	d := res.Data[0]
+	if d.B64JSON == "" {
+		if d.URL != "" {
+			return Image{}, fmt.Errorf("%s: the server answered a URL, not b64_json (set extra.response_format = \"b64_json\" or use a server that returns base64)", server)
+		}
+		return Image{}, fmt.Errorf("%s: the response holds no b64_json", server)
+	}
+	b, err := base64.StdEncoding.DecodeString(d.B64JSON)
+	if err != nil {
+		return Image{}, fmt.Errorf("%s: b64_json: %w", server, err)
+	}
+	return Image{Bytes: b, MIME: sniffMIME(b), RevisedPrompt: d.RevisedPrompt}, nil
+}
+
+// sniffMIME detects an image type from its first bytes.
+func sniffMIME(b []byte) string {
+	t := http.DetectContentType(b)
+	if strings.HasPrefix(t, "image/") {
+		return t
+	}
+	if len(b) > 12 && string(b[4:8]) == "ftyp" && (string(b[8:12]) == "avif" || string(b[8:12]) == "avis") {
+		return "image/avif"
+	}
+	return "application/octet-stream"
+}
+
+// describe turns an API error into "429 Too Many Requests: rate_limit_exceeded: message".
+func describe(e *openai.Error) error {
+	s := fmt.Sprintf("%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if c := cmp(e.Code, e.Type); c != "" {
+		s += ": " + c
+	}
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return errors.New(s)
+}
