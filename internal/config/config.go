@@ -22,6 +22,7 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/loupe-dev/loupe/generate"
 	"github.com/loupe-dev/loupe/judge"
 )
 
@@ -33,7 +34,9 @@ type Config struct {
 	Annotator string                    `toml:"annotator"`
 	Keys      map[string][]string       `toml:"keys"`
 	Backends  map[string]*judge.Backend `toml:"backends"`
-	Path      string                    `toml:"-"` // where it was read from ("" when no file)
+	// Generators are the image generators of the pipeline ([generators.NAME]); "procedural" is built in.
+	Generators map[string]*generate.Config `toml:"generators"`
+	Path       string                      `toml:"-"` // where it was read from ("" when no file)
 }
 
 // Backend returns the named backend with its defaults filled in. The offline judges "ocr" and "rules"
@@ -54,6 +57,32 @@ func (c Config) Backend(name string) (*judge.Backend, error) {
 		}
 	}
 	cp := *b
+	cp.Name = name
+	if err := cp.Normalize(); err != nil {
+		if c.Path != "" {
+			return nil, fmt.Errorf("config %s: %w", c.Path, err)
+		}
+		return nil, err
+	}
+	return &cp, nil
+}
+
+// Generator returns the named generator with its defaults filled in ("procedural" exists without
+// configuration).
+func (c Config) Generator(name string) (*generate.Config, error) {
+	g, ok := c.Generators[name]
+	if !ok {
+		if name != generate.KindProcedural {
+			var names []string
+			for n := range c.Generators {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			return nil, fmt.Errorf("no generator %q (configured: %s; built in: procedural)", name, strings.Join(names, ", "))
+		}
+		g = &generate.Config{Kind: generate.KindProcedural}
+	}
+	cp := *g
 	cp.Name = name
 	if err := cp.Normalize(); err != nil {
 		if c.Path != "" {
@@ -114,7 +143,7 @@ func Load(path string, named bool) (Config, error) {
 		return c, fmt.Errorf("config %s: %w", path, err)
 	}
 	for _, k := range md.Undecoded() {
-		if len(k) > 3 && k[0] == "backends" && k[2] == "extra" {
+		if len(k) > 3 && (k[0] == "backends" || k[0] == "generators") && k[2] == "extra" {
 			continue // extra request fields are free-form (the decoder reports nested ones as unused)
 		}
 		return c, fmt.Errorf("config %s: unknown setting %q", path, k.String())

@@ -1,0 +1,289 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/loupe-dev/loupe/generate"
+	"github.com/loupe-dev/loupe/internal/config"
+	"github.com/loupe-dev/loupe/internal/pipelinerun"
+	"github.com/loupe-dev/loupe/pipeline"
+	"github.com/loupe-dev/loupe/store"
+	"github.com/spf13/cobra"
+)
+
+type pipelineOpts struct {
+	config     string
+	steps      string
+	backend    string
+	generator  string
+	prompts    string
+	queue      string
+	subset     string
+	seed       int64
+	imageDir   string
+	size       int
+	thresholds string
+	th         pipelinerun.Thresholds
+	quiet      bool
+}
+
+func newPipelineCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "pipeline", Short: "The FLUX-Reason curation pipeline: generate, score, caption, translate"}
+	o := &pipelineOpts{th: pipelinerun.DefaultThresholds}
+	run := &cobra.Command{
+		Use:   "run --steps all|STEP,... (--prompts FILE | --queue Q) [--backend NAME] [--generator NAME]",
+		Short: "Run pipeline steps over a prompt file or a queue's items",
+		Long: `Run the FLUX-Reason-6M curation steps, each a versioned prompt of loupe's wording with a JSON schema:
+  expand          seed prompts -> more creative prompts (LLM, temperature 0.9)
+  rewrite         a caption -> a rich description to generate from
+  generate        description -> picture (generator backend; seed recorded)
+  quality         picture -> clarity and structure 0-10 (drops below --clarity / --structure)
+  traits          picture -> the six trait scores
+  mine-text       picture -> does it hold legible text, and which
+  typography      text pictures: tesseract OCR plus a VLM check of legibility and correctness (drops below --typography)
+  captions        a category caption for each trait scored at least --trait
+  gcot            the long Generation Chain-of-Thought caption
+  align-original  original caption vs picture 0-10 (the caption is kept at --original or above)
+  translate       EN -> ZH for every caption, keeping quoted render strings verbatim (checked; retried, then flagged)
+
+A prompt file (one prompt a line, or JSONL with a "prompt" field) becomes items of --subset with
+their pictures under --image-dir. Outputs are stored as texts, the inline pipeline scores (what review,
+stats and export read) and labels of the rater pipeline:<model> with the prompt version. Model answers
+are cached by request and finished outputs are skipped: a rerun or a resumed run repeats no work.
+--thresholds SNAPSHOT takes the calibrated thresholds of a loupe stats snapshot.`,
+		Example: `  loupe pipeline run --steps all --prompts seeds.txt --backend qwen --generator comfy
+  loupe pipeline run --steps all --prompts seeds.txt --backend local --generator procedural
+  loupe pipeline run --steps traits,captions --queue demo --backend qwen`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error { return runPipeline(cmd.Context(), g, o) },
+	}
+	f := run.Flags()
+	f.StringVar(&o.config, "config", "", "configuration file (default: $"+config.EnvVar+", else ~/.config/loupe/loupe.toml)")
+	f.StringVar(&o.steps, "steps", "all", "all, or steps separated by commas: "+strings.Join(pipeline.Order, ","))
+	f.StringVar(&o.backend, "backend", "", "the model steps' backend ([backends.NAME])")
+	f.StringVar(&o.generator, "generator", "procedural", "the generate step's generator ([generators.NAME], or procedural)")
+	f.StringVar(&o.prompts, "prompts", "", "a prompt file: one prompt a line, or JSONL with a \"prompt\" field")
+	f.StringVar(&o.queue, "queue", "", "work on the items of this queue")
+	f.StringVar(&o.subset, "subset", "pipeline", "subset of the items a prompt file makes")
+	f.Int64Var(&o.seed, "seed", 1, "base generation seed (an item's seed is this plus its number)")
+	f.StringVar(&o.imageDir, "image-dir", "", "where generated pictures go (default: beside the workspace, <db>-images/)")
+	f.IntVar(&o.size, "size", 512, "generated picture size in pixels (square)")
+	f.StringVar(&o.thresholds, "thresholds", "", "take thresholds from this loupe stats snapshot id")
+	f.Float64Var(&o.th.Clarity, "clarity", o.th.Clarity, "quality: keep at this clarity or above")
+	f.Float64Var(&o.th.Structure, "structure", o.th.Structure, "quality: keep at this structure or above")
+	f.Float64Var(&o.th.Trait, "trait", o.th.Trait, "captions: write a category caption for traits scored at least this")
+	f.Float64Var(&o.th.Typography, "typography", o.th.Typography, "typography: keep text pictures at this correctness or above")
+	f.Float64Var(&o.th.Original, "original", o.th.Original, "align-original: keep the original caption at this alignment or above")
+	f.BoolVar(&o.quiet, "quiet", false, "no progress line")
+	cmd.AddCommand(run)
+	return cmd
+}
+
+// readPrompts reads a prompt file: JSONL with "prompt" fields, or one prompt a line.
+func readPrompts(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		if strings.HasPrefix(line, "{") {
+			var v struct {
+				Prompt string `json:"prompt"`
+			}
+			if err := json.Unmarshal([]byte(line), &v); err != nil || strings.TrimSpace(v.Prompt) == "" {
+				return nil, fmt.Errorf("%s:%d: want a JSON object with a \"prompt\" string", path, n)
+			}
+			line = strings.TrimSpace(v.Prompt)
+		}
+		out = append(out, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no prompts", path)
+	}
+	return out, nil
+}
+
+// snapshotThresholds reads the calibrated thresholds of a stats snapshot into the pipeline's.
+func snapshotThresholds(ctx context.Context, st *store.Store, id string, th *pipelinerun.Thresholds) error {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return usageError{fmt.Errorf("--thresholds %q: want a snapshot id (loupe stats prints it)", id)}
+	}
+	rows, err := st.DB.QueryContext(ctx, `SELECT dimension, threshold FROM stat_thresholds WHERE snapshot_id = ? AND rater = 'pipeline'`, n)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	found := 0
+	for rows.Next() {
+		var dim string
+		var t float64
+		if err := rows.Scan(&dim, &t); err != nil {
+			return err
+		}
+		switch dim {
+		case "clarity":
+			th.Clarity = t
+		case "structure":
+			th.Structure = t
+		case "original_alignment":
+			th.Original = t
+		default:
+			continue
+		}
+		found++
+	}
+	if found == 0 {
+		return fmt.Errorf("snapshot %d has no pipeline thresholds for clarity, structure or original_alignment", n)
+	}
+	return rows.Err()
+}
+
+func runPipeline(ctx context.Context, g *globals, o *pipelineOpts) error {
+	var steps []string
+	if o.steps == "all" {
+		steps = pipeline.Order
+	} else {
+		for _, s := range strings.Split(o.steps, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				steps = append(steps, s)
+			}
+		}
+	}
+	if (o.prompts == "") == (o.queue == "") {
+		return usageError{errors.New("give --prompts FILE or --queue Q (one of them)")}
+	}
+	cfg, err := config.Read(o.config)
+	if err != nil {
+		return err
+	}
+	ro := pipelinerun.Options{Steps: steps, Subset: o.subset, Seed: o.seed, Width: o.size, Height: o.size, Thresholds: o.th}
+	needsModel := false
+	for _, s := range steps {
+		needsModel = needsModel || (s != "generate" && s != "expand") || s == "expand"
+	}
+	if o.backend != "" {
+		if ro.Backend, err = cfg.Backend(o.backend); err != nil {
+			return err
+		}
+		if ro.Backend.Offline() {
+			return usageError{fmt.Errorf("backend %q is an offline judge: the pipeline needs a model", o.backend)}
+		}
+	} else if needsModel && !(len(steps) == 1 && steps[0] == "generate") {
+		return usageError{errors.New("--backend is required for the model steps")}
+	}
+	for _, s := range steps {
+		if s == "generate" {
+			gc, err := cfg.Generator(o.generator)
+			if err != nil {
+				return err
+			}
+			if ro.Generator, err = generate.New(gc); err != nil {
+				return err
+			}
+			ro.GenName = gc.Name + " (" + gc.Kind + ")"
+		}
+	}
+	if o.prompts != "" {
+		if ro.Prompts, err = readPrompts(o.prompts); err != nil {
+			return err
+		}
+	}
+	st, err := g.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if o.thresholds != "" {
+		if err := snapshotThresholds(ctx, st, o.thresholds, &ro.Thresholds); err != nil {
+			return err
+		}
+	}
+	ro.ImageDir = o.imageDir
+	if ro.ImageDir == "" {
+		ro.ImageDir = strings.TrimSuffix(g.db, filepath.Ext(g.db)) + "-images"
+	}
+	if o.queue != "" {
+		ts, err := st.JudgeTargets(ctx, o.queue, nil)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			ro.Items = append(ro.Items, t.ItemID)
+		}
+	}
+	prog := newProgress(g.err, o.quiet || g.json)
+	ro.Progress = func(step string, done, total int) {
+		if prog.off {
+			return
+		}
+		if prog.tty {
+			fmt.Fprintf(prog.w, "\r\x1b[K%-15s %d/%d", step, done, total)
+			prog.drawn = true
+		} else if done == total {
+			fmt.Fprintf(prog.w, "%-15s %d/%d\n", step, done, total)
+		}
+	}
+	sum, runErr := pipelinerun.Run(ctx, st, ro)
+	prog.done()
+	if sum != nil {
+		if g.json {
+			if err := g.printJSON(sum); err != nil {
+				return err
+			}
+		} else {
+			printPipelineSummary(g, sum)
+		}
+	}
+	if runErr != nil {
+		if errors.Is(runErr, context.Canceled) {
+			return skippedError{msg: errors.New("stopped: run the same command again to resume")}
+		}
+		return runErr
+	}
+	failed := 0
+	for _, s := range sum.Steps {
+		failed += s.Failed
+	}
+	if failed > 0 {
+		return skippedError{msg: fmt.Errorf("%d step outputs failed (see last errors above); run again to retry them", failed)}
+	}
+	return nil
+}
+
+func printPipelineSummary(g *globals, sum *pipelinerun.Summary) {
+	fmt.Fprintf(g.out, "pipeline over %d items\n", sum.Items)
+	t := &table{head: []string{"step", "version", "items", "requests", "cached", "done before", "kept", "dropped", "failed", "tokens in", "tokens out", "cost", "s"}}
+	for _, s := range sum.Steps {
+		t.rows = append(t.rows, []string{s.Step, s.Version, strconv.Itoa(s.Items), strconv.Itoa(s.Requests), strconv.Itoa(s.Cached), strconv.Itoa(s.Skipped),
+			strconv.Itoa(s.Kept), strconv.Itoa(s.Dropped), strconv.Itoa(s.Failed), strconv.Itoa(s.InputTok), strconv.Itoa(s.OutputTok),
+			fmt.Sprintf("$%.4f", s.CostUSD), fmt.Sprintf("%.1f", s.Seconds)})
+	}
+	t.print(g.out, false)
+	for _, s := range sum.Steps {
+		if s.LastError != "" {
+			fmt.Fprintf(g.out, "  %s: last error: %s\n", s.Step, Clean(s.LastError))
+		}
+	}
+}

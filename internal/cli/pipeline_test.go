@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/loupe-dev/loupe/judge/judgetest"
+	"github.com/loupe-dev/loupe/pipeline"
+)
+
+// pipelineServer answers every step as a capable VLM would (pipeline.Answer), by the step named in the
+// request's response_format.
+func pipelineServer() *judgetest.Server {
+	srv := judgetest.New(judgetest.VLLM)
+	srv.Answer = func(r *judgetest.Request) string {
+		var rf struct {
+			JSONSchema struct {
+				Name string `json:"name"`
+			} `json:"json_schema"`
+		}
+		json.Unmarshal(r.Fields["response_format"], &rf)
+		step := strings.ReplaceAll(rf.JSONSchema.Name, "_", "-")
+		return pipeline.Answer(step, r.Text, r.ImageMIME != "")
+	}
+	return srv
+}
+
+// TestPipelineRunOffline runs every step over a prompt file with the procedural generator and a local
+// OpenAI-compatible server, reruns it (no request repeated), and exports the result in the
+// FLUX-Reason-6M layout that loupe import reads back.
+func TestPipelineRunOffline(t *testing.T) {
+	srv := pipelineServer()
+	defer srv.Close()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "p.db")
+	cfg := filepath.Join(dir, "loupe.toml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("[backends.local]\nkind = \"vllm\"\nbase_url = %q\nmodel = \"Qwen/Qwen2.5-VL-7B-Instruct\"\nconcurrency = 4\nmax_tokens = 2048\n", srv.BaseURL())), 0o644)
+	prompts := filepath.Join(dir, "seeds.txt")
+	os.WriteFile(prompts, []byte("a red fox in the snow\n{\"prompt\": \"a bakery sign that reads \\\"OPEN DAILY\\\"\"}\nthree blue cubes on a table\n"), 0o644)
+	args := []string{"--db", db, "pipeline", "run", "--steps", "all", "--prompts", prompts, "--backend", "local", "--config", cfg,
+		"--size", "128", "--clarity", "0", "--structure", "0", "--quiet"}
+	code, out, e := run(t, args...)
+	if code != 0 && code != ExitSkipped {
+		t.Fatalf("pipeline: %d\n%s\n%s", code, out, e)
+	}
+	for _, step := range pipeline.Order {
+		if !strings.Contains(out, step) {
+			t.Errorf("summary lacks %s:\n%s", step, out)
+		}
+	}
+	items := countRows(t, db, `SELECT count(*) FROM items`)
+	if items != 3+3*pipeline.ExpandCount {
+		t.Errorf("%d items, want %d (3 seeds, %d expansions each)", items, 3+3*pipeline.ExpandCount, pipeline.ExpandCount)
+	}
+	if n := countRows(t, db, `SELECT count(*) FROM texts t JOIN text_kinds k ON k.id = t.kind_id WHERE k.name = 'detail' AND t.lang = 'en'`); n != items {
+		t.Errorf("%d GCoT captions for %d items", n, items)
+	}
+	if n := countRows(t, db, `SELECT count(*) FROM texts t JOIN text_kinds k ON k.id = t.kind_id WHERE k.name = 'detail' AND t.lang = 'zh'`); n == 0 {
+		t.Error("no translations")
+	}
+	if n := countRows(t, db, `SELECT count(*) FROM labels l JOIN raters r ON r.id = l.rater_id WHERE r.name = 'pipeline:Qwen/Qwen2.5-VL-7B-Instruct' AND l.rubric_hash = 'quality-v1'`); n < 2*items {
+		t.Errorf("%d quality labels with their prompt version", n)
+	}
+	sent := len(srv.Requests())
+	code, out, e = run(t, args...)
+	if code != 0 && code != ExitSkipped {
+		t.Fatalf("rerun: %d %s %s", code, out, e)
+	}
+	if got := len(srv.Requests()) - sent; got != 0 {
+		t.Errorf("the rerun sent %d requests", got)
+	}
+	exp := filepath.Join(dir, "flux")
+	if code, out, e := run(t, "--db", db, "export", "--format", "parquet", "--out", exp, "--quiet"); code != 0 {
+		t.Fatalf("export: %s %s", out, e)
+	}
+	back := filepath.Join(dir, "back.db")
+	if code, out, e := run(t, "--db", back, "import", exp, "-q"); code != 0 {
+		t.Fatalf("import: %s %s", out, e)
+	}
+	if n := countRows(t, back, `SELECT count(*) FROM items`); n != items {
+		t.Errorf("%d items read back, want %d", n, items)
+	}
+}

@@ -1,0 +1,721 @@
+// Package pipelinerun runs the FLUX-Reason curation pipeline (package pipeline: versioned prompts and
+// schemas) over a workspace: prompts in, then step by step over the items - generation through a
+// generator backend, scores, captions and translations through an OpenAI-compatible backend - storing
+// every output as texts, inline pipeline scores and labels of the rater "pipeline:<model>" that record
+// the prompt version. Model answers are cached by request, and finished outputs are skipped, so a rerun
+// or a resumed run repeats no work.
+package pipelinerun
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/loupe-dev/loupe/export"
+	"github.com/loupe-dev/loupe/generate"
+	"github.com/loupe-dev/loupe/judge"
+	"github.com/loupe-dev/loupe/pipeline"
+	"github.com/loupe-dev/loupe/review"
+	"github.com/loupe-dev/loupe/store"
+)
+
+// Thresholds are the keep/drop rules between steps (0-10).
+type Thresholds struct {
+	Clarity, Structure float64 // quality: drop below either (the wild's common rule: 7 and 6)
+	Trait              float64 // captions: a category caption for each trait scored at least this
+	Typography         float64 // typography: drop text images whose text correctness is below this
+	Original           float64 // align-original: keep the original caption at or above this
+}
+
+// DefaultThresholds are the thresholds without configuration.
+var DefaultThresholds = Thresholds{Clarity: 7, Structure: 6, Trait: 6, Typography: 5, Original: 6}
+
+// Options describe a run.
+type Options struct {
+	Steps      []string
+	Backend    *judge.Backend // the LLM/VLM steps' backend (nil: only generate)
+	Generator  generate.Generator
+	GenName    string
+	Prompts    []string // seed prompts (a prompt file); empty: work on existing items
+	Items      []int64  // existing items to work on (a queue's)
+	Subset     string   // subset of the items a prompt run makes
+	Seed       int64
+	ImageDir   string
+	Width      int
+	Height     int
+	Thresholds Thresholds
+	Force      bool // redo outputs that exist (one item's rerun from the review screen)
+	Progress   func(step string, done, total int)
+}
+
+// StepStats are one step's counts.
+type StepStats struct {
+	Step      string  `json:"step"`
+	Version   string  `json:"version,omitempty"`
+	Items     int     `json:"items"`
+	Requests  int     `json:"requests"`
+	Cached    int     `json:"from_cache"`
+	Skipped   int     `json:"already_done"`
+	Kept      int     `json:"kept"`
+	Dropped   int     `json:"dropped"`
+	Failed    int     `json:"failed"`
+	InputTok  int     `json:"input_tokens"`
+	OutputTok int     `json:"output_tokens"`
+	CostUSD   float64 `json:"cost_usd"`
+	Seconds   float64 `json:"seconds"`
+	LastError string  `json:"last_error,omitempty"`
+}
+
+// Summary is a run's outcome, step by step.
+type Summary struct {
+	Items int          `json:"items"`
+	Steps []*StepStats `json:"steps"`
+}
+
+// runner holds a run's state.
+type runner struct {
+	st      *store.Store
+	o       Options
+	client  *judge.Client
+	raterID int64
+	rater   string
+	mu      sync.Mutex
+}
+
+// item is what the steps read of one item.
+type item struct {
+	id      int64
+	ext     string
+	path    string
+	texts   map[string]map[string]string
+	scores  review.Scores
+	caps    uint16
+	dropped string
+	notes   []string
+}
+
+func (r *runner) load(ctx context.Context, id int64) (*item, error) {
+	it, err := r.st.ItemByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	x := &item{id: id, ext: it.ExtID, path: it.Image.Path, texts: map[string]map[string]string{}}
+	for _, t := range it.Texts {
+		if x.texts[t.Kind] == nil {
+			x.texts[t.Kind] = map[string]string{}
+		}
+		x.texts[t.Kind][t.Lang] = t.Body
+		if t.Kind == "note" {
+			x.notes = append(x.notes, t.Body)
+		}
+	}
+	for i := range x.scores {
+		x.scores[i] = review.NoScore
+	}
+	for _, l := range it.Labels {
+		if l.RaterKind == "pipeline" && l.Rater == "pipeline" && l.Value != nil {
+			if k := review.PipelineScoreIndex(l.Dimension); k >= 0 {
+				x.scores[k] = int8(*l.Value)
+			}
+		}
+		if l.Rater == r.rater && l.Dimension == review.DecisionDimension && l.Value != nil && *l.Value == 0 {
+			x.dropped = l.Justification
+		}
+	}
+	for k, c := range review.CaptionKinds {
+		if slices.Contains(it.Captions, c) {
+			x.caps |= 1 << k
+		}
+	}
+	return x, nil
+}
+
+func (x *item) text(kind string) string { return x.texts[kind]["en"] }
+
+func (x *item) picture() ([]byte, error) {
+	if x.path == "" {
+		return nil, errors.New("no picture")
+	}
+	return os.ReadFile(x.path)
+}
+
+// call sends one step's request (from the cache when it was answered before) and parses the answer.
+func (r *runner) call(ctx context.Context, s *pipeline.Step, in pipeline.Input, pic []byte, stats *StepStats) (pipeline.Output, error) {
+	p, err := s.Request(r.o.Backend, in, pic)
+	if err != nil {
+		return pipeline.Output{}, err
+	}
+	body, ok, err := store.JudgeCache{S: r.st}.Get(ctx, p.Key)
+	if err != nil {
+		return pipeline.Output{}, err
+	}
+	r.mu.Lock()
+	if ok {
+		stats.Cached++
+	} else {
+		stats.Requests++
+	}
+	r.mu.Unlock()
+	if !ok {
+		if body, err = r.client.Send(ctx, p); err != nil {
+			return pipeline.Output{}, err
+		}
+		c, _ := judge.ParseCompletion(body)
+		if err := store.CacheResponse(ctx, r.st.DB, p.Key, r.o.Backend.Name, r.o.Backend.Model, body, c.InputTokens, c.OutputTokens); err != nil {
+			return pipeline.Output{}, err
+		}
+		pin, pout, _ := r.o.Backend.Prices()
+		r.mu.Lock()
+		stats.InputTok += c.InputTokens
+		stats.OutputTok += c.OutputTokens
+		stats.CostUSD += (float64(c.InputTokens)*pin + float64(c.OutputTokens)*pout) / 1e6
+		r.mu.Unlock()
+	}
+	c, err := judge.ParseCompletion(body)
+	if err != nil {
+		return pipeline.Output{}, err
+	}
+	if c.Refusal != "" {
+		return pipeline.Output{}, fmt.Errorf("refused: %s", c.Refusal)
+	}
+	return s.Parse(c.Content)
+}
+
+// label stores a pipeline label (the step version in rubric_hash: the prompt it was made with).
+func (r *runner) label(ctx context.Context, id int64, dim string, v float64, version, why string) error {
+	return r.st.SaveVerdicts(ctx, []store.Verdict{{ItemID: id, Dimension: dim, RaterID: r.raterID, Value: &v, RubricHash: version, Justification: why}})
+}
+
+func (r *runner) drop(ctx context.Context, x *item, step, why string) error {
+	x.dropped = step + ": " + why
+	return r.label(ctx, x.id, review.DecisionDimension, 0, step, x.dropped)
+}
+
+func (r *runner) setScores(ctx context.Context, x *item, version string, scores map[string]float64) error {
+	var s review.Scores
+	for i := range s {
+		s[i] = review.NoScore
+	}
+	for dim, v := range scores {
+		if k := review.PipelineScoreIndex(dim); k >= 0 {
+			s[k] = int8(math.Round(math.Max(0, math.Min(10, v))))
+			x.scores[k] = s[k]
+		}
+		if err := r.label(ctx, x.id, dim, v, version, ""); err != nil {
+			return err
+		}
+	}
+	return store.SetPipelineScores(ctx, r.st.DB, x.id, 0, s)
+}
+
+func (r *runner) putText(ctx context.Context, x *item, kind, lang, body string) error {
+	if _, err := store.PutText(ctx, r.st.DB, x.id, kind, lang, body); err != nil {
+		return err
+	}
+	if x.texts[kind] == nil {
+		x.texts[kind] = map[string]string{}
+	}
+	x.texts[kind][lang] = body
+	if k := slices.Index(review.CaptionKinds[:], kind); k >= 0 && lang == "en" {
+		x.caps |= 1 << k
+		var s review.Scores
+		for i := range s {
+			s[i] = review.NoScore
+		}
+		return store.SetPipelineScores(ctx, r.st.DB, x.id, 1<<k, s)
+	}
+	return nil
+}
+
+func (r *runner) note(ctx context.Context, x *item, body string) error {
+	x.notes = append(x.notes, body)
+	_, err := store.PutText(ctx, r.st.DB, x.id, "note", "en", strings.Join(x.notes, "\n"))
+	if err == nil {
+		_, err = r.st.DB.ExecContext(ctx, `UPDATE texts SET body = ? WHERE item_id = ? AND kind_id = 10 AND lang = 'en'`, strings.Join(x.notes, "\n"), x.id)
+	}
+	return err
+}
+
+func (x *item) hasNote(prefix string) bool {
+	for _, n := range x.notes {
+		if strings.HasPrefix(n, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// Run runs the steps. Prompts (when given) become items first; each step then works on the items not
+// dropped by an earlier one, skipping outputs that exist.
+func Run(ctx context.Context, st *store.Store, o Options) (*Summary, error) {
+	r := &runner{st: st, o: o}
+	if o.Backend != nil {
+		c, err := judge.NewClient(o.Backend, nil)
+		if err != nil {
+			return nil, err
+		}
+		r.client = c
+		r.rater = "pipeline:" + o.Backend.Model
+		if r.raterID, err = store.EnsureRater(ctx, st.DB, "pipeline", r.rater, o.Backend.Model, "pipeline-v1"); err != nil {
+			return nil, err
+		}
+	} else {
+		var err error
+		r.rater = "pipeline:offline"
+		if r.raterID, err = store.EnsureRater(ctx, st.DB, "pipeline", r.rater, "", "pipeline-v1"); err != nil {
+			return nil, err
+		}
+	}
+	sum := &Summary{}
+	steps := o.Steps
+	for _, s := range steps {
+		if s != "generate" && pipeline.Steps[s] == nil {
+			return nil, fmt.Errorf("unknown step %q (steps: %s)", s, strings.Join(pipeline.Order, ", "))
+		}
+		if s != "generate" && o.Backend == nil {
+			return nil, fmt.Errorf("step %s needs --backend", s)
+		}
+		if s == "generate" && o.Generator == nil {
+			return nil, errors.New("step generate needs --generator")
+		}
+	}
+	ids := o.Items
+	prompts := o.Prompts
+	if len(prompts) > 0 {
+		if slices.Contains(steps, "expand") {
+			stats := &StepStats{Step: "expand", Version: pipeline.Steps["expand"].Version}
+			sum.Steps = append(sum.Steps, stats)
+			start := time.Now()
+			var extra []string
+			for i, p := range prompts {
+				out, err := r.call(ctx, pipeline.Steps["expand"], pipeline.Input{Prompt: p}, nil, stats)
+				stats.Items++
+				if err != nil {
+					stats.Failed++
+					stats.LastError = err.Error()
+					continue
+				}
+				extra = append(extra, out.Prompts...)
+				stats.Kept += len(out.Prompts)
+				if o.Progress != nil {
+					o.Progress("expand", i+1, len(prompts))
+				}
+			}
+			for _, p := range extra {
+				if !slices.Contains(prompts, p) {
+					prompts = append(prompts, p)
+				}
+			}
+			stats.Seconds = time.Since(start).Seconds()
+		}
+		var err error
+		if ids, err = r.makeItems(ctx, prompts); err != nil {
+			return nil, err
+		}
+	}
+	sum.Items = len(ids)
+	for _, name := range steps {
+		if name == "expand" {
+			continue
+		}
+		stats := &StepStats{Step: name}
+		if s := pipeline.Steps[name]; s != nil {
+			stats.Version = s.Version
+		}
+		sum.Steps = append(sum.Steps, stats)
+		start := time.Now()
+		err := r.each(ctx, ids, name, stats)
+		stats.Seconds = time.Since(start).Seconds()
+		if err != nil {
+			return sum, err
+		}
+	}
+	return sum, nil
+}
+
+// makeItems creates (or finds) one item per prompt, the prompt as its original caption.
+func (r *runner) makeItems(ctx context.Context, prompts []string) ([]int64, error) {
+	sub, err := store.EnsureSubset(ctx, r.st.DB, r.o.Subset, "dataset")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(r.o.ImageDir, 0o755); err != nil {
+		return nil, err
+	}
+	dir, err := filepath.Abs(r.o.ImageDir)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(prompts))
+	err = store.InTx(ctx, r.st.DB, func(tx *sql.Tx) error {
+		for i, p := range prompts {
+			ext := fmt.Sprintf("%s-%08d", r.o.Subset, i)
+			var s review.Scores
+			for k := range s {
+				s[k] = review.NoScore
+			}
+			id, _, err := store.InsertItem(ctx, tx, store.NewItem{ExtID: ext, Kind: review.Sample, SubsetID: sub,
+				ImagePath: filepath.Join(dir, export.SafeName(ext)+".png"), Scores: s})
+			if err != nil {
+				return err
+			}
+			if _, err := store.PutText(ctx, tx, id, "original", "en", p); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	return ids, err
+}
+
+// each runs one step over the items, the backend's concurrency at a time.
+func (r *runner) each(ctx context.Context, ids []int64, name string, stats *StepStats) error {
+	workers := 1
+	switch {
+	case name == "generate":
+		workers = 2
+	case r.o.Backend != nil:
+		workers = r.o.Backend.Concurrency
+	}
+	jobs := make(chan int64)
+	var wg sync.WaitGroup
+	var fatal error
+	var done int
+	for range max(1, workers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range jobs {
+				err := r.step(ctx, id, name, stats)
+				r.mu.Lock()
+				done++
+				if err != nil {
+					var ce *judge.CallError
+					if errors.As(err, &ce) && ce.Fatal() && fatal == nil {
+						fatal = err
+					}
+					if ctx.Err() != nil && fatal == nil {
+						fatal = ctx.Err()
+					}
+					stats.Failed++
+					stats.LastError = fmt.Sprintf("item %d: %v", id, err)
+				}
+				if r.o.Progress != nil {
+					r.o.Progress(name, done, len(ids))
+				}
+				r.mu.Unlock()
+			}
+		}()
+	}
+	for _, id := range ids {
+		r.mu.Lock()
+		f := fatal
+		r.mu.Unlock()
+		if f != nil {
+			break
+		}
+		select {
+		case jobs <- id:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	return fatal
+}
+
+func (r *runner) count(stats *StepStats, f func()) {
+	r.mu.Lock()
+	f()
+	r.mu.Unlock()
+}
+
+// step runs one step on one item.
+func (r *runner) step(ctx context.Context, id int64, name string, stats *StepStats) error {
+	x, err := r.load(ctx, id)
+	if err != nil {
+		return err
+	}
+	if x.dropped != "" && !r.o.Force {
+		return nil
+	}
+	r.count(stats, func() { stats.Items++ })
+	skip := func() error { r.count(stats, func() { stats.Skipped++ }); return nil }
+	kept := func() error { r.count(stats, func() { stats.Kept++ }); return nil }
+	dropped := func(why string) error {
+		r.count(stats, func() { stats.Dropped++ })
+		return r.drop(ctx, x, name, why)
+	}
+	s := pipeline.Steps[name]
+	switch name {
+	case "rewrite":
+		if x.text("prompt") != "" && !r.o.Force {
+			return skip()
+		}
+		pic, _ := x.picture()
+		step := s
+		if len(pic) == 0 && s.NeedsImage {
+			// a prompt run has no source picture yet: the caption alone is rewritten
+			cp := *s
+			cp.NeedsImage = false
+			step = &cp
+		}
+		out, err := r.call(ctx, step, pipeline.Input{Prompt: x.text("original"), Caption: x.text("original")}, pic, stats)
+		if err != nil {
+			return err
+		}
+		if err := r.putText(ctx, x, "prompt", "en", out.Texts["prompt"]); err != nil {
+			return err
+		}
+		return kept()
+	case "generate":
+		if _, err := os.Stat(x.path); err == nil && !r.o.Force {
+			return skip()
+		}
+		prompt := x.text("prompt")
+		if prompt == "" {
+			prompt = x.text("original")
+		}
+		seed := r.o.Seed + id
+		img, err := r.o.Generator.Generate(ctx, generate.Request{Prompt: prompt, Seed: seed, Width: r.o.Width, Height: r.o.Height})
+		if errors.Is(err, generate.ErrRefused) {
+			return dropped("refused by the generator: " + err.Error())
+		}
+		if err != nil {
+			return err
+		}
+		r.count(stats, func() { stats.Requests++ })
+		f, err := export.CreateAtomic(x.path)
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(img.Bytes); err != nil {
+			f.Abort()
+			return err
+		}
+		if err := f.Commit(); err != nil {
+			return err
+		}
+		if err := r.note(ctx, x, fmt.Sprintf("generated with %s, seed %d", r.o.GenName, seed)); err != nil {
+			return err
+		}
+		return kept()
+	}
+	pic, perr := x.picture()
+	if s.NeedsImage && perr != nil {
+		return fmt.Errorf("%s: %w (run generate first)", x.ext, perr)
+	}
+	in := pipeline.Input{Prompt: x.text("prompt"), Caption: x.text("original"), Captions: map[string]string{}}
+	if in.Prompt == "" {
+		in.Prompt = in.Caption // no rewrite: the original caption is what the picture was made from
+	}
+	for _, k := range pipeline.TranslateKinds {
+		if t := x.text(k); t != "" {
+			in.Captions[k] = t
+		}
+	}
+	has := func(dim string) bool {
+		k := review.PipelineScoreIndex(dim)
+		return k >= 0 && x.scores[k] != review.NoScore
+	}
+	score := func(dim string) float64 { return float64(x.scores[review.PipelineScoreIndex(dim)]) }
+	switch name {
+	case "quality":
+		if has("clarity") && has("structure") && !r.o.Force {
+			return skip()
+		}
+		out, err := r.call(ctx, s, in, pic, stats)
+		if err != nil {
+			return err
+		}
+		if err := r.setScores(ctx, x, s.Version, out.Scores); err != nil {
+			return err
+		}
+		t := r.o.Thresholds
+		if out.Scores["clarity"] < t.Clarity || out.Scores["structure"] < t.Structure {
+			return dropped(fmt.Sprintf("clarity %g, structure %g (keep at %g and %g)", out.Scores["clarity"], out.Scores["structure"], t.Clarity, t.Structure))
+		}
+		return kept()
+	case "traits":
+		if has("composition") && has("style") && has("affection") && !r.o.Force {
+			return skip()
+		}
+		out, err := r.call(ctx, s, in, pic, stats)
+		if err != nil {
+			return err
+		}
+		if err := r.setScores(ctx, x, s.Version, out.Scores); err != nil {
+			return err
+		}
+		return kept()
+	case "mine-text":
+		if x.hasNote("mine-text:") && !r.o.Force {
+			return skip()
+		}
+		out, err := r.call(ctx, s, in, pic, stats)
+		if err != nil {
+			return err
+		}
+		found := out.HasText != nil && *out.HasText && strings.TrimSpace(out.Texts["text"]) != ""
+		n := "mine-text: none"
+		if found {
+			n = "mine-text: " + strings.TrimSpace(out.Texts["text"])
+		}
+		if err := r.note(ctx, x, n); err != nil {
+			return err
+		}
+		return kept()
+	case "typography":
+		text := ""
+		for _, n := range x.notes {
+			if t, ok := strings.CutPrefix(n, "mine-text: "); ok && t != "none" {
+				text = t
+			}
+		}
+		if rs := pipeline.RenderStrings(in.Prompt + " " + in.Caption); text == "" && len(rs) > 0 {
+			text = strings.Join(rs, " ")
+		}
+		if text == "" {
+			return nil // not a text image
+		}
+		if x.hasNote("typography:") && !r.o.Force {
+			return skip()
+		}
+		in.Text = text
+		ocr, err := judge.OCRJudge{}.Judge(ctx, pic, `"`+text+`"`)
+		if err == nil {
+			in.OCR = ocr.Read
+		}
+		out, err := r.call(ctx, s, in, pic, stats)
+		if err != nil {
+			return err
+		}
+		leg, cor := out.Scores["legibility"], out.Scores["correctness"]
+		if err := r.note(ctx, x, fmt.Sprintf("typography: legibility %g, correctness %g; OCR read %q", leg, cor, in.OCR)); err != nil {
+			return err
+		}
+		if cor < r.o.Thresholds.Typography {
+			return dropped(fmt.Sprintf("text correctness %g below %g", cor, r.o.Thresholds.Typography))
+		}
+		return kept()
+	case "captions":
+		var traits []string
+		for k, dim := range []string{"composition", "entity", "text", "imagination", "style", "affection"} {
+			if has(dim) && score(dim) >= r.o.Thresholds.Trait {
+				traits = append(traits, pipeline.CaptionKinds[k])
+			}
+		}
+		if len(traits) == 0 {
+			return nil
+		}
+		missing := false
+		for _, k := range traits {
+			missing = missing || x.text(k) == ""
+		}
+		if !missing && !r.o.Force {
+			return skip()
+		}
+		in.Trait = strings.Join(traits, ",")
+		out, err := r.call(ctx, s, in, pic, stats)
+		if err != nil {
+			return err
+		}
+		for _, k := range traits {
+			if t := out.Texts[k]; t != "" {
+				if err := r.putText(ctx, x, k, "en", t); err != nil {
+					return err
+				}
+			}
+		}
+		return kept()
+	case "gcot":
+		if x.text("detail") != "" && !r.o.Force {
+			return skip()
+		}
+		out, err := r.call(ctx, s, in, pic, stats)
+		if err != nil {
+			return err
+		}
+		if err := r.putText(ctx, x, "detail", "en", out.Texts["detail"]); err != nil {
+			return err
+		}
+		return kept()
+	case "align-original":
+		if has("original_alignment") && !r.o.Force {
+			return skip()
+		}
+		if in.Caption == "" {
+			return nil
+		}
+		out, err := r.call(ctx, s, in, pic, stats)
+		if err != nil {
+			return err
+		}
+		if err := r.setScores(ctx, x, s.Version, out.Scores); err != nil {
+			return err
+		}
+		if out.Scores["original_alignment"] >= r.o.Thresholds.Original {
+			// the original caption passed the alignment gate (the dataset's bool_caption_original)
+			if err := r.putText(ctx, x, "original", "en", in.Caption); err != nil {
+				return err
+			}
+		}
+		return kept()
+	case "translate":
+		todo := map[string]string{}
+		for k, t := range in.Captions {
+			if x.texts[k]["zh"] == "" || r.o.Force {
+				todo[k] = t
+			}
+		}
+		if len(todo) == 0 {
+			return skip()
+		}
+		in.Captions = todo
+		out, err := r.call(ctx, s, in, pic, stats)
+		if err != nil {
+			return err
+		}
+		var bad []string
+		for k, en := range todo {
+			zh := out.Texts[k]
+			if zh == "" {
+				continue
+			}
+			if cerr := pipeline.CheckTranslation(en, zh); cerr != nil {
+				// one retry, asking again with the rule restated (a different request, not the cache)
+				in2 := in
+				in2.Captions = map[string]string{k: en}
+				in2.Text = "Keep every quoted English string exactly as written: " + strings.Join(pipeline.RenderStrings(en), ", ")
+				out2, err2 := r.call(ctx, s, in2, pic, stats)
+				if err2 == nil && pipeline.CheckTranslation(en, out2.Texts[k]) == nil {
+					zh = out2.Texts[k]
+				} else {
+					bad = append(bad, k+": "+cerr.Error())
+					continue
+				}
+			}
+			if err := r.putText(ctx, x, k, "zh", zh); err != nil {
+				return err
+			}
+		}
+		if len(bad) > 0 {
+			r.count(stats, func() { stats.Failed++ })
+			return r.note(ctx, x, "translate flagged: "+strings.Join(bad, "; "))
+		}
+		return kept()
+	}
+	return fmt.Errorf("step %s has no runner", name)
+}
