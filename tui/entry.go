@@ -18,6 +18,7 @@ const (
 	overrideEntry
 	filterEntry // the / prompt: a filter expression (ParseFilter)
 	exportEntry // E: "FORMAT PATH" to export the current view
+	stepEntry   // P: a pipeline step to rerun on the current item
 )
 
 // entry is the text entry mode: while it is open every key edits it and none triggers an action.
@@ -101,6 +102,8 @@ func (m *Model) submitEntry() tea.Cmd {
 		cmd = m.applyFilter(text)
 	case exportEntry:
 		return m.startExport(text)
+	case stepEntry:
+		return m.startStep(text)
 	case noteEntry:
 		if text == "" {
 			m.entry = nil
@@ -142,6 +145,9 @@ func (m *Model) entryView(w int) []string {
 	case e.kind == filterEntry:
 		out = append(out, wrap("filter: enter applies, empty clears, ctrl+u erases, esc cancels", w)...)
 		out = append(out, wrap("  key=value words: kind subset track model lang has-caption score=DIM=MIN:MAX, e.g. subset=text score=clarity=8:", w)...)
+	case e.kind == stepEntry:
+		out = append(out, wrap("rerun a pipeline step on this item (in the background), enter starts, esc cancels", w)...)
+		out = append(out, wrap("  steps: "+strings.Join(m.cfg.Steps, " "), w)...)
 	case e.kind == exportEntry:
 		out = append(out, wrap("export this view (queue and filter): FORMAT PATH, enter starts, esc cancels", w)...)
 		out = append(out, wrap("  formats: jsonl csv parquet hf webdataset; an existing PATH is not replaced", w)...)

@@ -44,3 +44,37 @@ func (m *Model) startExport(text string) tea.Cmd {
 		return exportedMsg{text: cleanLine(s)}
 	}
 }
+
+// stepMsg reports that a background pipeline step finished on an item.
+type stepMsg struct {
+	item int64
+	text string
+}
+
+// startStep reruns the named pipeline step on the current item in the background.
+func (m *Model) startStep(text string) tea.Cmd {
+	step := strings.TrimSpace(text)
+	known := false
+	for _, s := range m.cfg.Steps {
+		known = known || s == step
+	}
+	if !known {
+		m.flash = "unknown step " + cleanLine(step) + ": one of " + strings.Join(m.cfg.Steps, " ")
+		return nil // the prompt stays open
+	}
+	d := m.cur()
+	if d == nil || d.it == nil {
+		m.entry = nil
+		return nil
+	}
+	m.entry = nil
+	id, fn, ctx := d.it.ID, m.cfg.RerunStep, m.ctx
+	m.flash = "running " + step + " on " + cleanLine(d.it.ExtID) + "..."
+	return func() tea.Msg {
+		s, err := fn(ctx, id, step)
+		if err != nil {
+			return stepMsg{item: id, text: step + " failed: " + cleanLine(err.Error())}
+		}
+		return stepMsg{item: id, text: step + ": " + cleanLine(s)}
+	}
+}

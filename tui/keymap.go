@@ -18,7 +18,7 @@ var Actions = []struct {
 	{"focus-next", []string{"tab"}}, {"focus-previous", []string{"shift+tab"}}, {"agree", []string{"enter"}},
 	{"override", []string{"e"}}, {"note", []string{"n"}}, {"flag", []string{"f"}}, {"filter", []string{"/"}},
 	{"language", []string{"t"}}, {"zoom", []string{"z"}}, {"scroll-down", []string{"pgdown", "J"}},
-	{"scroll-up", []string{"pgup", "K"}}, {"rejudge", []string{"R"}}, {"stats", []string{"S"}}, {"export", []string{"E"}}, {"help", []string{"?"}}, {"quit", []string{"q"}},
+	{"scroll-up", []string{"pgup", "K"}}, {"rejudge", []string{"R"}}, {"stats", []string{"S"}}, {"export", []string{"E"}}, {"pipeline-step", []string{"P"}}, {"help", []string{"?"}}, {"quit", []string{"q"}},
 }
 
 // Keymap translates pressed keys to the canonical keys of their actions ("" for a default key the

@@ -24,7 +24,7 @@ var helpLines = []string{
 	"  /             filter: key=value words, e.g. subset=text score=clarity=8:",
 	"                keys kind subset track model lang has-caption score; empty: all",
 	"  pgdown/J, pgup/K  scroll the captions;  z zoom the picture (z or esc returns)",
-	"  R re-judge the item (background); S statistics; E export this filtered view",
+	"  R re-judge / P rerun a pipeline step (background); S stats; E export view",
 	"  ?  this help;  q, ctrl+c  quit (everything acknowledged is already saved)",
 	"",
 	"Text entry (n, e, /): keys type text, trigger nothing; enter saves, esc cancels",
@@ -61,6 +61,15 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		return m.rejudgeKey()
 	case "S":
 		return m.openStats()
+	case "P":
+		if m.cfg.RerunStep == nil || len(m.cfg.Steps) == 0 {
+			m.flash = "pipeline steps are not available here (loupe review --backend NAME)"
+			return nil
+		}
+		if m.cur() != nil && m.cur().it != nil {
+			m.entry = &entry{kind: stepEntry}
+		}
+		return nil
 	case "E":
 		if m.cfg.Export == nil {
 			m.flash = "export is not available here"

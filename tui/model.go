@@ -34,6 +34,10 @@ type Config struct {
 	// Export writes the session's view - its queue and Filter - as FORMAT to PATH in the background and
 	// describes what it wrote; nil: the key says it is not available.
 	Export func(ctx context.Context, format, path, filter string) (string, error)
+	// Steps are the pipeline steps P offers; RerunStep reruns one on an item in the background (its model
+	// answer asked again, its outputs replaced) and describes the result. Nil: not available.
+	Steps     []string
+	RerunStep func(ctx context.Context, itemID int64, step string) (string, error)
 	// Stats computes the agreement report of the session's queue for the statistics screen; nil: none.
 	Stats func(ctx context.Context) (*review.AgreementReport, error)
 }
@@ -276,6 +280,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.statsUpdate(msg)
 	case exportedMsg:
 		m.flash = msg.text
+		return m, nil
+	case stepMsg:
+		m.flash = msg.text
+		for p, d := range m.items { // reload the item so its new outputs show
+			if d.it != nil && d.it.ID == msg.item {
+				delete(m.items, p)
+				if p == m.pos {
+					return m, m.loadCmd(p, false)
+				}
+			}
+		}
 		return m, nil
 	case filterMsg:
 		return m, m.filtered(msg)

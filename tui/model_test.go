@@ -77,7 +77,7 @@ func run(t *testing.T, m *Model, cmd tea.Cmd) {
 	t.Helper()
 	settled := drain(cmd, 200, func(msg tea.Msg) tea.Cmd {
 		switch msg.(type) {
-		case itemMsg, savedMsg, imageMsg, filterMsg, judgedMsg, statsMsg:
+		case itemMsg, savedMsg, imageMsg, filterMsg, judgedMsg, statsMsg, stepMsg, exportedMsg:
 			_, next := m.Update(msg)
 			return next
 		}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/loupe-dev/loupe/generate"
+	"github.com/loupe-dev/loupe/ingest"
 	"github.com/loupe-dev/loupe/internal/config"
 	"github.com/loupe-dev/loupe/internal/pipelinerun"
 	"github.com/loupe-dev/loupe/pipeline"
@@ -25,6 +26,7 @@ type pipelineOpts struct {
 	backend    string
 	generator  string
 	prompts    string
+	images     string
 	queue      string
 	subset     string
 	seed       int64
@@ -72,6 +74,7 @@ are cached by request and finished outputs are skipped: a rerun or a resumed run
 	f.StringVar(&o.generator, "generator", "procedural", "the generate step's generator ([generators.NAME], or procedural)")
 	f.StringVar(&o.prompts, "prompts", "", "a prompt file: one prompt a line, or JSONL with a \"prompt\" field")
 	f.StringVar(&o.queue, "queue", "", "work on the items of this queue")
+	f.StringVar(&o.images, "images", "", "import this folder of new images (with sidecar .txt captions) and work on them")
 	f.StringVar(&o.subset, "subset", "pipeline", "subset of the items a prompt file makes")
 	f.Int64Var(&o.seed, "seed", 1, "base generation seed (an item's seed is this plus its number)")
 	f.StringVar(&o.imageDir, "image-dir", "", "where generated pictures go (default: beside the workspace, <db>-images/)")
@@ -171,8 +174,14 @@ func runPipeline(ctx context.Context, g *globals, o *pipelineOpts) error {
 			}
 		}
 	}
-	if (o.prompts == "") == (o.queue == "") {
-		return usageError{errors.New("give --prompts FILE or --queue Q (one of them)")}
+	given := 0
+	for _, s := range []string{o.prompts, o.queue, o.images} {
+		if s != "" {
+			given++
+		}
+	}
+	if given != 1 {
+		return usageError{errors.New("give one of --prompts FILE, --queue Q or --images DIR")}
 	}
 	cfg, err := config.Read(o.config)
 	if err != nil {
@@ -231,6 +240,28 @@ func runPipeline(ctx context.Context, g *globals, o *pipelineOpts) error {
 		}
 		for _, t := range ts {
 			ro.Items = append(ro.Items, t.ItemID)
+		}
+	}
+	if o.images != "" {
+		abs, err := filepath.Abs(o.images)
+		if err != nil {
+			return err
+		}
+		if _, err := ingest.Import(ctx, st, []string{abs}, ingest.Options{}); err != nil {
+			return err
+		}
+		rows, err := st.DB.QueryContext(ctx, `SELECT i.id FROM items i JOIN sources s ON s.id = i.source_id WHERE s.path = ? ORDER BY i.id`, abs)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			rows.Scan(&id)
+			ro.Items = append(ro.Items, id)
+		}
+		rows.Close()
+		if len(ro.Items) == 0 {
+			return fmt.Errorf("%s: no images imported", o.images)
 		}
 	}
 	prog := newProgress(g.err, o.quiet || g.json)

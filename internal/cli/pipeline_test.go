@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -83,5 +84,53 @@ func TestPipelineRunOffline(t *testing.T) {
 	}
 	if n := countRows(t, back, `SELECT count(*) FROM items`); n != items {
 		t.Errorf("%d items read back, want %d", n, items)
+	}
+}
+
+// TestPipelineResumesAfterKill kills a run after some answers and checks the rerun sends none of the
+// requests the server had answered.
+func TestPipelineResumesAfterKill(t *testing.T) {
+	srv := pipelineServer()
+	defer srv.Close()
+	const first = 6
+	srv.Script = func(n int, _ *judgetest.Request) *judgetest.Reply {
+		if n > first {
+			return &judgetest.Reply{Hang: true}
+		}
+		return nil
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "p.db")
+	cfg := filepath.Join(dir, "loupe.toml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("[backends.local]\nkind = \"vllm\"\nbase_url = %q\nmodel = \"m\"\nconcurrency = 2\ntimeout = \"30s\"\n", srv.BaseURL())), 0o644)
+	prompts := filepath.Join(dir, "seeds.txt")
+	os.WriteFile(prompts, []byte("a red fox\na green lake\nan old clock\na paper boat\n"), 0o644)
+	args := []string{"--db", db, "pipeline", "run", "--steps", "rewrite,generate,quality,traits", "--prompts", prompts, "--backend", "local",
+		"--config", cfg, "--size", "64", "--clarity", "0", "--structure", "0", "--quiet"}
+	cmd := child(t, args...)
+	waitUntil(t, "answers cached", func() bool {
+		d, err := sql.Open("sqlite3", db+"?mode=ro")
+		if err != nil {
+			return false
+		}
+		defer d.Close()
+		var n int
+		return d.QueryRow(`SELECT count(*) FROM judge_cache`).Scan(&n) == nil && n >= first
+	})
+	cmd.Process.Kill()
+	cmd.Wait()
+	answered := srv.Answered()
+	seen := len(srv.Requests())
+	srv.SetScript(nil)
+	if code, out, e := run(t, args...); code != 0 {
+		t.Fatalf("rerun: %d %s %s", code, out, e)
+	}
+	for _, r := range srv.Requests()[seen:] {
+		if answered[r.Hash] > 0 {
+			t.Errorf("request %d was answered before the kill and sent again", r.N)
+		}
+	}
+	if n := countRows(t, db, `SELECT count(*) FROM labels l JOIN dimensions d ON d.id = l.dimension_id WHERE d.name = 'clarity'`); n != 4 {
+		t.Errorf("%d clarity labels after the rerun, want 4", n)
 	}
 }

@@ -10,9 +10,12 @@ import (
 	"time"
 
 	"github.com/loupe-dev/loupe/export"
+	"github.com/loupe-dev/loupe/generate"
 	"github.com/loupe-dev/loupe/internal/config"
 	"github.com/loupe-dev/loupe/internal/exporting"
+	"github.com/loupe-dev/loupe/internal/pipelinerun"
 	"github.com/loupe-dev/loupe/judge"
+	"github.com/loupe-dev/loupe/pipeline"
 	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
 	"github.com/loupe-dev/loupe/termimg"
@@ -34,6 +37,8 @@ type reviewOptions struct {
 	scores     []string
 	filterExpr string // --filter, in the / prompt's syntax
 	judges     []string
+	backend    string // pipeline steps' backend for the P key
+	generator  string
 }
 
 func newReviewCmd(g *globals) *cobra.Command {
@@ -75,6 +80,8 @@ a / x record the final decision (under --annotator), j/k move, q quits.`,
 	f.StringVar(&o.queue, "queue", "", "queue to review (default: the workspace's first queue)")
 	f.StringVar(&o.annotator, "annotator", "", "your name, recorded with every decision (default: the config file's annotator, else $USER)")
 	f.StringVar(&o.config, "config", "", "configuration file (default: $"+config.EnvVar+", else ~/.config/loupe/loupe.toml); its [keys] rebind actions")
+	f.StringVar(&o.backend, "backend", "", "backend the P key reruns pipeline steps with")
+	f.StringVar(&o.generator, "generator", "procedural", "generator the P key's generate step uses")
 	f.StringSliceVar(&o.judges, "judge", nil, "backends the R key re-judges with (default: every configured backend, then rules and ocr)")
 	f.BoolVar(&o.blind, "blind", false, "hide judge and pipeline values until you have decided the item")
 	f.StringVar(&o.protocol, "protocol", "", "pictures: kitty, iterm2, sixel, blocks or none (default: detect; env "+termimg.EnvVar+")")
@@ -214,7 +221,36 @@ func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.
 			return tui.Config{}, nil, fmt.Errorf("--judge: %w", err)
 		}
 	}
-	return tui.Config{Store: st, Session: ses, Blind: o.blind, Start: -1, Lease: o.lease, Filter: filter, Keys: keys,
+	var steps []string
+	var rerun func(ctx context.Context, id int64, step string) (string, error)
+	if o.backend != "" {
+		b, err := cfg.Backend(o.backend)
+		if err != nil {
+			return tui.Config{}, nil, fmt.Errorf("--backend: %w", err)
+		}
+		gc, err := cfg.Generator(o.generator)
+		if err != nil {
+			return tui.Config{}, nil, fmt.Errorf("--generator: %w", err)
+		}
+		gen, err := generate.New(gc)
+		if err != nil {
+			return tui.Config{}, nil, err
+		}
+		steps = slices.DeleteFunc(slices.Clone(pipeline.Order), func(s string) bool { return s == "expand" })
+		rerun = func(ctx context.Context, id int64, step string) (string, error) {
+			sum, err := pipelinerun.Run(ctx, st, pipelinerun.Options{Steps: []string{step}, Backend: b, Generator: gen, GenName: gc.Name,
+				Items: []int64{id}, Seed: 1, Width: 512, Height: 512, Thresholds: pipelinerun.DefaultThresholds, Force: true})
+			if err != nil {
+				return "", err
+			}
+			s := sum.Steps[0]
+			if s.Failed > 0 {
+				return "", errors.New(s.LastError)
+			}
+			return fmt.Sprintf("done (%d request(s), kept %d, dropped %d)", s.Requests, s.Kept, s.Dropped), nil
+		}
+	}
+	return tui.Config{Steps: steps, RerunStep: rerun, Store: st, Session: ses, Blind: o.blind, Start: -1, Lease: o.lease, Filter: filter, Keys: keys,
 		Judges: judges, Rejudge: newRejudger(cfg, st).rejudge,
 		Export: func(ctx context.Context, format, path, filter string) (string, error) {
 			// exactly the screen's view: its queue and filter, read as the screen reads them

@@ -52,7 +52,7 @@ type Options struct {
 	Width      int
 	Height     int
 	Thresholds Thresholds
-	Force      bool // redo outputs that exist (one item's rerun from the review screen)
+	Force      bool // redo outputs that exist, asking the model again (one item's rerun from the review screen)
 	Progress   func(step string, done, total int)
 }
 
@@ -114,7 +114,7 @@ func (r *runner) load(ctx context.Context, id int64) (*item, error) {
 		}
 		x.texts[t.Kind][t.Lang] = t.Body
 		if t.Kind == "note" {
-			x.notes = append(x.notes, t.Body)
+			x.notes = append(x.notes, strings.Split(t.Body, "\n")...)
 		}
 	}
 	for i := range x.scores {
@@ -153,9 +153,12 @@ func (r *runner) call(ctx context.Context, s *pipeline.Step, in pipeline.Input, 
 	if err != nil {
 		return pipeline.Output{}, err
 	}
-	body, ok, err := store.JudgeCache{S: r.st}.Get(ctx, p.Key)
-	if err != nil {
-		return pipeline.Output{}, err
+	var body []byte
+	ok := false
+	if !r.o.Force { // a forced rerun asks the model again
+		if body, ok, err = (store.JudgeCache{S: r.st}).Get(ctx, p.Key); err != nil {
+			return pipeline.Output{}, err
+		}
 	}
 	r.mu.Lock()
 	if ok {
@@ -520,6 +523,9 @@ func (r *runner) step(ctx context.Context, id int64, name string, stats *StepSta
 	in := pipeline.Input{Prompt: x.text("prompt"), Caption: x.text("original"), Captions: map[string]string{}}
 	if in.Prompt == "" {
 		in.Prompt = in.Caption // no rewrite: the original caption is what the picture was made from
+	}
+	if in.Prompt == "" {
+		in.Prompt = "(no caption: judge the picture on its own)" // a new image without a sidecar caption
 	}
 	for _, k := range pipeline.TranslateKinds {
 		if t := x.text(k); t != "" {
