@@ -333,3 +333,86 @@ func (s *Store) JudgeConflicts(ctx context.Context, raterID int64, dimension str
 	}
 	return out, rows.Err()
 }
+
+// BenchVerdict is one judge verdict on a benchmark generation (Value nil: failed).
+type BenchVerdict struct {
+	ItemID int64
+	Model  string
+	Lang   string
+	Track  string
+	Index  int
+	Judge  string
+	Kind   string // alignment or aesthetics
+	Value  *float64
+}
+
+// BenchVerdicts lists every first judge verdict on PRISM-Bench generations.
+func (s *Store) BenchVerdicts(ctx context.Context) ([]BenchVerdict, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT g.item_id, g.model, p.lang, p.track, p.idx, r.name, d.name, l.value
+		FROM generations g JOIN prompts p ON p.id = g.prompt_id
+		JOIN labels l ON l.item_id = g.item_id JOIN raters r ON r.id = l.rater_id JOIN dimensions d ON d.id = l.dimension_id
+		WHERE p.suite = 'prism' AND r.kind = 'judge' AND l.sample = 0 AND d.name IN ('prism_alignment', 'prism_aesthetics')
+		ORDER BY g.model, p.lang, p.track, p.idx`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []BenchVerdict
+	for rows.Next() {
+		var v BenchVerdict
+		var val sql.NullFloat64
+		if err := rows.Scan(&v.ItemID, &v.Model, &v.Lang, &v.Track, &v.Index, &v.Judge, &v.Kind, &val); err != nil {
+			return nil, err
+		}
+		v.Kind = strings.TrimPrefix(v.Kind, "prism_")
+		if val.Valid {
+			v.Value = &val.Float64
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// BenchPromptCounts returns the number of prompts per track of a language (the expected verdicts).
+func (s *Store) BenchPromptCounts(ctx context.Context, lang string) (map[string]int, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT track, count(*) FROM prompts WHERE suite = 'prism' AND lang = ? GROUP BY track`, lang)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var t string
+		var n int
+		if err := rows.Scan(&t, &n); err != nil {
+			return nil, err
+		}
+		out[t] = n
+	}
+	return out, rows.Err()
+}
+
+// BenchHumanScores returns the annotators' current PRISM scores on generations: item -> kind -> mean.
+func (s *Store) BenchHumanScores(ctx context.Context) (map[int64]map[string]float64, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT h.item_id, d.name, avg(h.value) FROM human_current h JOIN dimensions d ON d.id = h.dimension_id
+		WHERE d.name IN ('prism_alignment', 'prism_aesthetics') AND h.value IS NOT NULL AND h.item_id IN (SELECT item_id FROM generations)
+		GROUP BY h.item_id, d.name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]map[string]float64{}
+	for rows.Next() {
+		var id int64
+		var d string
+		var v float64
+		if err := rows.Scan(&id, &d, &v); err != nil {
+			return nil, err
+		}
+		if out[id] == nil {
+			out[id] = map[string]float64{}
+		}
+		out[id][strings.TrimPrefix(d, "prism_")] = v
+	}
+	return out, rows.Err()
+}
