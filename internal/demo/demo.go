@@ -52,6 +52,15 @@ type Summary struct {
 	Dir           string   `json:"dir"`
 }
 
+// wrongShare is the share of deliberately wrong images of the demo's i-th model: the first is careful,
+// the others sloppy.
+func wrongShare(i int) float64 {
+	if i == 0 {
+		return 0.08
+	}
+	return 0.35
+}
+
 func (o Options) say(format string, args ...any) {
 	if o.Progress != nil {
 		o.Progress(fmt.Sprintf(format, args...))
@@ -74,9 +83,12 @@ func Build(ctx context.Context, st *store.Store, o Options) (*Summary, error) {
 		return nil, fmt.Errorf("write demo shards: %w", err)
 	}
 	o.say("drawing %d PRISM-Bench generations (512 px) into %s", 7*o.ImagesTrack*len(o.Models), prismDir)
-	if err := dataset.WritePrism(dataset.PrismOptions{Out: prismDir, Seed: o.Seed, Prompts: 100, Images: o.ImagesTrack,
-		Models: o.Models, ImageSize: 512, Judge: true}); err != nil {
-		return nil, fmt.Errorf("write demo PRISM-Bench folder: %w", err)
+	// one careful model and one sloppy one, so the benchmark's leaderboard has something to rank
+	for i, m := range o.Models {
+		if err := dataset.WritePrism(dataset.PrismOptions{Out: prismDir, Seed: o.Seed, Prompts: 100, Images: o.ImagesTrack,
+			Models: []string{m}, ImageSize: 512, Judge: true, Wrong: wrongShare(i)}); err != nil {
+			return nil, fmt.Errorf("write demo PRISM-Bench folder: %w", err)
+		}
 	}
 	o.say("importing")
 	r1, err := ingest.Import(ctx, st, []string{shardDir}, ingest.Options{})
@@ -91,6 +103,7 @@ func Build(ctx context.Context, st *store.Store, o Options) (*Summary, error) {
 	sum.Generations = r2.Inserted
 	sum.JudgeLabels = r2.Labels
 	g := synth.New(o.Seed)
+	g.WrongShare = wrongShare(0) // the annotators review the first (careful) model
 	err = store.InTx(ctx, st.DB, func(tx *sql.Tx) error {
 		// Ground truth for dataset samples whose picture deliberately contradicts the captions.
 		for _, sub := range synth.Subsets {
