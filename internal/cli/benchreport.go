@@ -306,7 +306,7 @@ func auditSample(raw []store.BenchVerdict, n int, seed uint64) []review.Candidat
 			lo, hi = math.Min(lo, v), math.Max(hi, v)
 		}
 		if len(x.vals) == 1 {
-			return math.Abs(x.vals[0]-5) / 10 // one judge: prefer its less confident middle scores... weakly
+			return (5 - math.Abs(x.vals[0]-5)) / 10 // one judge: its middling, least decided scores first
 		}
 		return hi - lo
 	}

@@ -188,9 +188,9 @@ func runPipeline(ctx context.Context, g *globals, o *pipelineOpts) error {
 		return err
 	}
 	ro := pipelinerun.Options{Steps: steps, Subset: o.subset, Seed: o.seed, Width: o.size, Height: o.size, Thresholds: o.th}
-	needsModel := false
+	needsModel := false // every step but generate asks a model
 	for _, s := range steps {
-		needsModel = needsModel || (s != "generate" && s != "expand") || s == "expand"
+		needsModel = needsModel || s != "generate"
 	}
 	if o.backend != "" {
 		if ro.Backend, err = cfg.Backend(o.backend); err != nil {
@@ -199,7 +199,7 @@ func runPipeline(ctx context.Context, g *globals, o *pipelineOpts) error {
 		if ro.Backend.Offline() {
 			return usageError{fmt.Errorf("backend %q is an offline judge: the pipeline needs a model", o.backend)}
 		}
-	} else if needsModel && !(len(steps) == 1 && steps[0] == "generate") {
+	} else if needsModel {
 		return usageError{errors.New("--backend is required for the model steps")}
 	}
 	for _, s := range steps {
