@@ -40,7 +40,7 @@ func TestBenchOffline(t *testing.T) {
 		"--size", "64", "--judge", "vlm", "--config", cfg, "--quiet", "--seed", "1"); code != 0 || len(srv.Requests()) != 56 {
 		t.Errorf("rerun: %d %s, %d requests", code, e, len(srv.Requests()))
 	}
-	code, out, e := run(t, "--db", db, "--json", "bench", "report", "--published", "../../../shared/reference/prism-bench-results/prism_bench_en_gpt41.csv")
+	code, out, e := run(t, "--db", db, "--json", "bench", "report", "--published", "../../prismbench/testdata/prism_bench_en_gpt41.csv")
 	if code != 0 {
 		t.Fatalf("report: %d %s", code, e)
 	}
