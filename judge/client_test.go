@@ -429,15 +429,15 @@ func TestBackendConfigErrors(t *testing.T) {
 
 func TestImageTokens(t *testing.T) {
 	b := &Backend{Kind: KindOpenAI, Detail: "high"}
-	if got := b.imageTokens(1024, 1024); got != 765 {
+	if got := b.ImageTokens(1024, 1024); got != 765 {
 		t.Errorf("1024x1024 high = %d tokens, want 765 (85 + 4 tiles x 170)", got)
 	}
 	b.Detail = "low"
-	if got := b.imageTokens(1024, 1024); got != 85 {
+	if got := b.ImageTokens(1024, 1024); got != 85 {
 		t.Errorf("low detail = %d", got)
 	}
 	q := &Backend{Kind: KindVLLM}
-	if got := q.imageTokens(1024, 1024); got != 1280 {
+	if got := q.ImageTokens(1024, 1024); got != 1280 {
 		t.Errorf("qwen 1024x1024 = %d, want 1280 (capped at max_pixels)", got)
 	}
 }

@@ -129,7 +129,7 @@ func (b *Backend) passesProcessorKwargs() bool {
 func (b *Backend) Prepare(text string, pic Picture) (Prepared, error) {
 	// The SDK re-encodes a nested string at every level of the message; a 1 MB data URL would be copied
 	// a dozen times. The body is marshalled with a placeholder and the data URL spliced in once.
-	img := openai.ImageContentPart(openai.ChatCompletionContentPartImageImageURLParam{URL: imagePlaceholder, Detail: b.Detail})
+	img := openai.ImageContentPart(openai.ChatCompletionContentPartImageImageURLParam{URL: ImagePlaceholder, Detail: b.Detail})
 	txt := openai.TextContentPart(text)
 	p := openai.ChatCompletionNewParams{Model: b.Model, Temperature: openai.Float(0)}
 	extra := map[string]any{}
@@ -175,25 +175,26 @@ func (b *Backend) Prepare(text string, pic Picture) (Prepared, error) {
 	if err != nil {
 		return Prepared{}, fmt.Errorf("backend %q: building the request: %w", b.Name, err)
 	}
-	if body, err = spliceImage(body, pic); err != nil {
+	if body, err = SpliceImage(body, pic); err != nil {
 		return Prepared{}, fmt.Errorf("backend %q: %w", b.Name, err)
 	}
 	return Prepared{
 		Body:      body,
 		Key:       RequestKey(b.Name, b.Model, body),
-		EstInput:  utf8.RuneCountInString(text)/4 + 12 + b.imageTokens(pic.W, pic.H),
+		EstInput:  utf8.RuneCountInString(text)/4 + 12 + b.ImageTokens(pic.W, pic.H),
 		EstOutput: 120,
 		ImageMIME: pic.MIME,
 	}, nil
 }
 
-// imagePlaceholder stands for the data URL while the body is marshalled (JSON-safe: no escapes).
-const imagePlaceholder = "loupe-image-placeholder-6c6f757065"
+// ImagePlaceholder stands for the data URL while a body is marshalled (JSON-safe: no escapes); a
+// builder puts it as the image part's URL and calls SpliceImage on the marshalled body.
+const ImagePlaceholder = "loupe-image-placeholder-6c6f757065"
 
-// spliceImage puts the picture's data URL where the placeholder is, base64-encoding straight into the
+// SpliceImage puts the picture's data URL where the placeholder is, base64-encoding straight into the
 // body (the data URL's characters need no JSON escaping).
-func spliceImage(body []byte, pic Picture) ([]byte, error) {
-	ph := []byte(`"` + imagePlaceholder + `"`)
+func SpliceImage(body []byte, pic Picture) ([]byte, error) {
+	ph := []byte(`"` + ImagePlaceholder + `"`)
 	i := bytes.Index(body, ph)
 	if i < 0 {
 		return nil, fmt.Errorf("building the request: no image slot")
@@ -218,10 +219,10 @@ func RequestKey(backend, model string, body []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// imageTokens estimates the input tokens of one image: OpenAI's tile method (85 + 170 per 512 px tile
+// ImageTokens estimates the input tokens of one image: OpenAI's tile method (85 + 170 per 512 px tile
 // after fitting in 2048 and scaling the short side to 768; 85 at low detail), or one token per 28x28
 // block within the Qwen pixel bounds for everything else.
-func (b *Backend) imageTokens(w, h int) int {
+func (b *Backend) ImageTokens(w, h int) int {
 	if w <= 0 || h <= 0 {
 		return 0
 	}

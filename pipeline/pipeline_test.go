@@ -407,7 +407,7 @@ func TestRequest(t *testing.T) {
 			} else if img != "" || len(parts) != 1 {
 				t.Errorf("%s: image part without NeedsImage", n)
 			}
-			if bytes.Contains(p.Body, []byte(imagePlaceholder)) {
+			if bytes.Contains(p.Body, []byte(judge.ImagePlaceholder)) {
 				t.Errorf("%s: placeholder left in the body", n)
 			}
 		}

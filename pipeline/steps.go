@@ -5,11 +5,9 @@ package pipeline
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -634,8 +632,6 @@ func (s *Step) Parse(content string) (Output, error) {
 	return o, nil
 }
 
-// imagePlaceholder stands for the data URL while the body is marshalled (JSON-safe: no escapes).
-const imagePlaceholder = "loupe-pipeline-image-placeholder-6c6f757065"
 
 // Request builds the chat-completions body for one item, with the backend's profile settings as
 // judge.Backend.Prepare applies them (qwen: image first, repetition penalty, pixel bounds; gpt: text
@@ -660,7 +656,7 @@ func (s *Step) Request(b *judge.Backend, in Input, picture []byte) (judge.Prepar
 	txt := openai.TextContentPart(text)
 	parts := []openai.ChatCompletionContentPartUnionParam{txt}
 	if s.NeedsImage {
-		img := openai.ImageContentPart(openai.ChatCompletionContentPartImageImageURLParam{URL: imagePlaceholder, Detail: b.Detail})
+		img := openai.ImageContentPart(openai.ChatCompletionContentPartImageImageURLParam{URL: judge.ImagePlaceholder, Detail: b.Detail})
 		if b.Profile == "qwen" {
 			parts = []openai.ChatCompletionContentPartUnionParam{img, txt}
 		} else {
@@ -717,7 +713,7 @@ func (s *Step) Request(b *judge.Backend, in Input, picture []byte) (judge.Prepar
 		return judge.Prepared{}, fmt.Errorf("backend %q: step %s: building the request: %w", b.Name, s.Name, err)
 	}
 	if s.NeedsImage {
-		if body, err = spliceImage(body, pic); err != nil {
+		if body, err = judge.SpliceImage(body, pic); err != nil {
 			return judge.Prepared{}, fmt.Errorf("backend %q: step %s: %w", b.Name, s.Name, err)
 		}
 	}
@@ -728,50 +724,9 @@ func (s *Step) Request(b *judge.Backend, in Input, picture []byte) (judge.Prepar
 	return judge.Prepared{
 		Body:      body,
 		Key:       judge.RequestKey(b.Name, b.Model, body),
-		EstInput:  utf8.RuneCountInString(s.System+text)/4 + 12 + imageTokens(b, pic.W, pic.H),
+		EstInput:  utf8.RuneCountInString(s.System+text)/4 + 12 + b.ImageTokens(pic.W, pic.H),
 		EstOutput: est,
 		ImageMIME: pic.MIME,
 	}, nil
 }
 
-// spliceImage puts the picture's data URL where the placeholder is (as judge does internally).
-func spliceImage(body []byte, pic judge.Picture) ([]byte, error) {
-	ph := []byte(`"` + imagePlaceholder + `"`)
-	i := bytes.Index(body, ph)
-	if i < 0 {
-		return nil, fmt.Errorf("building the request: no image slot")
-	}
-	prefix := `"data:` + pic.MIME + `;base64,`
-	n := base64.StdEncoding.EncodedLen(len(pic.Data))
-	out := make([]byte, 0, len(body)-len(ph)+len(prefix)+n+1)
-	out = append(out, body[:i]...)
-	out = append(out, prefix...)
-	out = out[:len(out)+n]
-	base64.StdEncoding.Encode(out[len(out)-n:], pic.Data)
-	out = append(out, '"')
-	return append(out, body[i+len(ph):]...), nil
-}
-
-// imageTokens estimates one image's input tokens as judge does: OpenAI's tile method, or one token per
-// 28x28 block within the Qwen pixel bounds.
-func imageTokens(b *judge.Backend, w, h int) int {
-	if w <= 0 || h <= 0 {
-		return 0
-	}
-	if b.Kind == judge.KindOpenAI {
-		if b.Detail == "low" {
-			return 85
-		}
-		fw, fh := float64(w), float64(h)
-		if m := max(fw, fh); m > 2048 {
-			fw, fh = fw*2048/m, fh*2048/m
-		}
-		if sc := 768 / min(fw, fh); sc < 1 {
-			fw, fh = fw*sc, fh*sc
-		}
-		tiles := ((int(fw) + 511) / 512) * ((int(fh) + 511) / 512)
-		return 85 + 170*tiles
-	}
-	px := math.Min(math.Max(float64(w)*float64(h), judge.QwenMinPixels), judge.QwenMaxPixels)
-	return int(px / (28 * 28))
-}
