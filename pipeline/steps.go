@@ -632,7 +632,6 @@ func (s *Step) Parse(content string) (Output, error) {
 	return o, nil
 }
 
-
 // Request builds the chat-completions body for one item, with the backend's profile settings as
 // judge.Backend.Prepare applies them (qwen: image first, repetition penalty, pixel bounds; gpt: text
 // first, top_p 1, seed 42 except for Gemini), the step's system message and temperature, the
@@ -729,4 +728,3 @@ func (s *Step) Request(b *judge.Backend, in Input, picture []byte) (judge.Prepar
 		ImageMIME: pic.MIME,
 	}, nil
 }
-
