@@ -229,7 +229,7 @@ func Agreement(rs []Rating, o AgreementOptions) AgreementReport {
 			if !o.wants(p.a, p.b) {
 				continue
 			}
-			for _, g := range o.groups(ix, ids, p) {
+			for _, g := range o.groups(ix, ids) {
 				var a, b []float64
 				for _, id := range g.ids {
 					va, oka := value(p.a, id)
@@ -323,7 +323,7 @@ type group struct {
 }
 
 // groups returns the overall group and, with By, one per group value.
-func (o *AgreementOptions) groups(ix *agreeIndex, ids []int64, p pairSpec) []group {
+func (o *AgreementOptions) groups(ix *agreeIndex, ids []int64) []group {
 	out := []group{{ids: ids}}
 	if o.By == "" || o.By == "annotator" {
 		return out

@@ -89,6 +89,18 @@ func PutText(ctx context.Context, q Querier, itemID int64, kind, lang, body stri
 	return n == 1, nil
 }
 
+// SetText stores a text of an item, replacing the one of that kind and language (a pipeline step run
+// again writes its new output).
+func SetText(ctx context.Context, q Querier, itemID int64, kind, lang, body string) error {
+	k := review.TextKindID(kind)
+	if k == 0 {
+		return fmt.Errorf("unknown text kind %q", kind)
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO texts (item_id, kind_id, lang, body) VALUES (?, ?, ?, ?)
+		ON CONFLICT (item_id, kind_id, lang) DO UPDATE SET body = excluded.body`, itemID, k, lang, body)
+	return wrapErr(err)
+}
+
 // EnsurePrompt returns the id of a benchmark prompt, creating it.
 func EnsurePrompt(ctx context.Context, q Querier, suite, lang, track string, idx int, body string) (int64, error) {
 	if _, err := q.ExecContext(ctx, `INSERT INTO prompts (suite, lang, track, idx, body) VALUES (?, ?, ?, ?, ?)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -9,8 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/loupe-dev/loupe/internal/config"
+	"github.com/loupe-dev/loupe/internal/pipelinerun"
 	"github.com/loupe-dev/loupe/judge/judgetest"
 	"github.com/loupe-dev/loupe/pipeline"
+	"github.com/loupe-dev/loupe/store"
 )
 
 // pipelineServer answers every step as a capable VLM would (pipeline.Answer), by the step named in the
@@ -73,6 +77,35 @@ func TestPipelineRunOffline(t *testing.T) {
 	}
 	if got := len(srv.Requests()) - sent; got != 0 {
 		t.Errorf("the rerun sent %d requests", got)
+	}
+	// a forced rerun of one step on one item (the review screen's P key) asks again and replaces its output
+	c, err := config.Load(cfg, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Backend("local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setDetail := func(body string) {
+		if err := store.SetText(context.Background(), st.DB, 1, "detail", "en", body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setDetail("stale caption")
+	sent = len(srv.Requests())
+	sum, err := pipelinerun.Run(context.Background(), st, pipelinerun.Options{Steps: []string{"gcot"}, Backend: b, Items: []int64{1},
+		Thresholds: pipelinerun.DefaultThresholds, Force: true})
+	st.Close()
+	if err != nil || sum.Steps[0].Failed != 0 || len(srv.Requests()) != sent+1 {
+		t.Fatalf("forced rerun: %v %+v, %d requests", err, sum.Steps[0], len(srv.Requests())-sent)
+	}
+	if n := countRows(t, db, `SELECT count(*) FROM texts WHERE item_id = 1 AND kind_id = 8 AND lang = 'en' AND body != 'stale caption'`); n != 1 {
+		t.Error("the rerun's caption did not replace the old one")
 	}
 	exp := filepath.Join(dir, "flux")
 	if code, out, e := run(t, "--db", db, "export", "--format", "parquet", "--out", exp, "--quiet"); code != 0 {

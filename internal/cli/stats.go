@@ -196,20 +196,7 @@ func statByName(stats []review.Stat, name string) (review.Stat, bool) {
 			return s, true
 		}
 	}
-	// names differ slightly between statistics (e.g. "spearman" vs "spearman_rho"): match a prefix
-	for _, s := range stats {
-		if strings.HasPrefix(s.Name, strings.Split(name, "_")[0]) && strings.Contains(s.Name, lastWord(name)) {
-			return s, true
-		}
-	}
 	return review.Stat{}, false
-}
-
-func lastWord(s string) string {
-	if i := strings.LastIndex(s, "_"); i >= 0 {
-		return s[i+1:]
-	}
-	return s
 }
 
 // table prints aligned columns (or Markdown).

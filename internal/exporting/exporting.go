@@ -146,8 +146,9 @@ func (s *source) Record(r *store.ExportRow, withImage bool) (*export.Record, err
 	return rec, nil
 }
 
-// Each calls fn with every record the filter selects, in export order, loading a page at a time.
-func Each(ctx context.Context, st *store.Store, f review.Filter, withImage bool, fn func(i, total int, r *export.Record) error) error {
+// Each calls fn with every record the filter selects, in export order, loading a page at a time; the
+// pictures of the first images records are read (images < 0: all).
+func Each(ctx context.Context, st *store.Store, f review.Filter, images int, fn func(i, total int, r *export.Record) error) error {
 	ids, err := st.ExportIDs(ctx, f)
 	if err != nil {
 		return err
@@ -163,7 +164,7 @@ func Each(ctx context.Context, st *store.Store, f review.Filter, withImage bool,
 			return err
 		}
 		for i := range rows {
-			rec, err := src.Record(&rows[i], withImage)
+			rec, err := src.Record(&rows[i], images < 0 || start+i < images)
 			if err != nil {
 				return err
 			}
@@ -185,13 +186,12 @@ func Run(ctx context.Context, st *store.Store, f review.Filter, format string, o
 		const sample = 200
 		var sampled int
 		var bytes int64
-		err := Each(ctx, st, f, true, func(i, total int, r *export.Record) error {
+		err := Each(ctx, st, f, sample, func(i, total int, r *export.Record) error {
 			sum.Records++
 			sum.ByDecision[r.Decision]++
 			if i < sample {
 				sampled++
 				bytes += int64(len(r.Image))
-				r.Image = nil
 			}
 			return nil
 		})
@@ -210,7 +210,7 @@ func Run(ctx context.Context, st *store.Store, f review.Filter, format string, o
 	if err != nil {
 		return nil, err
 	}
-	err = Each(ctx, st, f, true, func(i, total int, r *export.Record) error {
+	err = Each(ctx, st, f, -1, func(i, total int, r *export.Record) error {
 		if err := w.Write(r); err != nil {
 			return fmt.Errorf("item %s: %w", r.ID, err)
 		}

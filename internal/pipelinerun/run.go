@@ -193,8 +193,16 @@ func (r *runner) call(ctx context.Context, s *pipeline.Step, in pipeline.Input, 
 }
 
 // label stores a pipeline label (the step version in rubric_hash: the prompt it was made with).
+// A forced rerun keeps the earlier label and adds the new one as a further sample.
 func (r *runner) label(ctx context.Context, id int64, dim string, v float64, version, why string) error {
-	return r.st.SaveVerdicts(ctx, []store.Verdict{{ItemID: id, Dimension: dim, RaterID: r.raterID, Value: &v, RubricHash: version, Justification: why}})
+	sample := 0
+	if r.o.Force {
+		var err error
+		if sample, err = r.st.NextSample(ctx, id, r.raterID, dim); err != nil {
+			return err
+		}
+	}
+	return r.st.SaveVerdicts(ctx, []store.Verdict{{ItemID: id, Dimension: dim, RaterID: r.raterID, Sample: sample, Value: &v, RubricHash: version, Justification: why}})
 }
 
 func (r *runner) drop(ctx context.Context, x *item, step, why string) error {
@@ -220,7 +228,7 @@ func (r *runner) setScores(ctx context.Context, x *item, version string, scores 
 }
 
 func (r *runner) putText(ctx context.Context, x *item, kind, lang, body string) error {
-	if _, err := store.PutText(ctx, r.st.DB, x.id, kind, lang, body); err != nil {
+	if err := store.SetText(ctx, r.st.DB, x.id, kind, lang, body); err != nil {
 		return err
 	}
 	if x.texts[kind] == nil {
@@ -240,11 +248,7 @@ func (r *runner) putText(ctx context.Context, x *item, kind, lang, body string) 
 
 func (r *runner) note(ctx context.Context, x *item, body string) error {
 	x.notes = append(x.notes, body)
-	_, err := store.PutText(ctx, r.st.DB, x.id, "note", "en", strings.Join(x.notes, "\n"))
-	if err == nil {
-		_, err = r.st.DB.ExecContext(ctx, `UPDATE texts SET body = ? WHERE item_id = ? AND kind_id = 10 AND lang = 'en'`, strings.Join(x.notes, "\n"), x.id)
-	}
-	return err
+	return store.SetText(ctx, r.st.DB, x.id, "note", "en", strings.Join(x.notes, "\n"))
 }
 
 func (x *item) hasNote(prefix string) bool {
@@ -439,7 +443,7 @@ func (r *runner) each(ctx context.Context, ids []int64, name string, stats *Step
 	return fatal
 }
 
-func (r *runner) count(stats *StepStats, f func()) {
+func (r *runner) count(f func()) {
 	r.mu.Lock()
 	f()
 	r.mu.Unlock()
@@ -454,11 +458,11 @@ func (r *runner) step(ctx context.Context, id int64, name string, stats *StepSta
 	if x.dropped != "" && !r.o.Force {
 		return nil
 	}
-	r.count(stats, func() { stats.Items++ })
-	skip := func() error { r.count(stats, func() { stats.Skipped++ }); return nil }
-	kept := func() error { r.count(stats, func() { stats.Kept++ }); return nil }
+	r.count(func() { stats.Items++ })
+	skip := func() error { r.count(func() { stats.Skipped++ }); return nil }
+	kept := func() error { r.count(func() { stats.Kept++ }); return nil }
 	dropped := func(why string) error {
-		r.count(stats, func() { stats.Dropped++ })
+		r.count(func() { stats.Dropped++ })
 		return r.drop(ctx, x, name, why)
 	}
 	s := pipeline.Steps[name]
@@ -499,7 +503,7 @@ func (r *runner) step(ctx context.Context, id int64, name string, stats *StepSta
 		if err != nil {
 			return err
 		}
-		r.count(stats, func() { stats.Requests++ })
+		r.count(func() { stats.Requests++ })
 		f, err := export.CreateAtomic(x.path)
 		if err != nil {
 			return err
@@ -718,7 +722,7 @@ func (r *runner) step(ctx context.Context, id int64, name string, stats *StepSta
 			}
 		}
 		if len(bad) > 0 {
-			r.count(stats, func() { stats.Failed++ })
+			r.count(func() { stats.Failed++ })
 			return r.note(ctx, x, "translate flagged: "+strings.Join(bad, "; "))
 		}
 		return kept()
