@@ -58,18 +58,9 @@ func openShard(path string, pageIndex bool) (*shard, error) {
 
 // mapShard opens and maps a shard without parsing it.
 func mapShard(path string) (*shard, error) {
-	f, err := os.Open(path)
+	f, st, err := OpenRegular(path)
 	if err != nil {
 		return nil, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	if st.IsDir() {
-		f.Close()
-		return nil, fmt.Errorf("%s: is a directory", path)
 	}
 	m, err := mapFile(f, st.Size())
 	if err != nil {
@@ -249,7 +240,9 @@ func (s *shard) index(idx *ShardIndex) error {
 			return fmt.Errorf("row group %d: more rows than the file declares", g)
 		}
 		for _, c := range cols {
-			if err := readChunk(chunks[c.idx], c, rows[base:base+n], bad[base:base+n], buf); err != nil {
+			// guarded per chunk, so that a panic on a corrupt page still names its row group and column
+			err := guard(func() error { return readChunk(chunks[c.idx], c, rows[base:base+n], bad[base:base+n], buf) })
+			if err != nil {
 				return fmt.Errorf("row group %d, column %s: %w", g, c.name, err)
 			}
 		}

@@ -1,13 +1,12 @@
 package dataset
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	_ "image/gif"  // register decoders for image checks
 	_ "image/jpeg" // "
 	_ "image/png"  // "
-	"os"
+	"io"
 
 	_ "golang.org/x/image/webp" // "
 )
@@ -15,18 +14,19 @@ import (
 // ImageExts are the file extensions image folders are scanned for.
 var ImageExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".webp": true, ".gif": true}
 
-// CheckImage reports whether path is a readable image, reading only its header.
+// CheckImage reports whether path is a regular file holding a readable image, reading only its header.
 func CheckImage(path string) error {
-	f, err := os.Open(path)
+	f, _, err := OpenRegular(path)
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("image %s: %w", path, err)
+		return imageErr(path, err)
 	}
 	defer f.Close()
-	cfg, _, err := image.DecodeConfig(f)
+	return checkHeader(path, f)
+}
+
+// checkHeader reads an image header and refuses an unreadable or implausibly large picture.
+func checkHeader(path string, r io.Reader) error {
+	cfg, _, err := image.DecodeConfig(r)
 	if err != nil {
 		return fmt.Errorf("image %s: not a readable image (%v)", path, err)
 	}

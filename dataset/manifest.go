@@ -21,6 +21,13 @@ type ManifestItem struct {
 	Scores   review.Scores      // pipeline dimensions with integer values
 	Other    map[string]float64 // other dimensions (or non-integer values), stored as labels
 	Captions uint16
+	// set by the importer once it has checked the picture: its size and hash, and whether it lies
+	// outside the manifest's folder (allowed by the user)
+	File    PictureFile
+	Outside bool
+	// Loupe is what a line written by `loupe export` says beyond a manifest item (nil for a plain
+	// manifest line): its kind and generation, the pipeline's own scores, machine labels and history.
+	Loupe *LoupeRecord
 }
 
 // A manifest line looks like
@@ -197,6 +204,18 @@ func parseManifestLine(line []byte) (ManifestItem, error) {
 			it.Other = map[string]float64{}
 		}
 		it.Other[dim] = f
+	}
+	lr, err := parseLoupeLine(raw, line, it.ID, it.Texts)
+	if err != nil {
+		return it, err
+	}
+	if lr != nil {
+		// An export's "scores" repeat its final values (a person's, a judge's): where each came from is
+		// in the record, which gives the pipeline's scores and every label back to their own raters.
+		it.Loupe, it.Scores, it.Other = lr, lr.Scores, nil
+		if lr.HasCaptions {
+			it.Captions = lr.Captions
+		}
 	}
 	return it, nil
 }

@@ -33,41 +33,88 @@ type pageDecoder struct {
 	idx      []uint32
 	dictInts []int64
 	dictStrs []string
-	zstd     *zstd.Decoder
+	// budget is how many bytes the decoder may still produce (decompressed pages, decoded strings).
+	// Sizes and counts in a file are claims: without a bound a few bytes could ask for gigabytes (a
+	// page header's uncompressed size, a zstd frame's content size, a DELTA_BYTE_ARRAY that repeats a
+	// long prefix). A file that needs more is left to parquet-go.
+	budget int64
+}
+
+// Bounds of the fast reader. A shard's metadata columns are a small part of it (the pictures are the
+// rest), so real shards stay far inside them; a file past them is read by parquet-go instead.
+const (
+	fastExpand   = 8       // decoded bytes per byte of file
+	fastSlack    = 1 << 20 // decoded bytes any file may use
+	fastRowBytes = 8       // bytes of file per row, at least
+)
+
+// newPageDecoder makes a decoder for a file of size bytes.
+func newPageDecoder(size int) pageDecoder {
+	return pageDecoder{budget: fastExpand*int64(size) + fastSlack}
+}
+
+// spend takes n bytes from the budget.
+func (d *pageDecoder) spend(n int64) error {
+	if n < 0 || n > d.budget {
+		return errUnsupported
+	}
+	d.budget -= n
+	return nil
 }
 
 var zstdPool = sync.Pool{New: func() any {
-	d, _ := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1))
+	// DecodeAll decodes at most cap(dst) bytes: never what a frame header claims
+	d, _ := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecodeAllCapLimit(true))
 	return d
 }}
 
+// grow returns d.buf with room for n bytes.
+func (d *pageDecoder) grow(n int) []byte {
+	if cap(d.buf) < n {
+		d.buf = make([]byte, 0, n)
+	}
+	return d.buf[:0]
+}
+
+// decompress decodes a page body whose header says it is size bytes uncompressed; more is an error.
 func (d *pageDecoder) decompress(codec int32, src []byte, size int) ([]byte, error) {
-	switch codec {
-	case codecNone:
+	if codec == codecNone {
 		return src, nil
+	}
+	if size < 0 {
+		return nil, errThrift
+	}
+	if err := d.spend(int64(size)); err != nil {
+		return nil, err
+	}
+	switch codec {
 	case codecSnappy:
 		n, err := snappy.DecodedLen(src)
 		if err != nil || n != size {
 			return nil, errUnsupported
 		}
-		if cap(d.buf) < n {
-			d.buf = make([]byte, n*2)
-		}
-		return snappy.Decode(d.buf[:n], src)
+		return snappy.Decode(d.grow(n)[:n], src)
 	case codecZstd:
 		z := zstdPool.Get().(*zstd.Decoder)
 		defer zstdPool.Put(z)
-		out, err := z.DecodeAll(src, d.buf[:0])
-		if err == nil {
-			d.buf = out
+		out, err := z.DecodeAll(src, d.grow(size))
+		if err != nil {
+			return nil, err
 		}
-		return out, err
+		return out, nil
 	case codecGzip:
 		zr, err := gzip.NewReader(bytes.NewReader(src))
 		if err != nil {
 			return nil, err
 		}
-		return io.ReadAll(zr)
+		out, err := io.ReadAll(io.LimitReader(zr, int64(size)+1))
+		if err != nil {
+			return nil, err
+		}
+		if len(out) > size {
+			return nil, errThrift
+		}
+		return out, nil
 	}
 	return nil, errUnsupported
 }
@@ -108,9 +155,12 @@ func hybrid(b []byte, width, n int, out []uint32) ([]uint32, error) {
 			}
 			continue
 		}
+		if h>>1 > uint64(len(b)-pos) { // a group of 8 values takes width (>= 1) bytes
+			return nil, errThrift
+		}
 		groups := int(h >> 1)
 		nb := groups * width
-		if nb < 0 || pos+nb > len(b) {
+		if pos+nb > len(b) {
 			return nil, errThrift
 		}
 		packed := b[pos : pos+nb]
@@ -133,10 +183,10 @@ func (d *pageDecoder) chunk(data []byte, c pqChunk, leaf pqLeaf, rows int, cv *c
 	if c.dictOffset > 0 && c.dictOffset < start {
 		start = c.dictOffset
 	}
-	end := start + c.size
-	if start < 4 || end > int64(len(data)) || c.size <= 0 || c.numValues != int64(rows) {
+	if start < 4 || start > int64(len(data)) || c.size <= 0 || c.size > int64(len(data))-start || c.numValues != int64(rows) {
 		return errUnsupported
 	}
+	end := start + c.size
 	d.dictInts, d.dictStrs = d.dictInts[:0], d.dictStrs[:0]
 	haveDict := false
 	pos := start
@@ -223,11 +273,14 @@ func (d *pageDecoder) chunk(data []byte, c pqChunk, leaf pqLeaf, rows int, cv *c
 			}
 			haveDict = true
 		case pageData:
+			n := int(numValues)
+			if n < 0 || n > rows-got { // more values than the chunk's rows left: a claim, not data
+				return errThrift
+			}
 			raw, err := d.decompress(c.codec, payload, int(usize))
 			if err != nil {
 				return err
 			}
-			n := int(numValues)
 			nonNull := n
 			if leaf.maxDef > 0 {
 				if defEnc != encRLE || len(raw) < 4 {
@@ -248,6 +301,9 @@ func (d *pageDecoder) chunk(data []byte, c pqChunk, leaf pqLeaf, rows int, cv *c
 			got += n
 		case pageDataV2:
 			n := int(v2.numValues)
+			if n < 0 || n > rows-got {
+				return errThrift
+			}
 			if v2.repLen != 0 || int(v2.defLen) > len(payload) || v2.defLen < 0 {
 				return errUnsupported
 			}
@@ -298,7 +354,7 @@ func (d *pageDecoder) plainDict(b []byte, typ int32, n int) error {
 	}
 	var cv chunkValues
 	cv.ints, cv.strs = d.dictInts[:0], d.dictStrs[:0]
-	if err := plain(b, typ, n, &cv); err != nil {
+	if err := d.plain(b, typ, n, &cv); err != nil {
 		return err
 	}
 	d.dictInts, d.dictStrs = cv.ints, cv.strs
@@ -306,7 +362,7 @@ func (d *pageDecoder) plainDict(b []byte, typ int32, n int) error {
 }
 
 // plain decodes n PLAIN-encoded values and appends them to cv.
-func plain(b []byte, typ int32, n int, cv *chunkValues) error {
+func (d *pageDecoder) plain(b []byte, typ int32, n int, cv *chunkValues) error {
 	switch typ {
 	case pqInt32:
 		if len(b) < 4*n {
@@ -339,6 +395,9 @@ func plain(b []byte, typ int32, n int, cv *chunkValues) error {
 			pos += 4
 			if l < 0 || pos+l > len(b) {
 				return errThrift
+			}
+			if err := d.spend(int64(l)); err != nil {
+				return err
 			}
 			cv.strs = append(cv.strs, string(b[pos:pos+l]))
 			pos += l
@@ -378,7 +437,7 @@ func (d *pageDecoder) values(b []byte, typ, encoding int32, n int, haveDict bool
 		}
 		return nil
 	case encoding == encPlain:
-		return plain(b, typ, n, cv)
+		return d.plain(b, typ, n, cv)
 	case encoding == encDeltaBinaryPacked && (typ == pqInt32 || typ == pqInt64):
 		vals, _, err := deltaBinaryPacked(b, n, nil)
 		if err != nil {
@@ -401,6 +460,9 @@ func (d *pageDecoder) values(b []byte, typ, encoding int32, n int, haveDict bool
 			if l < 0 || int64(pos)+l > int64(len(b)) {
 				return errThrift
 			}
+			if err := d.spend(l); err != nil {
+				return err
+			}
 			cv.strs = append(cv.strs, string(b[pos:pos+int(l)]))
 			pos += int(l)
 		}
@@ -420,6 +482,10 @@ func (d *pageDecoder) values(b []byte, typ, encoding int32, n int, haveDict bool
 			p, l := prefix[i], suffix[i]
 			if p < 0 || p > int64(len(prev)) || l < 0 || int64(pos)+l > int64(len(b)) {
 				return errThrift
+			}
+			// each value copies its prefix: a long one repeated costs its length every time
+			if err := d.spend(p + l); err != nil {
+				return err
 			}
 			v := prev[:p] + string(b[pos:pos+int(l)])
 			pos += int(l)
@@ -478,7 +544,9 @@ func deltaBinaryPacked(b []byte, n int, out []int64) ([]int64, int, error) {
 	v := int64(first>>1) ^ -int64(first&1)
 	out = append(out[:0], v)
 	perMini := int(blockSize / miniBlocks)
-	for len(out) < int(total) {
+	// total is a claim: only the n values asked for are decoded (the rest are skipped, so that a
+	// second stream after this one is found), and every miniblock read takes bytes
+	for count := uint64(1); count < total; {
 		md, err := uv()
 		if err != nil {
 			return nil, 0, err
@@ -490,19 +558,21 @@ func deltaBinaryPacked(b []byte, n int, out []int64) ([]int64, int, error) {
 		widths := b[pos : pos+int(miniBlocks)]
 		pos += int(miniBlocks)
 		for _, w := range widths {
-			if len(out) >= int(total) {
+			if count >= total {
 				break
 			}
 			if w > 64 {
 				return nil, 0, errThrift
 			}
-			nb := perMini * int(w) / 8
+			nb := (perMini*int(w) + 7) / 8
 			if pos+nb > len(b) {
 				return nil, 0, errThrift
 			}
 			packed := b[pos : pos+nb]
 			pos += nb
-			for i := 0; i < perMini && len(out) < int(total); i++ {
+			k := min(uint64(perMini), total-count)
+			count += k
+			for i := 0; i < int(k) && len(out) < n; i++ {
 				var delta uint64
 				if w > 0 {
 					bit := i * int(w)
@@ -517,6 +587,9 @@ func deltaBinaryPacked(b []byte, n int, out []int64) ([]int64, int, error) {
 				out = append(out, v)
 			}
 		}
+	}
+	if len(out) < n {
+		return nil, 0, errThrift
 	}
 	return out[:n], pos, nil
 }
@@ -581,6 +654,9 @@ func fastIndex(path string, data []byte, idx *ShardIndex) error {
 		}
 	}
 	_, idx.HasImage = leafIdx["image.bytes"]
+	if m.numRows < 0 || m.numRows > int64(len(data))/fastRowBytes {
+		return errUnsupported // the row count is a claim: it must not size the index before the data backs it
+	}
 	idx.NumRows = m.numRows
 	rows := make([]review.IndexedRow, m.numRows)
 	for i := range rows {
@@ -588,7 +664,7 @@ func fastIndex(path string, data []byte, idx *ShardIndex) error {
 		rows[i].Scores = review.NoScores
 	}
 	bad := make([]string, m.numRows)
-	var dec pageDecoder
+	dec := newPageDecoder(len(data))
 	var cv chunkValues
 	var base int64
 	for _, g := range m.groups {
@@ -616,6 +692,9 @@ func fastIndex(path string, data []byte, idx *ShardIndex) error {
 
 // apply stores one decoded chunk into the rows.
 func apply(cv *chunkValues, kind, slot int, leaf pqLeaf, rows []review.IndexedRow, bad []string) error {
+	if leaf.maxDef > 0 && len(cv.null) != len(rows) {
+		return errUnsupported
+	}
 	vi := 0
 	for i := range rows {
 		null := leaf.maxDef > 0 && cv.null[i]
@@ -651,9 +730,6 @@ func apply(cv *chunkValues, kind, slot int, leaf pqLeaf, rows []review.IndexedRo
 			rows[i].Captions |= 1 << slot
 		}
 		vi++
-	}
-	if leaf.maxDef > 0 && len(cv.null) != len(rows) {
-		return errUnsupported
 	}
 	return nil
 }

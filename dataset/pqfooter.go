@@ -67,6 +67,10 @@ type pqGroup struct {
 
 var errUnsupported = errors.New("not handled by the fast reader")
 
+// maxSchemaDepth is the deepest nesting of groups the fast reader walks (the columns it reads are at
+// the top level, or image.bytes).
+const maxSchemaDepth = 16
+
 type schemaElem struct {
 	typ         int32
 	hasType     bool
@@ -130,7 +134,7 @@ func parseFooter(data []byte) (*pqMeta, error) {
 			if err != nil {
 				return true, err
 			}
-			m.groups = make([]pqGroup, 0, cnt)
+			m.groups = make([]pqGroup, 0, min(cnt, 1024)) // a count is a claim: grow as groups are read
 			for range cnt {
 				g, err := parseRowGroup(r)
 				if err != nil {
@@ -151,6 +155,9 @@ func parseFooter(data []byte) (*pqMeta, error) {
 	pos := 1
 	var walk func(prefix []string, children int32, def int, rep bool) error
 	walk = func(prefix []string, children int32, def int, rep bool) error {
+		if len(prefix) > maxSchemaDepth {
+			return errUnsupported // each level copies the path: a deep schema would cost its depth squared
+		}
 		for range children {
 			if pos >= len(schema) {
 				return errThrift
@@ -196,7 +203,7 @@ func parseRowGroup(r *tReader) (pqGroup, error) {
 			if err != nil {
 				return true, err
 			}
-			g.chunks = make([]pqChunk, 0, cnt)
+			g.chunks = make([]pqChunk, 0, min(cnt, 1024))
 			for range cnt {
 				var c pqChunk
 				err := r.structFields(2, func(id int16, t byte) (bool, error) {

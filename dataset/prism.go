@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -22,7 +21,7 @@ type PromptLine struct {
 // does not parse, or has no string "prompt", is reported as a Problem and its index left empty, so later
 // lines never shift onto the wrong image (the official loader skips such lines silently).
 func ReadPrompts(path string) ([]PromptLine, []Problem, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadRegular(path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -127,7 +126,7 @@ func ParseVerdict(raw string) Verdict {
 // ReadVerdictFile reads one official output file (<root>/{alignment|aesthetic}/<track>/<i>.jsonl: one
 // pretty-printed JSON object despite the extension).
 func ReadVerdictFile(path string) (Verdict, error) {
-	b, err := os.ReadFile(path)
+	b, err := ReadRegular(path)
 	if err != nil {
 		return Verdict{}, err
 	}
@@ -139,7 +138,7 @@ func ReadVerdictFile(path string) (Verdict, error) {
 
 // scanLines calls fn for each line of a file with its 1-based number; it copes with long lines.
 func scanLines(path string, fn func(n int, line []byte) error) error {
-	f, err := os.Open(path)
+	f, _, err := OpenRegular(path)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/loupe-dev/loupe/review"
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -18,11 +19,13 @@ type ShardScanner struct {
 	buf   []FluxRow
 	start int64 // row number of buf[0]
 	n     int   // rows in buf
+	// checked: the file's size and mtime were compared with the import's record (Item)
+	checked bool
 }
 
 // OpenShardScanner opens a shard for sequential reading.
 func OpenShardScanner(path string) (*ShardScanner, error) {
-	f, err := os.Open(path)
+	f, _, err := OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}
@@ -85,4 +88,23 @@ func (s *ShardScanner) Close() error {
 		s.r.Close()
 	}
 	return s.f.Close()
+}
+
+// Item returns the row an item points at, refusing it when the shard changed since it was imported
+// (checked once per shard opened) or the row holds another id.
+func (s *ShardScanner) Item(ref review.ImageRef) (*ShardRow, error) {
+	if !s.checked {
+		if err := checkShard(ref); err != nil {
+			return nil, err
+		}
+		s.checked = true
+	}
+	row, err := s.Row(ref.Row)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRowID(ref, row.ID); err != nil {
+		return nil, err
+	}
+	return row, nil
 }

@@ -76,12 +76,25 @@ func (r *tReader) listHeader() (int, byte, error) {
 	n := int(h >> 4)
 	if n == 15 {
 		u, err := r.uvarint()
-		if err != nil || u > uint64(len(r.b)) {
+		if err != nil {
 			return 0, 0, errThrift
 		}
-		n = int(u)
+		n = int(min(u, uint64(len(r.b))+1))
+	}
+	if n > len(r.b)-r.pos { // every element takes at least a byte: a larger count is a lie
+		return 0, 0, errThrift
 	}
 	return n, h & 0x0f, nil
+}
+
+// skipElem skips one element of a list, set or map. Unlike a struct field, whose type carries a
+// boolean's value, a boolean element takes a byte.
+func (r *tReader) skipElem(t byte, depth int) error {
+	if t == tTrue || t == tFalse {
+		_, err := r.readByte()
+		return err
+	}
+	return r.skip(t, depth)
 }
 
 // skip skips one value of type t.
@@ -113,7 +126,7 @@ func (r *tReader) skip(t byte, depth int) error {
 			return err
 		}
 		for range n {
-			if err := r.skip(et, depth+1); err != nil {
+			if err := r.skipElem(et, depth+1); err != nil {
 				return err
 			}
 		}
@@ -130,11 +143,14 @@ func (r *tReader) skip(t byte, depth int) error {
 		if err != nil {
 			return err
 		}
+		if n > uint64(len(r.b)-r.pos)/2 { // every entry takes at least two bytes
+			return errThrift
+		}
 		for range n {
-			if err := r.skip(kv>>4, depth+1); err != nil {
+			if err := r.skipElem(kv>>4, depth+1); err != nil {
 				return err
 			}
-			if err := r.skip(kv&0x0f, depth+1); err != nil {
+			if err := r.skipElem(kv&0x0f, depth+1); err != nil {
 				return err
 			}
 		}

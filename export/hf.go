@@ -11,13 +11,16 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // HF writes the hub's image-folder layout into the folder o.Out:
 //
 //	README.md             the dataset card: YAML front matter, then what was exported and how
 //	data/metadata.jsonl   one line per record; file_name is the picture, relative to data/
-//	data/<SafeName(id)>.<ext>
+//	data/NNN/<SafeName(id)>.<ext>   the pictures, at most 10,000 a folder (000, 001, ...) as the hub
+//	                      advises; a name equal to an earlier one but for case gets the id's hash
+//	.loupe-export.json    the manifest: every file above (what --force may replace)
 //
 // A metadata line has file_name, id, kind, subset, track, model, decision, decided_by,
 // caption_<kind> (English) and caption_<kind>_cn (Chinese, as FLUX-Reason-6M names it) for the caption kinds and "prompt" (null when
@@ -34,15 +37,26 @@ type HF struct {
 	by      map[string]int
 	done    bool
 	files   []string
+	names   names    // picture names used, by case-folded form
+	written []string // the files in place, relative to root ("/"-separated)
 	started bool
 }
 
+// hfFolderFilesDefault is the most pictures an hf export puts in one folder: the hub's advice.
+const hfFolderFilesDefault = 10000
+
+// hfFolderFiles is hfFolderFilesDefault; tests lower it.
+var hfFolderFiles = hfFolderFilesDefault
+
 // NewHF starts an hf export (an existing output is refused unless o.Force).
 func NewHF(o Options) (Writer, error) {
-	if err := prepareOne("hf", o.Out, o); err != nil {
+	if err := prepare(o.Out, o, false); err != nil {
+		if o.Resume && errors.Is(err, ErrExists) {
+			return nil, fmt.Errorf("%s: a hf export cannot be resumed; use --force to write it again", o.Out)
+		}
 		return nil, err
 	}
-	h := &HF{o: o, root: o.Out, data: filepath.Join(o.Out, "data"), by: map[string]int{}}
+	h := &HF{o: o, root: o.Out, data: filepath.Join(o.Out, "data"), by: map[string]int{}, names: names{}}
 	if err := os.MkdirAll(h.data, 0o755); err != nil {
 		return nil, err
 	}
@@ -137,8 +151,8 @@ func (h *HF) Write(r *Record) error {
 	if len(r.Image) == 0 {
 		return fmt.Errorf("item %s has no image: the hf layout needs one", r.ID)
 	}
-	name := SafeName(r.ID) + "." + imageExt(r)
-	p, err := inside(h.data, name)
+	name := fmt.Sprintf("%03d/", h.count/hfFolderFiles) + h.names.take(r.ID, SafeName(r.ID), imageExt(r))
+	p, err := inside(h.data, filepath.FromSlash(name))
 	if err != nil {
 		return err
 	}
@@ -149,6 +163,7 @@ func (h *HF) Write(r *Record) error {
 	if err := writeAtomic(p, r.Image); err != nil {
 		return fmt.Errorf("item %s: %w", r.ID, err)
 	}
+	h.written = append(h.written, "data/"+name)
 	if _, err := h.w.Write(line); err != nil {
 		return err
 	}
@@ -157,7 +172,7 @@ func (h *HF) Write(r *Record) error {
 	return nil
 }
 
-// Close completes data/metadata.jsonl, then writes README.md with the final counts.
+// Close completes data/metadata.jsonl, then writes README.md with the final counts and the manifest.
 func (h *HF) Close() error {
 	if h.done {
 		return nil
@@ -170,7 +185,14 @@ func (h *HF) Close() error {
 		h.Abort()
 		return err
 	}
+	h.meta = nil
+	h.written = append(h.written, "data/metadata.jsonl")
 	if err := writeAtomic(filepath.Join(h.root, "README.md"), []byte(h.card())); err != nil {
+		h.Abort()
+		return err
+	}
+	h.written = append(h.written, "README.md")
+	if err := writeManifest(filepath.Join(h.root, manifestName), "hf", h.written); err != nil {
 		h.Abort()
 		return err
 	}
@@ -182,7 +204,8 @@ func (h *HF) Close() error {
 	return nil
 }
 
-// Abort removes the output folder: it did not exist before the export (or --force removed it).
+// Abort removes the files the export wrote, then its folders where that leaves them empty (the output
+// folder was new, or --force emptied it).
 func (h *HF) Abort() {
 	if h.done || !h.started {
 		return
@@ -191,7 +214,13 @@ func (h *HF) Abort() {
 	if h.meta != nil {
 		h.meta.Abort()
 	}
-	os.RemoveAll(h.root)
+	paths := make([]string, len(h.written))
+	for i, rel := range h.written {
+		paths[i] = filepath.Join(h.root, filepath.FromSlash(rel))
+	}
+	removeAll(h.root, h.root, paths, nil, nil)
+	os.Remove(h.data)
+	os.Remove(h.root)
 }
 
 // Files lists README.md, data/metadata.jsonl and the pictures' folder "data/" once Close succeeded.
@@ -212,10 +241,57 @@ func sizeCategory(n int) string {
 	return "1B<n<10B"
 }
 
-// yamlString quotes s for YAML (a JSON string is a YAML double-quoted scalar).
+// yamlString quotes s for YAML on one line (a JSON string is a YAML double-quoted scalar; its escapes
+// keep line breaks and "---" from ending the front matter).
 func yamlString(s string) string {
-	b, _ := json.Marshal(s)
+	b, _ := json.Marshal(oneLine(s))
 	return string(b)
+}
+
+// oneLine turns line breaks and other control characters into spaces.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\u0085' {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// mdText makes s plain text in markdown, on one line: every character that markdown or HTML could
+// read as markup (emphasis, links, images, headings, tables, code, HTML tags and entities, math) is
+// backslash-escaped, which CommonMark allows for any ASCII punctuation; so a title such as
+// "<img src=x onerror=...>" or "[click](javascript:...)" shows as typed.
+func mdText(s string) string {
+	var b strings.Builder
+	for _, r := range oneLine(s) {
+		if r < 0x80 && strings.ContainsRune("\\`*_[]{}<>#|~&$!", r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// mdCode shows s as typed in an inline code span (markdown reads nothing inside one), on one line: the
+// fence is one backtick more than s holds in a row, with a space inside when s starts or ends with a
+// backtick (or starts and ends with a space, which markdown would strip).
+func mdCode(s string) string {
+	s = oneLine(s)
+	run, longest := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || len(s) > 1 && s[0] == ' ' && s[len(s)-1] == ' ' {
+		s = " " + s + " "
+	}
+	fence := strings.Repeat("`", longest+1)
+	return fence + s + fence
 }
 
 // card is the README.md dataset card. Counts are the records written (not Card.Count, which a streamed
@@ -234,12 +310,13 @@ func (h *HF) card() string {
 	b.WriteString("pretty_name: " + yamlString(title) + "\n")
 	b.WriteString("configs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data/**\n")
 	b.WriteString("---\n\n")
-	b.WriteString("# " + strings.ReplaceAll(title, "\n", " ") + "\n\n")
-	b.WriteString("A curated subset exported by loupe in the image-folder layout: pictures in `data/`, one line\n")
+	// Everything below from the card or the records is escaped: it shows as typed and cannot add markup.
+	b.WriteString("# " + mdText(title) + "\n\n")
+	b.WriteString("A curated subset exported by loupe in the image-folder layout: pictures in `data/NNN/`, one line\n")
 	b.WriteString("per picture in `data/metadata.jsonl` (`file_name` names the picture).\n\n")
 	b.WriteString("## Selection\n\n")
 	if c.Filter != "" {
-		b.WriteString("Filter: `" + strings.ReplaceAll(strings.ReplaceAll(c.Filter, "`", "'"), "\n", " ") + "`\n\n")
+		b.WriteString("Filter: " + mdCode(c.Filter) + "\n\n")
 	} else {
 		b.WriteString("Filter: none (every item).\n\n")
 	}
@@ -256,24 +333,24 @@ func (h *HF) card() string {
 			if name == "" {
 				name = "(none)"
 			}
-			b.WriteString("| " + strings.ReplaceAll(name, "|", "\\|") + " | " + strconv.Itoa(h.by[k]) + " |\n")
+			b.WriteString("| " + mdText(name) + " | " + strconv.Itoa(h.by[k]) + " |\n")
 		}
 		b.WriteString("\n")
 	}
 	b.WriteString("## Provenance\n\n")
 	if c.Provenance != "" {
-		b.WriteString(c.Provenance + "\n\n")
+		b.WriteString(mdText(c.Provenance) + "\n\n")
 	}
 	b.WriteString("Each `score_<dimension>` is the dimension's final value; the `provenance` column says for each\n")
 	b.WriteString("one whether it is a human's (annotator, time), the pipeline's, or a judge's (rater, rubric hash).\n\n")
 	b.WriteString("## Export\n\n")
 	if c.Workspace != "" {
-		b.WriteString("Workspace: `" + strings.ReplaceAll(c.Workspace, "`", "'") + "`\n\n")
+		b.WriteString("Workspace: " + mdCode(c.Workspace) + "\n\n")
 	}
 	created := c.Created
 	if created == "" {
 		created = exportTime(h.o).UTC().Format("2006-01-02T15:04:05Z07:00")
 	}
-	b.WriteString("Exported: " + created + "\n")
+	b.WriteString("Exported: " + mdText(created) + "\n")
 	return b.String()
 }

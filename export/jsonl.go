@@ -52,9 +52,10 @@ var textKinds = append(append([]string(nil), review.CaptionKinds[:]...), "prompt
 var dimensions = []string{"composition", "entity", "text", "imagination", "style", "affection", "clarity",
 	"structure", "original_alignment", "prism_alignment", "prism_aesthetics"}
 
-// manifestLine is a record as a line of loupe's JSONL manifest (what `loupe import` reads: id, image,
-// subset, texts, scores) followed by fields the importer ignores. The webdataset .json members hold
-// the same object.
+// manifestLine is a record as a line of loupe's JSONL manifest: id, image, subset, texts and scores (the
+// final values, what a plain manifest holds), then the rest of the record, which `loupe import` reads
+// too (kind, generation, provenance, the pipeline's own scores, machine labels, the history) to give
+// the item back as it was. The webdataset .json members hold the same object.
 type manifestLine struct {
 	ID         string                       `json:"id"`
 	Image      string                       `json:"image,omitempty"` // relative to the manifest's folder, "/"-separated
@@ -68,6 +69,11 @@ type manifestLine struct {
 	DecidedBy  string                       `json:"decided_by,omitempty"`
 	Provenance map[string]provenance        `json:"provenance,omitempty"`
 	History    History                      `json:"history"`
+	// the rest of the item, so that an import gives it back whole (see Record)
+	PromptRef *PromptRef         `json:"prompt_ref,omitempty"`
+	Captions  *[]string          `json:"captions_present,omitempty"` // written even when empty: no flags
+	Pipeline  map[string]float64 `json:"pipeline,omitempty"`
+	Labels    []Label            `json:"labels,omitempty"`
 }
 
 // provenance is where a value came from; it repeats the value, so that values the importer's "scores"
@@ -102,7 +108,10 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 // lineOf builds a record's manifest line; image is the picture's path relative to the manifest.
 func lineOf(r *Record, image string) manifestLine {
 	l := manifestLine{ID: r.ID, Image: image, Subset: r.Subset, Kind: r.Kind, Track: r.Track, Model: r.Model,
-		Decision: r.Decision, DecidedBy: r.DecidedBy, History: r.History}
+		Decision: r.Decision, DecidedBy: r.DecidedBy, History: r.History, PromptRef: r.Prompt, Pipeline: r.Pipeline, Labels: r.Labels}
+	if r.Captions != nil {
+		l.Captions = &r.Captions
+	}
 	for kind, langs := range r.Texts {
 		for lang, s := range langs {
 			if s == "" {
@@ -183,7 +192,7 @@ func writeAtomic(path string, data []byte) error {
 
 // prepareOne checks the output of a format that cannot be resumed: Resume does not keep an existing one.
 func prepareOne(format, out string, o Options) error {
-	err := Prepare(out, o.Force, false)
+	err := Prepare(out, o, false)
 	if err != nil && o.Resume && errors.Is(err, ErrExists) {
 		return fmt.Errorf("%s: a %s export cannot be resumed; use --force to write it again", out, format)
 	}

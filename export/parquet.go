@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"github.com/loupe-dev/loupe/review"
@@ -20,27 +21,37 @@ import (
 //	<out>/data/train-00000.parquet, train-00001.parquet, ...
 //	<out>/.loupe-export.json        finished shards, for --resume
 //
-// `loupe import <out>` reads the shards back as FLUX-Reason-6M shards (ids, captions, scores, images);
-// hub tooling and pyarrow/duckdb read them as a plain parquet dataset (the "huggingface" key-value
+// `loupe import <out>` reads the shards back: ids, captions and pictures (left in the shard, read on
+// demand, as for FLUX-Reason-6M shards) and, from the loupe_* columns, everything else, so that the
+// items come back as they were exported (the score_* columns, rounded final values, are not read).
+// Hub tooling and pyarrow/duckdb read them as a plain parquet dataset (the "huggingface" key-value
 // metadata declares `image` an Image feature). Columns, in order:
 //
 //	id                                   string
 //	image                                struct<bytes: binary (optional), path: string (optional)>
 //	caption_<kind>, caption_<kind>_cn    optional string, kinds per review.CaptionKinds
-//	bool_caption_<kind>                  bool: the item has that caption (either language)
+//	bool_caption_<kind>                  bool: the item's caption flag (Record.Captions), else whether it
+//	                                     has that caption (either language)
 //	score_<column>                       optional int64: the final value of the matching dimension
 //	                                     (review.PipelineScores), rounded; null where there is none or
-//	                                     it is outside 0-10 (loupe_provenance keeps the exact value)
+//	                                     it is outside 0-10 (loupe_provenance keeps the exact value,
+//	                                     and is what `loupe import` reads)
 //	caption                              optional string: the detail caption (as the published shards)
 //	loupe_kind                           string ("sample", "generation")
 //	loupe_subset, loupe_track,
-//	loupe_model, loupe_prompt            optional string (prompt: English, else Chinese)
+//	loupe_model, loupe_prompt            optional string (prompt: a generation's, else English, else Chinese)
+//	loupe_suite, loupe_prompt_lang       optional string: a generation's prompt suite and language
+//	loupe_prompt_index                   optional int64: its index in the suite's track
 //	loupe_decision                       string
 //	loupe_decided_by                     optional string
 //	loupe_prism_alignment,
 //	loupe_prism_aesthetics               optional double
 //	loupe_provenance                     string: JSON, dimension -> {value, source, who, when, rubric}
-//	loupe_history                        string: JSON of History
+//	loupe_history                        string: JSON of History (summary, answers, final, log)
+//	loupe_texts                          optional string: JSON, kind -> lang -> text, of the texts without
+//	                                     a caption column (prompts but the generation's, notes)
+//	loupe_pipeline                       optional string: JSON, dimension -> the pipeline's own score
+//	loupe_labels                         optional string: JSON list of every machine label (Label)
 //
 // The published shards' score columns are required int64; here they are optional so that a missing
 // value is null, which loupe's importer reads as "no score" (a 0 would be a real score).
@@ -117,6 +128,12 @@ type parquetRow struct {
 	PrismAesthetics *float64 `parquet:"loupe_prism_aesthetics,optional"`
 	Provenance      string   `parquet:"loupe_provenance"`
 	History         string   `parquet:"loupe_history"`
+	Suite           *string  `parquet:"loupe_suite,optional,dict"`
+	PromptLang      *string  `parquet:"loupe_prompt_lang,optional,dict"`
+	PromptIndex     *int64   `parquet:"loupe_prompt_index,optional"`
+	OtherTexts      *string  `parquet:"loupe_texts,optional"`
+	Pipeline        *string  `parquet:"loupe_pipeline,optional"`
+	Labels          *string  `parquet:"loupe_labels,optional"`
 }
 
 // parquetImage is the hub Image feature layout.
@@ -176,6 +193,9 @@ func pqRowOf(r *Record) (*parquetRow, error) {
 		*ens[k] = pqOptString(t["en"])
 		*zhs[k] = pqOptString(t["zh"])
 		*bools[k] = t["en"] != "" || t["zh"] != ""
+		if r.Captions != nil { // the item's own flags (for "original": the caption passed the gate)
+			*bools[k] = slices.Contains(r.Captions, kind)
+		}
 	}
 	p.Caption = pqOptString(r.Texts["detail"]["en"])
 	scores := [9]**int64{&p.ScoreComposition, &p.ScoreEntity, &p.ScoreText, &p.ScoreImaginative, &p.ScoreStyle,
@@ -185,10 +205,18 @@ func pqRowOf(r *Record) (*parquetRow, error) {
 		*scores[k] = pqScore(v, ok)
 	}
 	p.Subset, p.Track, p.Model = pqOptString(r.Subset), pqOptString(r.Track), pqOptString(r.Model)
-	if pr := r.Texts["prompt"]; pr["en"] != "" {
+	if pr := r.Texts["prompt"]; r.Prompt != nil {
+		p.Prompt = pqOptString(pr[r.Prompt.Lang])
+		p.Suite, p.PromptLang = pqOptString(r.Prompt.Suite), pqOptString(r.Prompt.Lang)
+		idx := int64(r.Prompt.Index)
+		p.PromptIndex = &idx
+	} else if pr["en"] != "" {
 		p.Prompt = pqOptString(pr["en"])
 	} else {
 		p.Prompt = pqOptString(pr["zh"])
+	}
+	if err := pqDetail(p, r); err != nil {
+		return nil, err
 	}
 	p.DecidedBy = pqOptString(r.DecidedBy)
 	v, ok := r.Values["prism_alignment"]
@@ -217,7 +245,7 @@ func (p *parquetRow) size() int64 {
 	for _, s := range []*string{p.CaptionComposition, p.CaptionEntity, p.CaptionText, p.CaptionImaginative,
 		p.CaptionStyle, p.CaptionAbstract, p.CaptionOriginal, p.CaptionDetail, p.CaptionCompositionCN,
 		p.CaptionEntityCN, p.CaptionTextCN, p.CaptionImaginativeCN, p.CaptionStyleCN, p.CaptionAbstractCN,
-		p.CaptionOriginalCN, p.CaptionDetailCN, p.Caption, p.Prompt} {
+		p.CaptionOriginalCN, p.CaptionDetailCN, p.Caption, p.Prompt, p.OtherTexts, p.Pipeline, p.Labels} {
 		if s != nil {
 			n += len(*s)
 		}
@@ -240,9 +268,11 @@ func pqHFFeatures() string {
 		f["score_"+p.Column] = feature{"dtype": "int64", "_type": "Value"}
 	}
 	for _, c := range []string{"caption", "loupe_kind", "loupe_subset", "loupe_track", "loupe_model", "loupe_prompt",
-		"loupe_decision", "loupe_decided_by", "loupe_provenance", "loupe_history"} {
+		"loupe_decision", "loupe_decided_by", "loupe_provenance", "loupe_history", "loupe_suite", "loupe_prompt_lang",
+		"loupe_texts", "loupe_pipeline", "loupe_labels"} {
 		f[c] = str
 	}
+	f["loupe_prompt_index"] = feature{"dtype": "int64", "_type": "Value"}
 	f["loupe_prism_alignment"] = feature{"dtype": "float64", "_type": "Value"}
 	f["loupe_prism_aesthetics"] = feature{"dtype": "float64", "_type": "Value"}
 	b, _ := json.Marshal(map[string]any{"info": map[string]any{"features": f}})
@@ -283,7 +313,7 @@ type parquetWriter struct {
 // shards an earlier run finished (listed in .loupe-export.json) are kept and as many records as they
 // hold are skipped: the caller must pass the records in the same order.
 func NewParquet(o Options) (Writer, error) {
-	if err := Prepare(o.Out, o.Force, o.Resume); err != nil {
+	if err := Prepare(o.Out, o, o.Resume); err != nil {
 		return nil, err
 	}
 	if o.ShardRows <= 0 {
@@ -311,7 +341,8 @@ func NewParquet(o Options) (Writer, error) {
 		parquet.MaxRowsPerRowGroup(parquetGroupRows),
 	}
 	// Min/max bounds of pictures and long texts are meaningless and would bloat page headers and the footer.
-	blobs := [][]string{{"image", "bytes"}, {"caption"}, {"loupe_prompt"}, {"loupe_provenance"}, {"loupe_history"}}
+	blobs := [][]string{{"image", "bytes"}, {"caption"}, {"loupe_prompt"}, {"loupe_provenance"}, {"loupe_history"},
+		{"loupe_texts"}, {"loupe_pipeline"}, {"loupe_labels"}}
 	for _, k := range review.CaptionKinds {
 		blobs = append(blobs, []string{"caption_" + k}, []string{"caption_" + k + "_cn"})
 	}
@@ -532,3 +563,47 @@ func (w *parquetWriter) Files() []string {
 }
 
 var _ Writer = (*parquetWriter)(nil)
+
+// pqDetail fills the columns that let an import give the item back whole: the texts without a caption
+// column, the pipeline's own scores and every machine label.
+func pqDetail(p *parquetRow, r *Record) error {
+	other := map[string]map[string]string{}
+	for kind, langs := range r.Texts {
+		if slices.Contains(review.CaptionKinds[:], kind) {
+			continue // a caption column holds it
+		}
+		for lang, s := range langs {
+			if s == "" || (kind == "prompt" && r.Prompt != nil && lang == r.Prompt.Lang) {
+				continue // empty, or the generation's prompt (loupe_prompt)
+			}
+			if other[kind] == nil {
+				other[kind] = map[string]string{}
+			}
+			other[kind][lang] = s
+		}
+	}
+	var err error
+	if p.OtherTexts, err = pqJSON(other, len(other) > 0); err != nil {
+		return fmt.Errorf("%s: texts: %w", r.ID, err)
+	}
+	if p.Pipeline, err = pqJSON(r.Pipeline, len(r.Pipeline) > 0); err != nil {
+		return fmt.Errorf("%s: pipeline: %w", r.ID, err)
+	}
+	if p.Labels, err = pqJSON(r.Labels, len(r.Labels) > 0); err != nil {
+		return fmt.Errorf("%s: labels: %w", r.ID, err)
+	}
+	return nil
+}
+
+// pqJSON is v as a JSON string column value, null unless set.
+func pqJSON(v any, set bool) (*string, error) {
+	if !set {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	s := string(b)
+	return &s, nil
+}

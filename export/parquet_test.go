@@ -279,11 +279,12 @@ func TestParquetColumnsArrow(t *testing.T) {
 		wantNames = append(wantNames, "score_"+p.Column)
 	}
 	wantNames = append(wantNames, "caption", "loupe_kind", "loupe_subset", "loupe_track", "loupe_model", "loupe_prompt",
-		"loupe_decision", "loupe_decided_by", "loupe_prism_alignment", "loupe_prism_aesthetics", "loupe_provenance", "loupe_history")
+		"loupe_decision", "loupe_decided_by", "loupe_prism_alignment", "loupe_prism_aesthetics", "loupe_provenance", "loupe_history",
+		"loupe_suite", "loupe_prompt_lang", "loupe_prompt_index", "loupe_texts", "loupe_pipeline", "loupe_labels")
 	if !reflect.DeepEqual(names, wantNames) {
 		t.Fatalf("columns:\n got %v\nwant %v", names, wantNames)
 	}
-	if len(names) != 36+11 {
+	if len(names) != 36+17 {
 		t.Fatalf("%d columns", len(names))
 	}
 	var hf struct {
@@ -361,7 +362,7 @@ func TestParquetColumnsArrow(t *testing.T) {
 			t.Errorf("row %d: provenance %v, want %v", i, prov, wantProv)
 		}
 		var hist History
-		if err := json.Unmarshal([]byte(row["loupe_history"].(string)), &hist); err != nil || hist != r.History {
+		if err := json.Unmarshal([]byte(row["loupe_history"].(string)), &hist); err != nil || !reflect.DeepEqual(hist, r.History) {
 			t.Errorf("row %d: history %v (%v), want %v", i, hist, err, r.History)
 		}
 	}
@@ -500,14 +501,32 @@ func TestParquetImport(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", r.ID, err)
 		}
-		got := map[string]int64{}
+		// Each value comes back under its own rater (the score_* columns, final values, are not read);
+		// a value no rater can hold (outside 0-10) stays in the export's provenance only.
+		got, want := map[string]float64{}, map[string]float64{}
 		for _, l := range it.Labels {
-			if l.RaterKind == "pipeline" && l.Value != nil {
-				got[review.PipelineScores[review.PipelineScoreIndex(l.Dimension)].Column] = int64(*l.Value)
+			if l.Value != nil {
+				got[l.RaterKind+"/"+l.Rater+"/"+l.Dimension] = *l.Value
 			}
 		}
-		if !reflect.DeepEqual(got, wants[i].scores) {
-			t.Errorf("%s: scores %v, want %v", r.ID, got, wants[i].scores)
+		for dim, v := range r.Values {
+			if v.Value < 0 || v.Value > 10 || dim == "decision" && v.Value > 1 {
+				continue
+			}
+			who := map[string]string{"human": "human:" + v.Who, "judge": v.Who, "pipeline": "pipeline"}[v.Source]
+			want[v.Source+"/"+who+"/"+dim] = v.Value
+		}
+		// and the decision is the deciders' (these records carry no history log to replay)
+		if d, ok := map[string]float64{"accepted": 1, "rejected": 0}[r.Decision]; ok {
+			for _, who := range strings.Split(r.DecidedBy, ",") {
+				want["human/human:"+who+"/decision"] = d
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: values %v, want %v", r.ID, got, want)
+		}
+		if r.Kind == "generation" && (it.Track != r.Track || it.Model != r.Model || it.Texts[0].Kind != "prompt" || it.Texts[0].Body != r.Texts["prompt"]["en"]) {
+			t.Errorf("%s: generation %s %s %v", r.ID, it.Track, it.Model, it.Texts)
 		}
 		sort.Strings(it.Captions)
 		wb := append([]string(nil), wants[i].bools...)

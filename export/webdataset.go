@@ -24,7 +24,10 @@ import (
 //	.loupe-export.json            progress: the finished shards (name, records, last record id, bytes)
 //
 // key is SafeName(id) with no dot (a dot starts the extension in WebDataset): a name that had dots has
-// them replaced by "_" and a hash of the id added, so keys stay distinct. Members are regular files,
+// them replaced by "_" and a hash of the id added, so keys stay distinct; a key equal to an earlier
+// one of the export but for case gets the id's hash too (the shards may be unpacked on macOS or
+// Windows). The progress file is the export's manifest: --force removes the shards it lists.
+// Members are regular files,
 // mode 0644, owned by 0:0, timed at the export time (Card.Created when set). A shard closes at
 // ShardRows records (default 10,000) or before a sample would take it past ShardBytes (default 1 GiB;
 // a sample larger than that gets a shard of its own). A shard's pictures wait in a spool file in the
@@ -50,7 +53,7 @@ type WebDataset struct {
 	spool    *os.File
 	spoolLen int64
 	entries  []wdsEntry
-	keys     map[string]bool
+	names    names // the keys used so far in the export, by case-folded form
 	size     int64 // the current shard's size, estimated
 	lastID   string
 	done     bool
@@ -97,14 +100,14 @@ func wdsKey(id string) string {
 // NewWebDataset starts a WebDataset export, or continues one with o.Resume.
 func NewWebDataset(o Options) (Writer, error) {
 	w := &WebDataset{root: o.Out, rows: o.ShardRows, maxBytes: o.ShardBytes, mtime: exportTime(o),
-		keys: map[string]bool{}, prog: wdsProgress{Format: "webdataset"}}
+		names: names{}, prog: wdsProgress{Format: "webdataset"}}
 	if w.rows <= 0 {
 		w.rows = defaultShardRows
 	}
 	if w.maxBytes <= 0 {
 		w.maxBytes = defaultShardBytes
 	}
-	if err := Prepare(o.Out, o.Force, o.Resume); err != nil {
+	if err := prepare(o.Out, o, o.Resume); err != nil {
 		return nil, err
 	}
 	fi, err := os.Stat(o.Out)
@@ -191,6 +194,8 @@ func (w *WebDataset) Write(r *Record) error {
 		return errors.New("webdataset export: write after close")
 	}
 	w.seen++
+	// Kept shards' records take their names again, so that the names after them are what they were.
+	key := w.names.take(r.ID, wdsKey(r.ID), "")
 	if w.seen <= w.skip {
 		for w.check < len(w.prog.Shards) && w.checkAt+w.prog.Shards[w.check].Count < w.seen {
 			w.checkAt += w.prog.Shards[w.check].Count
@@ -200,10 +205,6 @@ func (w *WebDataset) Write(r *Record) error {
 			return fmt.Errorf("resume: record %d is %q, but shard %s ended with %q: the records changed since the interrupted export (use --force to export again)", w.seen, r.ID, s.Name, s.LastID)
 		}
 		return nil
-	}
-	key := wdsKey(r.ID)
-	if w.keys[key] {
-		return fmt.Errorf("item %s: key %s appears twice in a shard (duplicate id?)", r.ID, key)
 	}
 	e := wdsEntry{key: key}
 	img := ""
@@ -240,7 +241,6 @@ func (w *WebDataset) Write(r *Record) error {
 		w.spoolLen += e.n
 	}
 	w.entries = append(w.entries, e)
-	w.keys[key] = true
 	w.size += est
 	w.lastID = r.ID
 	if len(w.entries) >= w.rows {
@@ -304,7 +304,7 @@ func (w *WebDataset) flush() error {
 		return err
 	}
 	w.prog.Shards = append(w.prog.Shards, shardInfo{Name: name, Count: len(w.entries), LastID: w.lastID, Bytes: fi.Size()})
-	w.entries, w.keys, w.size = w.entries[:0], map[string]bool{}, 0
+	w.entries, w.size = w.entries[:0], 0
 	if w.spool != nil {
 		if err := w.spool.Truncate(0); err != nil {
 			return err

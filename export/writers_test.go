@@ -201,15 +201,7 @@ func TestJSONLGolden(t *testing.T) {
 		if a, b := fmt.Sprint(texts), fmt.Sprint(r.Texts); a != b {
 			t.Errorf("%s texts: %s, want %s", r.ID, a, b)
 		}
-		scores := map[string]float64{}
-		for j, s := range it.Scores {
-			if s >= 0 {
-				scores[reviewDim(j)] = float64(s)
-			}
-		}
-		for d, v := range it.Other {
-			scores[d] = v
-		}
+		scores := importedValues(it)
 		want := map[string]float64{}
 		for d, v := range r.Values {
 			want[d] = v.Value
@@ -280,7 +272,7 @@ func TestHFGolden(t *testing.T) {
 		}
 		return nil
 	})
-	want := "README.md data/a1.png data/a2.jpg data/b.3.jpg data/c4.png data/g1.png data/metadata.jsonl"
+	want := ".loupe-export.json README.md data/000/a1.png data/000/a2.jpg data/000/b.3.jpg data/000/c4.png data/000/g1.png data/metadata.jsonl"
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("files: %s\nwant %s", got, want)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loupe-dev/loupe/internal/redact"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 )
@@ -21,6 +22,7 @@ type openaiGen struct {
 	cfg      *Config
 	pool     *pool
 	services []openai.ImageService
+	key      string // the API key, redacted from every text a server answers
 }
 
 func newOpenAI(c *Config) (*openaiGen, error) {
@@ -28,7 +30,7 @@ func newOpenAI(c *Config) (*openaiGen, error) {
 	if c.APIKeyEnv != "" {
 		key = os.Getenv(c.APIKeyEnv)
 	}
-	g := &openaiGen{cfg: c, pool: newPool(c.BaseURLs)}
+	g := &openaiGen{cfg: c, pool: newPool(c.BaseURLs), key: key}
 	hc := &http.Client{}
 	for _, base := range c.BaseURLs {
 		// A bare host ("http://gpu1:8000") means the usual /v1 prefix.
@@ -134,9 +136,10 @@ func (g *openaiGen) once(ctx context.Context, i int, params openai.ImageGenerate
 				if code == "" {
 					code = apiErr.Type
 				}
-				return Image{}, &RefusedError{Server: server, Code: code, Message: apiErr.Message}
+				return Image{}, &RefusedError{Server: server, Code: redact.String(code, g.key), Message: redact.Message(apiErr.Message, g.key)}
 			}
-			ae := &attemptError{err: describe(apiErr), server: server}
+			// servers echo (parts of) a wrong key: never let it reach the workspace or a log
+			ae := &attemptError{err: errors.New(redact.Message(describe(apiErr).Error(), g.key)), server: server}
 			if apiErr.Response != nil {
 				ae.retryAfter = apiErr.Response.Header.Get("Retry-After")
 			}
@@ -168,7 +171,7 @@ func (g *openaiGen) once(ctx context.Context, i int, params openai.ImageGenerate
 	if err != nil {
 		return Image{}, fmt.Errorf("%s: b64_json: %w", server, err)
 	}
-	return Image{Bytes: b, MIME: sniffMIME(b), RevisedPrompt: d.RevisedPrompt}, nil
+	return Image{Bytes: b, MIME: sniffMIME(b), RevisedPrompt: redact.String(d.RevisedPrompt, g.key)}, nil
 }
 
 // sniffMIME detects an image type from its first bytes.

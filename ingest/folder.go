@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -56,8 +55,12 @@ func importFolder(ctx context.Context, st *store.Store, paths []string, o Option
 				if err != nil {
 					return err
 				}
+				if err := recordSourceRoot(ctx, tx, srcID, root, root, ""); err != nil {
+					return err
+				}
 				for _, p := range batch {
-					if err := dataset.CheckImage(p); err != nil {
+					pic, outside, err := inspectPicture(p, root, o.AllowOutside)
+					if err != nil {
 						probs = append(probs, dataset.Problem{File: p, Message: err.Error() + "; skipped"})
 						continue
 					}
@@ -71,11 +74,15 @@ func importFolder(ctx context.Context, st *store.Store, paths []string, o Option
 						mask = 1 << 7
 					}
 					id, added, err := store.InsertItem(ctx, tx, store.NewItem{ExtID: name + "/" + filepath.ToSlash(rel),
-						Kind: review.Sample, SubsetID: subID, SourceID: srcID, ImagePath: rel, Captions: mask, Scores: review.NoScores})
+						Kind: review.Sample, SubsetID: subID, SourceID: srcID, ImagePath: rel, Captions: mask, Scores: review.NoScores,
+						ImageSize: pic.Size, ImageHash: pic.Hash, Outside: outside})
 					if err != nil {
 						return fmt.Errorf("%s: %w", p, err)
 					}
 					if !added {
+						if err := repointMoved(ctx, tx, id, srcID, rel, pic); err != nil {
+							return fmt.Errorf("%s: %w", p, err)
+						}
 						continue
 					}
 					inserted++
@@ -105,7 +112,7 @@ func importFolder(ctx context.Context, st *store.Store, paths []string, o Option
 
 // sidecar reads a.txt beside a.png, if any.
 func sidecar(img string) (string, error) {
-	b, err := os.ReadFile(strings.TrimSuffix(img, filepath.Ext(img)) + ".txt")
+	b, err := dataset.ReadRegular(strings.TrimSuffix(img, filepath.Ext(img)) + ".txt")
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}

@@ -27,7 +27,7 @@ const (
 	Prism    Format = "prism"
 	JSONL    Format = "jsonl"
 	Folder   Format = "folder"
-	maxIssue        = 1000 // problems kept in the workspace per import
+	maxIssue        = 1000 // problems a report lists (the workspace keeps every one)
 )
 
 // Options tunes an import.
@@ -37,6 +37,9 @@ type Options struct {
 	Model   string // PRISM-Bench: the model that made the images (default: the folder name)
 	Lang    string // PRISM-Bench: prompt language of the images (en or zh)
 	Workers int    // parallel shard readers
+	// AllowOutside accepts pictures that resolve (symlinks followed) outside the folder being imported
+	// (a manifest's folder, an image folder, a PRISM-Bench folder); by default they are skipped.
+	AllowOutside bool
 	// Progress, if set, is called after each source with a one-line status.
 	Progress func(string)
 }
@@ -52,15 +55,62 @@ type Report struct {
 	Labels       int               `json:"labels_added"`
 	Texts        int               `json:"texts_added"`
 	Skipped      int               `json:"rows_skipped"`
-	Problems     []dataset.Problem `json:"problems"`
+	Problems     []dataset.Problem `json:"problems"` // the first maxIssue of them
 	ProblemCount int               `json:"problem_count"`
+	// AllProblems, when Problems is not all of them, names the command that lists every one.
+	AllProblems string `json:"all_problems,omitempty"`
+	// SkippedBefore are the sources found up to date whose earlier import skipped input: nothing new
+	// was skipped, but what was is still missing from the workspace.
+	SkippedBefore []SkippedBefore `json:"skipped_before,omitempty"`
+
+	unrecorded []dataset.Problem // problems not yet stored in the workspace
 }
+
+// SkippedBefore is a source already imported, and unchanged since, with the number of problems its
+// import stored (rows, lines or files skipped).
+type SkippedBefore struct {
+	File     string `json:"file"`
+	Problems int    `json:"problems"`
+}
+
+// allProblemsCommand lists every problem stored in a workspace.
+const allProblemsCommand = "loupe import --problems"
 
 func (r *Report) problem(p dataset.Problem) {
 	r.ProblemCount++
 	if len(r.Problems) < maxIssue {
 		r.Problems = append(r.Problems, p)
 	}
+	r.unrecorded = append(r.unrecorded, p)
+}
+
+// record stores the problems met since the last record (every one; the report keeps only the first
+// maxIssue), after forgetting those stored for the sources in forget (sources imported anew).
+func (r *Report) record(ctx context.Context, st *store.Store, forget ...string) error {
+	if len(r.unrecorded) == 0 && len(forget) == 0 {
+		return nil
+	}
+	err := store.InTx(ctx, st.DB, func(tx *sql.Tx) error {
+		for _, f := range forget {
+			if err := store.ForgetIssues(ctx, tx, f); err != nil {
+				return err
+			}
+		}
+		return store.RecordIssues(ctx, tx, issues(r.unrecorded))
+	})
+	if err != nil {
+		return fmt.Errorf("store the import's problems: %w", err)
+	}
+	r.unrecorded = nil
+	return nil
+}
+
+func issues(ps []dataset.Problem) []store.Issue {
+	out := make([]store.Issue, len(ps))
+	for i, p := range ps {
+		out[i] = store.Issue{Source: p.File, Where: p.Where, Message: p.Message}
+	}
+	return out
 }
 
 // Detect recognises the format of one input path.
@@ -145,12 +195,15 @@ func Import(ctx context.Context, st *store.Store, paths []string, o Options) (*R
 		if r != nil {
 			total.add(r)
 		}
+		if rerr := total.record(ctx, st); rerr != nil && err == nil {
+			err = rerr
+		}
 		if err != nil {
 			return total, err
 		}
 	}
-	if err := recordProblems(ctx, st, total.Problems); err != nil {
-		return total, err
+	if total.ProblemCount > len(total.Problems) {
+		total.AllProblems = allProblemsCommand
 	}
 	return total, nil
 }
@@ -164,25 +217,22 @@ func (r *Report) add(o *Report) {
 	r.Labels += o.Labels
 	r.Texts += o.Texts
 	r.Skipped += o.Skipped
+	r.ProblemCount += o.ProblemCount
 	for _, p := range o.Problems {
-		r.problem(p)
+		if len(r.Problems) < maxIssue {
+			r.Problems = append(r.Problems, p)
+		}
 	}
-	r.ProblemCount += o.ProblemCount - len(o.Problems)
+	r.unrecorded = append(r.unrecorded, o.unrecorded...)
+	r.SkippedBefore = append(r.SkippedBefore, o.SkippedBefore...)
 }
 
+// recordProblems stores problems in the workspace (each once: one met again is not stored twice).
 func recordProblems(ctx context.Context, st *store.Store, ps []dataset.Problem) error {
 	if len(ps) == 0 {
 		return nil
 	}
-	return store.InTx(ctx, st.DB, func(tx *sql.Tx) error {
-		for _, p := range ps {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO import_issues (source, location, message) VALUES (?, ?, ?)`,
-				p.File, p.Where, p.Message); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return store.InTx(ctx, st.DB, func(tx *sql.Tx) error { return store.RecordIssues(ctx, tx, issues(ps)) })
 }
 
 // expand resolves globs and checks every path exists, keeping the given order.

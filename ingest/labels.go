@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -64,14 +63,20 @@ type LabelReport struct {
 	Duplicates   int            `json:"duplicates"`
 	CreatedItems int            `json:"created_items"`
 	ProblemCount int            `json:"problem_count"`
-	Problems     []LabelProblem `json:"problems"`
+	Problems     []LabelProblem `json:"problems"` // the first maxIssue of them
+	// AllProblems, when Problems is not all of them, names the command that lists every one.
+	AllProblems string `json:"all_problems,omitempty"`
+
+	all []LabelProblem // every problem, stored in the workspace at the end
 }
 
 func (r *LabelReport) problem(line int, field, format string, args ...any) {
 	r.ProblemCount++
+	p := LabelProblem{Line: line, Field: field, Message: fmt.Sprintf(format, args...)}
 	if len(r.Problems) < maxIssue {
-		r.Problems = append(r.Problems, LabelProblem{Line: line, Field: field, Message: fmt.Sprintf(format, args...)})
+		r.Problems = append(r.Problems, p)
 	}
+	r.all = append(r.all, p)
 }
 
 // String gives a problem as FILE:LINE: field: message.
@@ -101,7 +106,7 @@ func ImportLabels(ctx context.Context, st *store.Store, path string, o LabelOpti
 	if o.Batch <= 0 {
 		o.Batch = labelBatch
 	}
-	data, err := os.ReadFile(path)
+	data, err := dataset.ReadRegular(path)
 	if err != nil {
 		return nil, err
 	}
@@ -155,9 +160,12 @@ func ImportLabels(ctx context.Context, st *store.Store, path string, o LabelOpti
 		}
 		return r, err
 	}
-	if len(r.Problems) > 0 {
-		ps := make([]dataset.Problem, len(r.Problems))
-		for i, p := range r.Problems {
+	if r.ProblemCount > len(r.Problems) {
+		r.AllProblems = allProblemsCommand
+	}
+	if len(r.all) > 0 {
+		ps := make([]dataset.Problem, len(r.all))
+		for i, p := range r.all {
 			where := fmt.Sprintf("line %d", p.Line)
 			if p.Field != "" {
 				where += ": " + p.Field

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/loupe-dev/loupe/dataset"
-	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
 )
 
@@ -38,12 +37,17 @@ func importJSONL(ctx context.Context, st *store.Store, paths []string, o Options
 			if !filepath.IsAbs(img) {
 				img = filepath.Join(base, img)
 			}
-			if err := dataset.CheckImage(img); err != nil {
+			pic, outside, err := inspectPicture(img, base, o.AllowOutside)
+			if err != nil {
 				r.problem(dataset.Problem{File: p, Where: fmt.Sprintf("line %d", it.Line), Message: err.Error() + "; skipped"})
 				r.Skipped++
 				continue
 			}
-			it.Image = img
+			// kept relative to the manifest's folder, so the folder can move (loupe roots move)
+			if rel, err := filepath.Rel(base, img); err == nil && !outside && filepath.IsLocal(rel) {
+				img = rel
+			}
+			it.Image, it.File, it.Outside = img, pic, outside
 			good = append(good, it)
 		}
 		for start := 0; start < len(good); start += manifestBatch {
@@ -59,6 +63,9 @@ func importJSONL(ctx context.Context, st *store.Store, paths []string, o Options
 			if err := store.InTx(ctx, st.DB, func(tx *sql.Tx) error {
 				id, err := store.EnsureSource(ctx, tx, "jsonl", p)
 				if err != nil {
+					return err
+				}
+				if err := recordSourceRoot(ctx, tx, id, rootFolder(paths, p), p, ""); err != nil {
 					return err
 				}
 				return store.FinishSource(ctx, tx, id, fi.Size(), fi.ModTime().UnixNano(), int64(len(items)))
@@ -78,6 +85,8 @@ func writeManifestBatch(ctx context.Context, tx *sql.Tx, path, defSubset string,
 	}
 	subsets := map[string]int64{}
 	var inserted, texts, labels int
+	rs := newRestorer(tx) // a loupe export's lines: generations, labels and history
+	var problems []dataset.Problem
 	for _, it := range batch {
 		name := it.Subset
 		if name == "" {
@@ -85,21 +94,28 @@ func writeManifestBatch(ctx context.Context, tx *sql.Tx, path, defSubset string,
 		}
 		sid, ok := subsets[name]
 		if !ok {
-			if sid, err = store.EnsureSubset(ctx, tx, name, "manifest"); err != nil {
+			if sid, err = store.EnsureSubset(ctx, tx, name, subsetKind(it.Loupe, "manifest")); err != nil {
 				return err
 			}
 			subsets[name] = sid
 		}
-		id, added, err := store.InsertItem(ctx, tx, store.NewItem{ExtID: it.ID, Kind: review.Sample, SubsetID: sid,
-			SourceID: srcID, ImagePath: it.Image, Captions: it.Captions, Scores: it.Scores})
+		id, added, err := store.InsertItem(ctx, tx, store.NewItem{ExtID: it.ID, Kind: itemKind(it.Loupe), SubsetID: sid,
+			SourceID: srcID, ImagePath: it.Image, Captions: it.Captions, Scores: it.Scores,
+			ImageSize: it.File.Size, ImageHash: it.File.Hash, Outside: it.Outside})
 		if err != nil {
 			return fmt.Errorf("line %d: %w", it.Line, err)
 		}
 		if !added {
-			continue // already imported: re-import adds nothing
+			// already imported: re-import adds nothing, but the same picture found at a new place
+			// (the data folder moved) updates where it is
+			if err := repointMoved(ctx, tx, id, srcID, it.Image, it.File); err != nil {
+				return fmt.Errorf("line %d: %w", it.Line, err)
+			}
+			continue
 		}
 		inserted++
-		for _, t := range it.Texts {
+		keep, prompt := itemTexts(it.Loupe, it.Texts)
+		for _, t := range keep {
 			if ok, err := store.PutText(ctx, tx, id, t.Kind, t.Lang, t.Body); err != nil {
 				return fmt.Errorf("line %d: %w", it.Line, err)
 			} else if ok {
@@ -114,10 +130,22 @@ func writeManifestBatch(ctx context.Context, tx *sql.Tx, path, defSubset string,
 				labels++
 			}
 		}
+		if it.Loupe != nil {
+			n := len(rs.problems)
+			if err := rs.restore(ctx, id, it.ID, it.Loupe, prompt); err != nil {
+				return fmt.Errorf("line %d: %w", it.Line, err)
+			}
+			for _, m := range rs.problems[n:] {
+				problems = append(problems, dataset.Problem{File: path, Where: fmt.Sprintf("line %d", it.Line), Message: m})
+			}
+		}
 	}
 	// Count only after the batch's transaction body succeeded.
 	r.Inserted += inserted
 	r.Texts += texts
-	r.Labels += labels
+	r.Labels += labels + rs.labels
+	for _, p := range problems {
+		r.problem(p)
+	}
 	return nil
 }

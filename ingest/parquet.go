@@ -63,7 +63,7 @@ func importParquet(ctx context.Context, st *store.Store, paths []string, o Optio
 		return nil, err
 	}
 	r := &Report{Format: Parquet}
-	var jobs []*shardJob
+	var jobs, loupeJobs []*shardJob
 	for _, f := range files {
 		fi, err := os.Stat(f)
 		if err != nil {
@@ -78,6 +78,28 @@ func importParquet(ctx context.Context, st *store.Store, paths []string, o Optio
 		r.Sources++
 		if ok {
 			r.UpToDate++
+			// Unchanged since it was indexed: nothing new is skipped, but what its import skipped is
+			// still missing, and the report says so.
+			n, err := st.IssueCount(ctx, f)
+			if err != nil {
+				return r, err
+			}
+			if n > 0 {
+				r.SkippedBefore = append(r.SkippedBefore, SkippedBefore{File: f, Problems: n})
+			}
+			continue
+		}
+		if moved, err := relocateShard(ctx, st, f, rootFolder(paths, f), fi.Size(), fi.ModTime().UnixNano()); err != nil {
+			return r, err
+		} else if moved != "" {
+			r.UpToDate++
+			report(o, "moved %s: imported before from %s; its location is updated", filepath.Base(f), moved)
+			continue
+		}
+		if dataset.IsLoupeShard(f) {
+			// written by loupe export: its loupe_* columns, not its score_* columns (final values), say
+			// what each item was
+			loupeJobs = append(loupeJobs, &shardJob{path: f, size: fi.Size(), mtime: fi.ModTime().UnixNano()})
 			continue
 		}
 		jobs = append(jobs, &shardJob{path: f, size: fi.Size(), mtime: fi.ModTime().UnixNano(), done: make(chan struct{})})
@@ -130,8 +152,12 @@ func importParquet(ctx context.Context, st *store.Store, paths []string, o Optio
 		<-sem
 		if j.err != nil {
 			r.Failed++
-			r.problem(dataset.Problem{File: j.path, Message: j.err.Error()})
-			report(o, "failed %s: %v", j.path, j.err)
+			msg := shardMessage(j.path, j.err)
+			r.problem(dataset.Problem{File: j.path, Message: msg})
+			report(o, "failed %s: %s", j.path, msg)
+			if err := r.record(ctx, st, j.path); err != nil {
+				return r, err
+			}
 			continue
 		}
 		res, err := st.IndexShard(ctx, j.path, j.size, j.mtime, j.idx.NumRows, j.idx.Rows, subsetFor(j.path))
@@ -139,6 +165,9 @@ func importParquet(ctx context.Context, st *store.Store, paths []string, o Optio
 			r.Failed++
 			r.problem(dataset.Problem{File: j.path, Message: "not indexed: " + err.Error()})
 			continue
+		}
+		if err := recordShardRoot(ctx, st, j.path, rootFolder(paths, j.path)); err != nil {
+			return r, err
 		}
 		r.Inserted += res.Inserted
 		r.Updated += res.Updated
@@ -149,10 +178,58 @@ func importParquet(ctx context.Context, st *store.Store, paths []string, o Optio
 		for _, d := range res.Duplicates {
 			r.problem(dataset.Problem{File: j.path, Message: d})
 		}
+		// This version's problems replace those stored for an earlier version of the shard.
+		if err := r.record(ctx, st, j.path); err != nil {
+			return r, err
+		}
+		report(o, "indexed %s: %d new, %d skipped", filepath.Base(j.path), res.Inserted, len(j.idx.Problems)+len(res.Duplicates))
 		j.idx = nil
-		report(o, "indexed %s: %d new, %d skipped", filepath.Base(j.path), res.Inserted, len(res.Duplicates))
+	}
+	if err := importLoupeShards(ctx, st, loupeJobs, paths, o, r); err != nil {
+		return r, err
 	}
 	return r, nil
+}
+
+// importLoupeShards imports the shards loupe export wrote, one at a time (see importLoupeShard).
+func importLoupeShards(ctx context.Context, st *store.Store, jobs []*shardJob, paths []string, o Options, r *Report) error {
+	for _, j := range jobs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		before := r.Inserted
+		if err := importLoupeShard(ctx, st, j.path, j.size, j.mtime, r); err != nil {
+			r.Failed++
+			msg := shardMessage(j.path, err)
+			r.problem(dataset.Problem{File: j.path, Message: msg})
+			report(o, "failed %s: %s", j.path, msg)
+			if err := r.record(ctx, st, j.path); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := recordShardRoot(ctx, st, j.path, rootFolder(paths, j.path)); err != nil {
+			return err
+		}
+		if err := r.record(ctx, st, j.path); err != nil {
+			return err
+		}
+		report(o, "imported %s (a loupe export): %d new", filepath.Base(j.path), r.Inserted-before)
+	}
+	return nil
+}
+
+// shardMessage words a shard's error for a problem that already names the shard: without the path
+// the error repeats at its start.
+func shardMessage(path string, err error) string {
+	msg := err.Error()
+	if pe, ok := err.(*os.PathError); ok && pe.Path == path {
+		msg = pe.Err.Error()
+	}
+	for strings.HasPrefix(msg, path+": ") {
+		msg = strings.TrimPrefix(msg, path+": ")
+	}
+	return msg
 }
 
 // subsetFor names a row's subset from its id prefix, else from the shard's folder.

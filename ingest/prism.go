@@ -188,6 +188,9 @@ func importPrismModel(ctx context.Context, st *store.Store, mdir, model, lang st
 		if err != nil {
 			return err
 		}
+		if err := recordSourceRoot(ctx, tx, srcID, filepath.Dir(mdir), mdir, ""); err != nil {
+			return err
+		}
 		subset := "prism-" + lang + "/" + model
 		subID, err := store.EnsureSubset(ctx, tx, subset, "benchmark")
 		if err != nil {
@@ -208,7 +211,8 @@ func importPrismModel(ctx context.Context, st *store.Store, mdir, model, lang st
 					r.Skipped++
 					continue
 				}
-				if err := dataset.CheckImage(path); err != nil {
+				pic, outside, err := inspectPicture(path, mdir, o.AllowOutside)
+				if err != nil {
 					r.problem(dataset.Problem{File: path, Message: err.Error() + "; skipped"})
 					r.Skipped++
 					continue
@@ -216,9 +220,15 @@ func importPrismModel(ctx context.Context, st *store.Store, mdir, model, lang st
 				rel, _ := filepath.Rel(mdir, path)
 				ext := fmt.Sprintf("%s/%s/%d", subset, t, i)
 				id, added, err := store.InsertItem(ctx, tx, store.NewItem{ExtID: ext, Kind: review.Generation,
-					SubsetID: subID, SourceID: srcID, ImagePath: rel, Scores: review.NoScores})
+					SubsetID: subID, SourceID: srcID, ImagePath: rel, Scores: review.NoScores,
+					ImageSize: pic.Size, ImageHash: pic.Hash, Outside: outside})
 				if err != nil {
 					return err
+				}
+				if !added {
+					if err := repointMoved(ctx, tx, id, srcID, rel, pic); err != nil {
+						return err
+					}
 				}
 				pid, err := store.EnsurePrompt(ctx, tx, "prism", lang, t, i, body)
 				if err != nil {
@@ -300,7 +310,7 @@ type TruthLine struct {
 
 func importTruth(ctx context.Context, tx *sql.Tx, mdir string, itemIDs map[string]int64, r *Report) error {
 	path := filepath.Join(mdir, "truth.jsonl")
-	data, err := os.ReadFile(path)
+	data, err := dataset.ReadRegular(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}

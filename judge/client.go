@@ -195,7 +195,7 @@ func Backoff(n int, jitter float64) time.Duration {
 // maxServerDelay bounds a Retry-After the client will honour; a longer one ends the call as transient.
 const maxServerDelay = 10 * time.Minute
 
-// Send posts the prepared body and returns the raw 200 body. It waits for a concurrency slot and the
+// Send posts the prepared body and returns the raw 200 body, with the API key redacted from it. It waits for a concurrency slot and the
 // rate limiter, retries transient failures with backoff (honouring Retry-After and x-should-retry) and
 // per-attempt timeouts, and classifies what it cannot retry.
 func (c *Client) Send(ctx context.Context, p Prepared) ([]byte, error) {
@@ -217,13 +217,12 @@ func (c *Client) Send(ctx context.Context, p Prepared) ([]byte, error) {
 		body, hdr, cerr := c.attempt(ctx, p)
 		c.Limiter.Observe(hdr)
 		if cerr == nil {
-			return body, nil
+			// a server may echo the Authorization header in a successful answer too: what is cached,
+			// stored and printed never holds the key, in any spelling
+			return c.RedactBody(body), nil
 		}
-		if c.key != "" && len(c.key) >= 8 {
-			// servers echo (parts of) a wrong key; never let it reach logs or the workspace
-			cerr.Message = strings.ReplaceAll(cerr.Message, c.key, "[redacted]")
-			cerr.Message = strings.ReplaceAll(cerr.Message, c.key[:8], "[redacted]")
-		}
+		// servers echo (parts of) a wrong key; never let it reach logs or the workspace
+		redactCallError(cerr, c.key)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

@@ -1,7 +1,6 @@
 package judge
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,7 +14,7 @@ import (
 	"strings"
 	"unicode"
 
-	_ "image/jpeg" // decoders for the pictures judged
+	"github.com/loupe-dev/loupe/internal/imagesafe"
 )
 
 // OCRJudge is an offline, deterministic text-rendering judge - not a VLM: it reads the picture with the
@@ -79,6 +78,11 @@ func (j OCRJudge) Judge(ctx context.Context, picture []byte, prompt string) (OCR
 	if len(v.Expected) == 0 {
 		return v, errors.New("the prompt asks for no text (no quoted strings): the OCR judge does not apply")
 	}
+	// The picture is checked before tesseract is looked for: a picture over the limits of the shared
+	// decode guard is this item's failure, whatever the machine has installed.
+	if _, _, err := imagesafe.Check(picture); err != nil {
+		return v, fmt.Errorf("OCR judge: %w", err)
+	}
 	bin := j.Bin
 	if bin == "" {
 		var err error
@@ -86,47 +90,54 @@ func (j OCRJudge) Judge(ctx context.Context, picture []byte, prompt string) (OCR
 			return v, ErrNoTesseract
 		}
 	}
-	img, _, err := image.Decode(bytes.NewReader(picture))
-	if err != nil {
-		return v, fmt.Errorf("OCR judge: %w", err)
-	}
 	dir, err := os.MkdirTemp("", "loupe-ocr-")
 	if err != nil {
 		return v, err
 	}
 	defer os.RemoveAll(dir)
 	var readings []string
-	passes := []struct {
-		img image.Image
-		psm string
-	}{{img, "3"}, {img, "11"}, {binarize(img, false), "3"}, {binarize(img, true), "3"}}
-	for i, pass := range passes {
-		variant := pass.img
-		path := filepath.Join(dir, fmt.Sprintf("p%d.png", i))
-		f, err := os.Create(path)
-		if err != nil {
-			return v, err
+	decoded := false
+	// The decoded picture counts against the decode budget until the last pass is read.
+	err = imagesafe.Use(ctx, picture, func(img image.Image, _ string) error {
+		decoded = true
+		passes := []struct {
+			img image.Image
+			psm string
+		}{{img, "3"}, {img, "11"}, {binarize(img, false), "3"}, {binarize(img, true), "3"}}
+		for i, pass := range passes {
+			path := filepath.Join(dir, fmt.Sprintf("p%d.png", i))
+			f, err := os.Create(path)
+			if err != nil {
+				return err
+			}
+			err = png.Encode(f, pass.img)
+			f.Close()
+			if err != nil {
+				return err
+			}
+			lang := j.Lang
+			if lang == "" {
+				lang = "eng"
+			}
+			cmd := exec.CommandContext(ctx, bin, path, "stdout", "-l", lang, "--psm", pass.psm)
+			// tesseract's OpenMP threads only contend with each other on small pictures run side by side
+			cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
+			out, err := cmd.Output()
+			if err != nil {
+				return fmt.Errorf("tesseract: %w", err)
+			}
+			readings = append(readings, string(out))
+			if allExact(v.Expected, readings) {
+				break // no further pass can do better
+			}
 		}
-		err = png.Encode(f, variant)
-		f.Close()
-		if err != nil {
-			return v, err
+		return nil
+	})
+	if err != nil {
+		if !decoded { // the guard or the decoder refused the picture
+			err = fmt.Errorf("OCR judge: %w", err)
 		}
-		lang := j.Lang
-		if lang == "" {
-			lang = "eng"
-		}
-		cmd := exec.CommandContext(ctx, bin, path, "stdout", "-l", lang, "--psm", pass.psm)
-		// tesseract's OpenMP threads only contend with each other on small pictures run side by side
-		cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
-		out, err := cmd.Output()
-		if err != nil {
-			return v, fmt.Errorf("tesseract: %w", err)
-		}
-		readings = append(readings, string(out))
-		if allExact(v.Expected, readings) {
-			break // no further pass can do better
-		}
+		return v, err
 	}
 	v.Read = strings.Join(strings.Fields(readings[0]), " ")
 	var total, worst float64

@@ -67,6 +67,7 @@ func (c *Client) Probe(ctx context.Context) []ProbeResult {
 		} else {
 			r.OK, r.Detail = judgeAnswer(comp)
 		}
+		r.Detail = c.Redact(r.Detail)
 		out = append(out, r)
 		return true
 	}

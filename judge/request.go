@@ -2,6 +2,7 @@ package judge
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -15,13 +16,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/loupe-dev/loupe/internal/imagesafe"
 	"github.com/openai/openai-go/v3"
 	xdraw "golang.org/x/image/draw"
-
-	_ "image/gif" // decoders for pictures that must be re-encoded
-	_ "image/png"
-
-	_ "golang.org/x/image/webp"
 )
 
 // Qwen2.5-VL pixel bounds of the official evaluation (min 256 and max 1280 blocks of 28x28).
@@ -64,12 +61,14 @@ type Picture struct {
 // PreparePicture sniffs the picture's format and sends the original bytes when the backend accepts that
 // format and the size is within bounds; otherwise it scales it down (to max_image_side, and for the qwen
 // profile on servers that cannot take mm_processor_kwargs, to the official pixel bound) and re-encodes
-// it as JPEG (quality 90).
+// it as JPEG (quality 90). Every picture passes the shared decode guard (package imagesafe) first, so a
+// decompression bomb or a picture over its limits is refused, with the guard's error, before anything
+// is decoded or sent; a decode waits for the program's decode budget.
 func (b *Backend) PreparePicture(data []byte) (Picture, error) {
 	mime := http.DetectContentType(data)
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	cfg, _, err := imagesafe.Check(data)
 	if err != nil {
-		return Picture{}, fmt.Errorf("picture: %w", err)
+		return Picture{}, err
 	}
 	p := Picture{Data: data, MIME: mime, W: cfg.Width, H: cfg.Height}
 	maxPixels := 0
@@ -80,17 +79,16 @@ func (b *Backend) PreparePicture(data []byte) (Picture, error) {
 	if slices.Contains(b.Formats, mime) && w == cfg.Width && h == cfg.Height {
 		return p, nil
 	}
-	img, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		return Picture{}, fmt.Errorf("picture: %w", err)
-	}
-	if w != cfg.Width || h != cfg.Height {
-		dst := image.NewRGBA(image.Rect(0, 0, w, h))
-		xdraw.CatmullRom.Scale(dst, dst.Bounds(), img, img.Bounds(), xdraw.Src, nil)
-		img = dst
-	}
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
+	err = imagesafe.Use(context.Background(), data, func(img image.Image, _ string) error {
+		if w != cfg.Width || h != cfg.Height {
+			dst := image.NewRGBA(image.Rect(0, 0, w, h))
+			xdraw.CatmullRom.Scale(dst, dst.Bounds(), img, img.Bounds(), xdraw.Src, nil)
+			img = dst
+		}
+		return jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90})
+	})
+	if err != nil {
 		return Picture{}, err
 	}
 	return Picture{Data: buf.Bytes(), MIME: "image/jpeg", W: w, H: h}, nil

@@ -1,7 +1,6 @@
 package judge
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	_ "image/png" // decoders for the pictures judged (jpeg comes with ocr.go)
+	"github.com/loupe-dev/loupe/internal/imagesafe"
 )
 
 // RuleCheck is one constraint of the prompt and whether the picture meets it.
@@ -51,7 +50,9 @@ var ErrRulesNotApplicable = errors.New("the rules judge does not apply: the prom
 // Chinese-only prompts) give ErrRulesNotApplicable.
 type RulesJudge struct{}
 
-// Judge decodes picture (PNG or JPEG) and checks the constraints of prompt against it.
+// Judge decodes picture (PNG, JPEG, GIF or WebP, through the shared decode guard of package imagesafe,
+// whose refusal of a picture over its limits is the error) and checks the constraints of prompt
+// against it.
 func (RulesJudge) Judge(ctx context.Context, picture []byte, prompt string) (RulesVerdict, error) {
 	spec := parseRules(prompt)
 	if !spec.applicable() {
@@ -60,15 +61,18 @@ func (RulesJudge) Judge(ctx context.Context, picture []byte, prompt string) (Rul
 	if err := ctx.Err(); err != nil {
 		return RulesVerdict{}, err
 	}
-	img, _, err := image.Decode(bytes.NewReader(picture))
+	var px *pixmap
+	err := imagesafe.Use(ctx, picture, func(img image.Image, _ string) error {
+		b := img.Bounds()
+		if b.Dx() < 16 || b.Dy() < 16 {
+			return fmt.Errorf("picture is %dx%d, too small to judge", b.Dx(), b.Dy())
+		}
+		px = newPixmap(img, 256) // the decoded picture is let go here; the analysis works on 256 px a side
+		return nil
+	})
 	if err != nil {
-		return RulesVerdict{}, fmt.Errorf("rules judge: decode picture: %w", err)
+		return RulesVerdict{}, fmt.Errorf("rules judge: %w", err)
 	}
-	b := img.Bounds()
-	if b.Dx() < 16 || b.Dy() < 16 {
-		return RulesVerdict{}, fmt.Errorf("rules judge: picture is %dx%d, too small to judge", b.Dx(), b.Dy())
-	}
-	px := newPixmap(img, 256)
 	if err := ctx.Err(); err != nil {
 		return RulesVerdict{}, err
 	}

@@ -155,7 +155,8 @@ func (j HTTPJudge) Stage(ctx context.Context, t *Task, cache Cache, dryRun bool)
 			return Staged{}, &Result{Task: t, Key: p.Key, Err: err}
 		}
 		if ok {
-			r := Interpret(body)
+			// redacted again: a body cached before loupe redacted answers may hold the key
+			r := redactResult(Interpret(j.C.RedactBody(body)), j.C.key)
 			r.Task, r.Key, r.Cached = t, p.Key, true
 			return Staged{}, &r
 		}
@@ -173,13 +174,13 @@ func (j HTTPJudge) Call(ctx context.Context, s Staged) Result {
 	if err != nil {
 		var ce *CallError
 		if errors.As(err, &ce) && ce.Terminal() {
-			return Result{Task: t, Key: p.Key, Failure: ce.Error()}
+			return redactResult(Result{Task: t, Key: p.Key, Failure: ce.Error()}, j.C.key)
 		}
-		return Result{Task: t, Key: p.Key, Err: err}
+		return redactResult(Result{Task: t, Key: p.Key, Err: err}, j.C.key)
 	}
 	r := Interpret(body)
 	r.Task, r.Key, r.Body = t, p.Key, body
-	return r
+	return redactResult(r, j.C.key)
 }
 
 // OfflineJudge adapts the OCR and rules judges: deterministic, no network, alignment only, and only

@@ -128,6 +128,15 @@ type ImageRef struct {
 	Path  string `json:"path,omitempty"`  // image file
 	Shard string `json:"shard,omitempty"` // Parquet shard
 	Row   int64  `json:"row"`             // row within the shard
+
+	// What the import recorded, so that a read can tell the file changed since (zero values: nothing
+	// recorded, e.g. a workspace from an older loupe). Readers refuse a changed source rather than hand
+	// out another row's or another file's content.
+	ID    string `json:"-"` // shard: the id the row must hold (the item's external id)
+	Size  int64  `json:"-"` // shard or file: size in bytes
+	MTime int64  `json:"-"` // shard: modification time, Unix nanoseconds
+	Hash  string `json:"-"` // file: SHA-256 of its bytes, hex (first 16 bytes)
+	Root  string `json:"-"` // file: the folder it must resolve inside ("" when the import allowed outside)
 }
 
 // Item is one reviewable thing with everything known about it.

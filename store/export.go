@@ -24,12 +24,14 @@ type ExportRow struct {
 	ImagePath string
 	Shard     string
 	Row       int64
+	Image     review.ImageRef // where the picture is, with what the import recorded to check it
 	Packed    int64
 	Decision  string
 	Texts     []review.Text
 	Humans    []ExportValue // current human values (scores and decisions), latest first per dimension
 	Judges    []ExportValue // first verdicts with a value
 	History   ExportHistory
+	Detail    ExportDetail // the rest of its provenance: see exportDetails
 }
 
 // ExportValue is a human value or a judge verdict with who gave it and when.
@@ -94,9 +96,10 @@ func (s *Store) ExportRows(ctx context.Context, ids []int64, f review.Filter) ([
 	}
 	q := `SELECT items.id, e.ext_id, items.kind, coalesce(sb.name, ''), coalesce(p.track, ''), coalesce(g.model, ''),
 		coalesce(p.body, ''), coalesce(p.lang, ''), coalesce(items.image_path, ''), coalesce(src.path, ''), coalesce(items.row, 0),
-		items.packed, coalesce(src.kind, ''), ` + dec + `
+		items.packed, coalesce(src.kind, ''), ` + dec + `, ` + imageCheckCols + `
 		FROM items JOIN item_ext e ON e.item_id = items.id
 		LEFT JOIN subsets sb ON sb.id = items.subset_id LEFT JOIN sources src ON src.id = items.source_id
+		LEFT JOIN image_files imf ON imf.item_id = items.id
 		LEFT JOIN generations g ON g.item_id = items.id LEFT JOIN prompts p ON p.id = g.prompt_id
 		WHERE items.id IN ` + in
 	rows, err := s.DB.QueryContext(ctx, q, append(dargs, args...)...)
@@ -107,11 +110,14 @@ func (s *Store) ExportRows(ctx context.Context, ids []int64, f review.Filter) ([
 		var r ExportRow
 		var kind int
 		var srcKind string
-		if err := rows.Scan(&r.ID, &r.ExtID, &kind, &r.Subset, &r.Track, &r.Model, &r.Prompt, &r.Lang, &r.ImagePath, &r.Shard, &r.Row,
-			&r.Packed, &srcKind, &r.Decision); err != nil {
+		var loc imageLoc
+		if err := rows.Scan(append([]any{&r.ID, &r.ExtID, &kind, &r.Subset, &r.Track, &r.Model, &r.Prompt, &r.Lang, &r.ImagePath, &r.Shard, &r.Row,
+			&r.Packed, &srcKind, &r.Decision}, loc.checkDest()...)...); err != nil {
 			rows.Close()
 			return nil, err
 		}
+		loc.srcKind, loc.srcPath, loc.imgPath, loc.row = srcKind, r.Shard, r.ImagePath, r.Row
+		r.Image = loc.ref(r.ExtID)
 		r.Kind = map[int]string{1: "sample", 2: "generation"}[kind]
 		// where the picture is, as Store.Item says it (relative paths are relative to their source)
 		switch src := r.Shard; {
@@ -202,6 +208,9 @@ func (s *Store) ExportRows(ctx context.Context, ids []int64, f review.Filter) ([
 		out[at[id]].History = h
 	}
 	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	if err := s.exportDetails(ctx, out, at, in, args, f); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
 	return out, nil

@@ -14,38 +14,69 @@ import (
 // itemQuery selects an item's row; a condition on items (aliased i) completes it.
 const itemQuery = `SELECT i.id, ` + extIDExpr + `, i.kind, coalesce(sb.name, ''), coalesce(src.kind, ''), coalesce(src.path, ''),
 	coalesce(i.row, -1), coalesce(i.image_path, ''), i.packed,
-	coalesce(p.track, ''), coalesce(g.model, ''), coalesce(p.idx, 0)
+	coalesce(p.track, ''), coalesce(g.model, ''), coalesce(p.idx, 0), ` + imageCheckCols + `
 	FROM items i LEFT JOIN subsets sb ON sb.id = i.subset_id LEFT JOIN sources src ON src.id = i.source_id
 	LEFT JOIN generations g ON g.item_id = i.id LEFT JOIN prompts p ON p.id = g.prompt_id
+	LEFT JOIN image_files imf ON imf.item_id = i.id
 	WHERE `
+
+// imageCheckCols are what a read needs to check an item's picture source (sources aliased src,
+// image_files imf): the shard's size and mtime as imported, the picture file's size, hash and whether
+// it was allowed outside its folder.
+const imageCheckCols = `coalesce(src.size, 0), coalesce(src.mtime, 0), coalesce(imf.size, 0), coalesce(imf.hash, ''), coalesce(imf.outside, 0)`
+
+// imageLoc is where an item's picture is, as stored, with what the import recorded of it.
+type imageLoc struct {
+	srcKind, srcPath, imgPath string
+	row                       int64
+	srcSize, srcMTime, size   int64
+	hash                      string
+	outside                   bool
+}
+
+func (l *imageLoc) checkDest() []any {
+	return []any{&l.srcSize, &l.srcMTime, &l.size, &l.hash, &l.outside}
+}
+
+// ref resolves the location: a shard row (which must hold extID), or a file (relative paths are
+// relative to their source: a folder, or a manifest's folder) that must stay inside that folder.
+func (l *imageLoc) ref(extID string) review.ImageRef {
+	switch {
+	case l.srcKind == "parquet":
+		return review.ImageRef{Shard: l.srcPath, Row: l.row, ID: extID, Size: l.srcSize, MTime: l.srcMTime}
+	case l.imgPath == "":
+		return review.ImageRef{}
+	}
+	base := l.srcPath
+	if l.srcKind == "jsonl" {
+		base = filepath.Dir(l.srcPath)
+	}
+	ref := review.ImageRef{Path: l.imgPath, Size: l.size, Hash: l.hash}
+	if !filepath.IsAbs(l.imgPath) && l.srcPath != "" {
+		ref.Path = filepath.Join(base, l.imgPath)
+	}
+	// a picture checked at import (or a relative one) must stay inside its imported folder
+	if l.srcPath != "" && !l.outside && (l.hash != "" || !filepath.IsAbs(l.imgPath)) {
+		ref.Root = base
+	}
+	return ref
+}
 
 // scanItem loads the item matching cond (on items aliased i) without its details.
 func (s *Store) scanItem(ctx context.Context, cond string, arg any) (*review.Item, error) {
 	query := itemQuery + cond
 	it := &review.Item{}
 	var kind int
-	var srcKind, srcPath, imgPath string
-	var row int64
+	var loc imageLoc
 	var packed int64
-	err := s.DB.QueryRowContext(ctx, query, arg).Scan(&it.ID, &it.ExtID, &kind, &it.Subset, &srcKind, &srcPath,
-		&row, &imgPath, &packed,
-		&it.Track, &it.Model, &it.Prompt)
+	err := s.DB.QueryRowContext(ctx, query, arg).Scan(append([]any{&it.ID, &it.ExtID, &kind, &it.Subset, &loc.srcKind, &loc.srcPath,
+		&loc.row, &loc.imgPath, &packed,
+		&it.Track, &it.Model, &it.Prompt}, loc.checkDest()...)...)
 	if err != nil {
 		return nil, wrapErr(err)
 	}
 	it.Kind = review.ItemKind(kind).String()
-	switch {
-	case srcKind == "parquet":
-		it.Image = review.ImageRef{Shard: srcPath, Row: row}
-	case imgPath != "" && !filepath.IsAbs(imgPath) && srcPath != "":
-		base := srcPath
-		if srcKind == "jsonl" {
-			base = filepath.Dir(srcPath)
-		}
-		it.Image = review.ImageRef{Path: filepath.Join(base, imgPath)}
-	default:
-		it.Image = review.ImageRef{Path: imgPath}
-	}
+	it.Image = loc.ref(it.ExtID)
 	captions, scores := review.Unpack(packed)
 	for k, name := range review.CaptionKinds {
 		if captions&(1<<k) != 0 {

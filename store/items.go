@@ -19,6 +19,11 @@ type NewItem struct {
 	ImagePath string // file path (absolute, or relative to the source's path)
 	Captions  uint16
 	Scores    review.Scores
+	// the picture file as the import read it (ImageHash "": not recorded); Outside: it lies outside the
+	// imported folder and the user allowed that
+	ImageSize int64
+	ImageHash string
+	Outside   bool
 }
 
 // EnsureSource returns the id of the source at path, creating it.
@@ -65,6 +70,9 @@ VALUES (?, ?, nullif(?, 0), nullif(?, 0), nullif(?, ''), ?) ON CONFLICT DO NOTHI
 			t := tally{}
 			t.add(it.SubsetID, packed, 1)
 			err = t.flush(ctx, q)
+		}
+		if err == nil && it.ImageHash != "" {
+			err = PutImageFile(ctx, q, id, it.ImageSize, it.ImageHash, it.Outside)
 		}
 		return id, true, wrapErr(err)
 	}

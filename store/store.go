@@ -32,6 +32,14 @@ var ErrConflict = errors.New("conflict")
 // ErrNewerWorkspace is returned by Open when the workspace was made by a newer loupe.
 var ErrNewerWorkspace = errors.New("workspace was created by a newer loupe")
 
+// errNoTables is an SQLite file without tables: what a creation that stopped before the first migration
+// leaves. Open makes it a workspace; OpenReadOnly refuses it.
+var errNoTables = errors.New("not a loupe workspace yet (an SQLite file without tables)")
+
+// ErrOlderWorkspace is returned by OpenReadOnly when the workspace's schema is older than this loupe's:
+// reading never migrates it; opening it to write (Open) does.
+var ErrOlderWorkspace = errors.New("workspace was made by an older loupe")
+
 // Querier runs queries; both *sql.DB and *sql.Tx satisfy it, so callers own transaction boundaries.
 type Querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
@@ -43,24 +51,49 @@ type Querier interface {
 type Store struct {
 	DB   *sql.DB
 	Path string
+	// ReadOnly is set by OpenReadOnly: SQLite refuses every write.
+	ReadOnly bool
 }
 
 // Open opens (creating if needed) the workspace at path and migrates it to the current schema.
-// It refuses a workspace whose schema version is newer than this binary knows.
+// It refuses, leaving them as they are, a zero-byte file, a file that is not a loupe workspace (another
+// program's SQLite file included), a workspace whose schema version is newer than this binary knows, and
+// a workspace that cannot be written (its file or folder read-only: OpenReadOnly reads those).
 func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("open workspace: empty path")
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if _, err := os.Stat(dir); err != nil {
-			return nil, fmt.Errorf("open workspace %s: %w", path, err)
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("open workspace %s: %w", path, err)
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if !writable(dir) {
+			return nil, fmt.Errorf("create workspace %s: the folder %s is read-only (make it writable, or pass another --db)", path, dir)
 		}
-	}
-	if err := checkSQLiteHeader(path); err != nil {
-		return nil, err
-	}
-	if err := createWithPageSize(path); err != nil {
-		return nil, fmt.Errorf("create workspace %s: %w", path, err)
+		if err := createWithPageSize(path); err != nil {
+			return nil, fmt.Errorf("create workspace %s: %w", path, err)
+		}
+	case err != nil:
+		return nil, fmt.Errorf("open workspace %s: %w", path, err)
+	default:
+		if err := checkExisting(path, fi); err != nil {
+			return nil, err
+		}
+		// Look before writing anything: another program's SQLite file is refused as it is (the
+		// read-write connection below would switch it to WAL mode).
+		db, err := inspect(ctx, path)
+		if err != nil && !errors.Is(err, ErrOlderWorkspace) && !errors.Is(err, errNoTables) {
+			return nil, err
+		}
+		if db != nil {
+			db.Close()
+		}
+		if err := checkWritable(path); err != nil {
+			return nil, err
+		}
 	}
 	q := url.Values{}
 	q.Set("_foreign_keys", "on")
@@ -79,6 +112,135 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open workspace %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// OpenReadOnly opens an existing workspace for reading: SQLite opens it read-only (mode=ro), nothing is
+// created or migrated, and it works on a read-only file in a read-only folder. It refuses, leaving them
+// as they are, a missing or zero-byte file, a file that is not a loupe workspace, and a workspace whose
+// schema is newer or older than this loupe's (ErrOlderWorkspace: the message says how to upgrade it).
+//
+// SQLite reads a WAL-mode file through its -shm index, which it creates beside the file when it can (the
+// workspace file itself is never written). Where the folder is read-only and there is no -shm, the file
+// is opened as immutable - nobody can be writing it then, since a writer needs that folder too - unless
+// a non-empty -wal holds changes that only a -shm could read: that workspace is refused with a message.
+func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("open workspace: empty path")
+	}
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no workspace at %s", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open workspace %s: %w", path, err)
+	}
+	if err := checkExisting(path, fi); err != nil {
+		return nil, err
+	}
+	db, err := inspect(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{DB: db, Path: path, ReadOnly: true}, nil
+}
+
+// checkExisting refuses an existing path that is a folder, an empty file or not an SQLite file.
+func checkExisting(path string, fi fs.FileInfo) error {
+	switch {
+	case fi.IsDir():
+		return fmt.Errorf("open workspace %s: is a folder (--db names the workspace file)", path)
+	case fi.Size() == 0:
+		return fmt.Errorf("open workspace %s: an empty file, not a loupe workspace (loupe never makes one: remove it, or pass another --db)", path)
+	}
+	return checkSQLiteHeader(path)
+}
+
+// checkWritable says, naming the file and the way out, when the workspace file or its folder (where
+// SQLite keeps the -wal and -shm files) cannot be written.
+func checkWritable(path string) error {
+	const reads = "the commands that only read it (info, show-item, view, stats, export, import --problems) work as it is"
+	if !writable(path) {
+		return fmt.Errorf("workspace %s is read-only (its file mode): this command changes it; make it writable (chmod u+w %s) or work on a copy; %s", path, path, reads)
+	}
+	if dir := filepath.Dir(path); !writable(dir) {
+		return fmt.Errorf("workspace %s is in a read-only folder (%s), where SQLite cannot keep its -wal and -shm files: this command changes it; make the folder writable or move the workspace; %s", path, dir, reads)
+	}
+	return nil
+}
+
+// inspect opens path read-only and checks that it is a loupe workspace of this loupe's schema. It
+// returns the open database, or an error (ErrOlderWorkspace with the database closed too).
+func inspect(ctx context.Context, path string) (*sql.DB, error) {
+	db, err := openReadOnlyDB(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("open workspace %s: %w", path, err)
+	}
+	fail := func(err error) (*sql.DB, error) {
+		db.Close()
+		return nil, fmt.Errorf("open workspace %s: %w", path, err)
+	}
+	var cur, tables int
+	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&cur); err != nil {
+		return fail(fmt.Errorf("read schema version: %w", err))
+	}
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table'`).Scan(&tables); err != nil {
+		return fail(err)
+	}
+	latest := SchemaVersion()
+	switch {
+	case cur == 0 && tables > 0:
+		return fail(errors.New("not a loupe workspace (an SQLite file with other tables and no loupe schema version)"))
+	case cur == 0:
+		return fail(errNoTables)
+	case cur > latest:
+		return fail(fmt.Errorf("%w (schema version %d; this loupe knows up to %d): upgrade loupe", ErrNewerWorkspace, cur, latest))
+	case cur < latest:
+		return fail(fmt.Errorf("%w (schema %d; this loupe reads schema %d): reading never upgrades it; `loupe info --upgrade --db %s` does, in place (as does any command that writes, such as loupe import; older loupes cannot open it afterwards)",
+			ErrOlderWorkspace, cur, latest, path))
+	}
+	return db, nil
+}
+
+// openReadOnlyDB opens path with mode=ro and checks that it can be read (see OpenReadOnly for the
+// immutable fallback in a read-only folder).
+func openReadOnlyDB(ctx context.Context, path string) (*sql.DB, error) {
+	open := func(immutable bool) (*sql.DB, error) {
+		q := url.Values{}
+		q.Set("mode", "ro")
+		if immutable {
+			q.Set("immutable", "1")
+		}
+		q.Set("_foreign_keys", "on")
+		q.Set("_busy_timeout", "10000")
+		q.Set("_txlock", "deferred") // BEGIN IMMEDIATE would ask for the write lock
+		q.Set("_mutex", "no")
+		db, err := sql.Open(driverName, "file:"+path+"?"+q.Encode())
+		if err != nil {
+			return nil, err
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return db, nil
+	}
+	db, err := open(false)
+	if err == nil {
+		return db, nil
+	}
+	dir := filepath.Dir(path)
+	if writable(dir) {
+		return nil, err
+	}
+	if _, serr := os.Stat(path + "-shm"); serr == nil {
+		return nil, err
+	}
+	if fi, werr := os.Stat(path + "-wal"); werr == nil && fi.Size() > 0 {
+		return nil, fmt.Errorf("%s-wal holds changes not yet in the workspace file, and SQLite cannot create the %s-shm it needs to read them in the read-only folder %s: make the folder writable once (any loupe command then reads it), or copy the workspace with its -wal somewhere writable (%v)",
+			path, filepath.Base(path), dir, err)
+	}
+	return open(true)
 }
 
 // PageSize is the page size of new workspaces. Bulk indexing inserts about a third faster with 64 KiB

@@ -1,28 +1,24 @@
 package termimg
 
 import (
-	"bytes"
-	"errors"
+	"context"
 	"fmt"
 	"image"
-	_ "image/gif"  // decoders for Decode
-	_ "image/jpeg" // "
-	_ "image/png"  // "
 	"io"
 	"os"
 
-	_ "golang.org/x/image/webp" // "
+	"github.com/loupe-dev/loupe/internal/imagesafe"
 )
 
-// MaxPixels bounds the images Decode accepts: a 60,000 x 60,000 header (a decompression bomb) would
-// need 14 GB to decode.
-const MaxPixels = 50_000_000
+// MaxPixels bounds the images Decode accepts (the program-wide limit of package imagesafe): a 60,000 x
+// 60,000 header (a decompression bomb) would need 14 GB to decode.
+const MaxPixels = imagesafe.MaxPixels
 
 // MaxSide bounds either dimension.
-const MaxSide = 20_000
+const MaxSide = imagesafe.MaxSide
 
-// ErrTooLarge is returned for images above MaxPixels or MaxSide.
-var ErrTooLarge = errors.New("image too large")
+// ErrTooLarge is matched (errors.Is) by the error for images above MaxPixels or MaxSide.
+var ErrTooLarge = imagesafe.ErrTooLarge
 
 // Source is a decoded image and the encoded bytes it came from (kept for terminals that can show the
 // original file, such as iTerm2).
@@ -32,21 +28,13 @@ type Source struct {
 	Data   []byte
 }
 
-// DecodeBytes decodes an encoded image after checking its header's dimensions.
+// DecodeBytes decodes an encoded image through the shared guard (package imagesafe): the header's
+// dimensions are checked before any pixel is decoded, and the decode counts against the program's
+// decode budget.
 func DecodeBytes(data []byte) (*Source, error) {
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	img, format, err := imagesafe.Decode(context.Background(), data)
 	if err != nil {
-		return nil, fmt.Errorf("not a readable image: %w", err)
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, fmt.Errorf("image has no pixels (%dx%d)", cfg.Width, cfg.Height)
-	}
-	if cfg.Width > MaxSide || cfg.Height > MaxSide || int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
-		return nil, fmt.Errorf("%w: %dx%d %s (limit %d pixels, %d a side)", ErrTooLarge, cfg.Width, cfg.Height, format, MaxPixels, MaxSide)
-	}
-	img, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("corrupt %s image: %w", format, err)
+		return nil, err
 	}
 	return &Source{Image: img, Format: format, Data: data}, nil
 }

@@ -103,7 +103,7 @@ func TestDecodeRefusesBombsAndCorruptData(t *testing.T) {
 	if _, err := DecodeBytes(pngHeader(64, 64)); err == nil || !strings.Contains(err.Error(), "corrupt png") {
 		t.Fatalf("truncated png: %v", err)
 	}
-	if _, err := DecodeBytes([]byte("hello")); err == nil || !strings.Contains(err.Error(), "not a readable image") {
+	if _, err := DecodeBytes([]byte("hello")); err == nil || !strings.Contains(err.Error(), "not a readable picture") {
 		t.Fatalf("text: %v", err)
 	}
 	var buf bytes.Buffer
@@ -314,7 +314,7 @@ func TestCacheSharesWorkAndEvicts(t *testing.T) {
 	bad := c.Get(context.Background(), Key{Source: "bad", Box: Box{30, 3}, Protocol: Kitty}, func(context.Context) (*Source, error) {
 		return DecodeBytes(pngHeader(60000, 60000))
 	})
-	if bad.Err == nil || len(bad.Lines) != 3 || !strings.Contains(bad.Lines[1], "too large") {
+	if bad.Err == nil || len(bad.Lines) != 3 || !strings.Contains(bad.Lines[1], "picture is 60000x60000") {
 		t.Fatalf("error frame %q", bad.Lines)
 	}
 	// A tiny budget keeps only the newest.

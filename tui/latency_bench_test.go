@@ -37,7 +37,11 @@ func millionWorkspace(b *testing.B) *store.Store {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := st.IndexShard(ctx, paths[0], 1, 1, idx.NumRows, idx.Rows, dataset.SubsetOf); err != nil {
+	fi, err := os.Stat(paths[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := st.IndexShard(ctx, paths[0], fi.Size(), fi.ModTime().UnixNano(), idx.NumRows, idx.Rows, dataset.SubsetOf); err != nil {
 		b.Fatal(err)
 	}
 	for s := 0; s < 200; s++ { // filler rows elsewhere in the dataset

@@ -194,7 +194,7 @@ func loadItem(ctx context.Context, st *store.Store, pos int, id int64) *itemData
 	}
 	d.texts = append(d.texts, d.it.Texts...)
 	if d.it.Image.Shard != "" {
-		row, err := dataset.ReadShardRow(d.it.Image.Shard, d.it.Image.Row)
+		row, err := dataset.ReadRow(d.it.Image)
 		if err != nil {
 			d.err = err
 			return d
@@ -215,20 +215,11 @@ func loadItem(ctx context.Context, st *store.Store, pos int, id int64) *itemData
 func imageLoader(it *review.Item) termimg.Loader {
 	ref := it.Image
 	return func(context.Context) (*termimg.Source, error) {
-		switch {
-		case ref.Shard != "":
-			row, err := dataset.ReadShardRow(ref.Shard, ref.Row)
-			if err != nil {
-				return nil, err
-			}
-			if len(row.Image) == 0 {
-				return nil, errors.New("the shard row has no image")
-			}
-			return termimg.DecodeBytes(row.Image)
-		case ref.Path != "":
-			return termimg.DecodeFile(ref.Path)
+		b, err := dataset.ReadPicture(ref)
+		if err != nil {
+			return nil, err
 		}
-		return nil, errors.New("the item has no image")
+		return termimg.DecodeBytes(b)
 	}
 }
 

@@ -104,14 +104,13 @@ func wide(src, dst string) error {
 	return png.Encode(f, out)
 }
 
+// load decodes a picture or screenshot through the program's decode guard (termimg, package imagesafe).
 func load(path string) (image.Image, error) {
-	f, err := os.Open(path)
+	src, err := termimg.DecodeFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	return img, err
+	return src.Image, nil
 }
 
 // bg is the terminals' background in bench/terminals.sh: a colour the test pictures do not use.

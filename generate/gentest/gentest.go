@@ -49,6 +49,9 @@ var ContentPolicy = Fault{Status: 400, Code: "content_policy_violation",
 type OpenAI struct {
 	*httptest.Server
 	Latency time.Duration // added to every answer
+	// EchoAuth makes the revised prompt repeat the request's Authorization header, as a server that
+	// leaks what it was sent would.
+	EchoAuth bool
 
 	mu     sync.Mutex
 	faults []Fault
@@ -116,7 +119,7 @@ func (s *OpenAI) serve(w http.ResponseWriter, r *http.Request) {
 		f = &s.faults[0]
 		s.faults = s.faults[1:]
 	}
-	lat := s.Latency
+	lat, echo := s.Latency, s.EchoAuth
 	s.mu.Unlock()
 	if lat > 0 {
 		select {
@@ -152,11 +155,15 @@ func (s *OpenAI) serve(w http.ResponseWriter, r *http.Request) {
 	if n, ok := body["seed"].(json.Number); ok {
 		seed, _ = n.Int64()
 	}
+	revised := "revised: " + prompt
+	if echo {
+		revised += " (" + r.Header.Get("Authorization") + ")"
+	}
 	writeJSON(w, 200, map[string]any{
 		"created": time.Now().Unix(),
 		"data": []any{map[string]any{
 			"b64_json":       base64.StdEncoding.EncodeToString(ImageFor(prompt, seed)),
-			"revised_prompt": "revised: " + prompt,
+			"revised_prompt": revised,
 		}},
 	})
 }

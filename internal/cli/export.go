@@ -30,6 +30,8 @@ type exportOpts struct {
 	quiet      bool
 	title      string
 	consensusK int
+	csvRaw     bool
+	excel      bool
 }
 
 func newExportCmd(g *globals) *cobra.Command {
@@ -52,8 +54,15 @@ Formats:
               README.md dataset card stating the filter, counts and provenance
   webdataset  FOLDER: POSIX tar shards 000000.tar ... of key.jpg + key.json
 
-Files are written under temporary names and renamed when complete; an existing output is refused
-without --force; --resume keeps the finished shards of an interrupted export and goes on after them.`,
+Files are written under temporary names, synced and renamed when complete; an existing output is
+refused without --force; --resume keeps the finished shards of an interrupted export and goes on after
+them. Every export lists the files it wrote in a manifest (.loupe-export.json in a folder output,
+.NAME.loupe-export beside a file output), and --force removes those files only, saying so on stderr:
+a file loupe did not write, the workspace (with its -wal and -shm files) and a folder holding it are
+refused, whatever path names them.
+
+CSV cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return)
+get a leading ' unless --csv-raw; --excel starts the file with a UTF-8 byte order mark.`,
 		Example: `  loupe export --format webdataset --out clean/ --decision accepted --dry-run
   loupe export --format parquet --out clean/ --decision accepted --subset text --score text=7:
   loupe export --format hf --out hub/ --filter "decision=accepted consensus=2 agreement=agree"
@@ -72,11 +81,13 @@ without --force; --resume keeps the finished shards of an interrupted export and
 	f.StringVar(&o.filter.Agreement, "agreement", "", "agree: humans and judges within 1 point on every dimension both rated; disagree: not")
 	f.StringVar(&o.expr, "filter", "", "the filter in the / prompt's syntax, e.g. \"decision=accepted subset=text score=text=7:\" (adds to the flags)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the count and size; write nothing")
-	f.BoolVar(&o.force, "force", false, "replace an existing output")
+	f.BoolVar(&o.force, "force", false, "replace an earlier export's files at --out (never other files, nor the workspace)")
 	f.BoolVar(&o.resume, "resume", false, "continue an interrupted export, keeping its finished shards")
 	f.IntVar(&o.shardRows, "shard-rows", 0, "records per shard (parquet, webdataset; default the format's)")
 	f.IntVar(&o.shardMB, "shard-size", 0, "megabytes per shard, approximately (parquet, webdataset; default the format's)")
 	f.StringVar(&o.title, "title", "", "the dataset card's title (hf)")
+	f.BoolVar(&o.csvRaw, "csv-raw", false, "csv: write cells as they are, with no ' before a leading = + - @ (for programs, not spreadsheets)")
+	f.BoolVar(&o.excel, "excel", false, "csv: start with a UTF-8 byte order mark, so that Excel reads the file as UTF-8")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress line")
 	return cmd
 }
@@ -142,6 +153,9 @@ func runExport(ctx context.Context, g *globals, o *exportOpts) error {
 	if o.out == "" && !o.dryRun {
 		return usageError{errors.New("--out is required")}
 	}
+	if (o.csvRaw || o.excel) && o.format != "csv" {
+		return usageError{errors.New("--csv-raw and --excel apply to --format csv only")}
+	}
 	f, err := exportFilter(o)
 	if err != nil {
 		return err
@@ -151,7 +165,9 @@ func runExport(ctx context.Context, g *globals, o *exportOpts) error {
 		return err
 	}
 	defer st.Close()
+	// The workspace is protected by device and inode: --force never replaces it nor a folder holding it.
 	opts := export.Options{Out: o.out, Force: o.force, Resume: o.resume, ShardRows: o.shardRows, ShardBytes: int64(o.shardMB) << 20,
+		Protect: []string{g.db}, Log: g.err, CSVRaw: o.csvRaw, Excel: o.excel,
 		Card: export.Card{Title: o.title, Workspace: g.db, Created: time.Now().UTC().Format(time.RFC3339),
 			Provenance: "Each value is a human annotator's where one was given in loupe (the latest, or the adjudicated decision), " +
 				"else the FLUX-Reason pipeline's score, else a VLM judge's verdict (with its model and rubric hash)."}}
@@ -162,7 +178,7 @@ func runExport(ctx context.Context, g *globals, o *exportOpts) error {
 	sum, err := exporting.Run(ctx, st, f, o.format, opts, o.dryRun, prog.update)
 	prog.done()
 	if err != nil {
-		if errors.Is(err, export.ErrExists) {
+		if errors.Is(err, export.ErrExists) || errors.Is(err, export.ErrRefused) {
 			return usageError{err}
 		}
 		return err

@@ -1,19 +1,26 @@
 package cli
 
 import (
+	"bufio"
+	"context"
+	"encoding/json"
 	"fmt"
 
+	"github.com/loupe-dev/loupe/dataset"
 	"github.com/loupe-dev/loupe/ingest"
+	"github.com/loupe-dev/loupe/store"
 	"github.com/spf13/cobra"
 )
 
 type importOptions struct {
-	format  string
-	judge   string
-	model   string
-	lang    string
-	workers int
-	quiet   bool
+	format       string
+	judge        string
+	model        string
+	lang         string
+	workers      int
+	quiet        bool
+	allowOutside bool
+	problems     bool
 }
 
 func newImportCmd(g *globals) *cobra.Command {
@@ -30,12 +37,21 @@ func newImportCmd(g *globals) *cobra.Command {
   folder   a folder of images, with optional same-name .txt captions
 
 Importing is idempotent and resumable: what is already in the workspace is skipped. Bad rows, lines
-and files are reported and skipped; a failure leaves the workspace as it was before the failing batch.`,
+and files are reported and skipped, and every one of them is kept in the workspace: --problems lists
+them all (reading the workspace only). A shard already imported whose import skipped rows is named
+again, with exit status 3, whenever it is imported. A failure leaves the workspace as it was before the
+failing batch.`,
 		Example: `  loupe import ~/data/FLUX-Reason-6M/Text
   loupe import 'shards/*/fluxdb-*.parquet'
   loupe import prism-bench/ --judge gpt-4.1 --lang en
-  loupe import manifest.jsonl --json`,
-		Args: usageArgs(cobra.MinimumNArgs(1)),
+  loupe import manifest.jsonl --json
+  loupe import --problems > problems.txt`,
+		Args: usageArgs(func(cmd *cobra.Command, args []string) error {
+			if o.problems {
+				return cobra.NoArgs(cmd, args)
+			}
+			return cobra.MinimumNArgs(1)(cmd, args)
+		}),
 		RunE: func(cmd *cobra.Command, args []string) error { return runImport(cmd, g, o, args) },
 	}
 	f := cmd.Flags()
@@ -44,7 +60,9 @@ and files are reported and skipped; a failure leaves the workspace as it was bef
 	f.StringVar(&o.model, "model", "", "PRISM-Bench: model name for a single model folder (default: folder name)")
 	f.StringVar(&o.lang, "lang", "en", "PRISM-Bench: prompt language of the images (en or zh)")
 	f.IntVar(&o.workers, "workers", 0, "parallel shard readers (default: number of CPUs)")
+	f.BoolVar(&o.allowOutside, "allow-outside", false, "accept pictures that resolve (symlinks followed) outside the folder being imported")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines")
+	f.BoolVar(&o.problems, "problems", false, "import nothing: list every problem stored by the workspace's imports (file, where, message)")
 	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"parquet", "prism", "jsonl", "folder"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.RegisterFlagCompletionFunc("lang", cobra.FixedCompletions([]string{"en", "zh"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.AddCommand(newImportLabelsCmd(g))
@@ -52,6 +70,9 @@ and files are reported and skipped; a failure leaves the workspace as it was bef
 }
 
 func runImport(cmd *cobra.Command, g *globals, o *importOptions, args []string) error {
+	if o.problems {
+		return listProblems(cmd.Context(), g)
+	}
 	switch o.format {
 	case "", "parquet", "prism", "jsonl", "folder":
 	default:
@@ -63,9 +84,9 @@ func runImport(cmd *cobra.Command, g *globals, o *importOptions, args []string) 
 		return err
 	}
 	defer st.Close()
-	opts := ingest.Options{Format: ingest.Format(o.format), Judge: o.judge, Model: o.model, Lang: o.lang, Workers: o.workers}
+	opts := ingest.Options{Format: ingest.Format(o.format), Judge: o.judge, Model: o.model, Lang: o.lang, Workers: o.workers, AllowOutside: o.allowOutside}
 	if !o.quiet && !g.json {
-		opts.Progress = func(s string) { fmt.Fprintln(g.err, Clean(s)) }
+		opts.Progress = func(s string) { fmt.Fprintln(g.err, CleanLine(s)) }
 	}
 	rep, err := ingest.Import(ctx, st, args, opts)
 	if rep != nil {
@@ -83,7 +104,66 @@ func runImport(cmd *cobra.Command, g *globals, o *importOptions, args []string) 
 	if rep.ProblemCount > 0 {
 		return skippedError{n: rep.ProblemCount}
 	}
+	if len(rep.SkippedBefore) > 0 {
+		n := 0
+		for _, s := range rep.SkippedBefore {
+			n += s.Problems
+		}
+		return skippedError{n: n, msg: fmt.Errorf("nothing new was skipped, but %d problem(s) of earlier imports of %d unchanged source(s) are still missing from the workspace (%s lists them)",
+			n, len(rep.SkippedBefore), allProblems)}
+	}
 	return nil
+}
+
+// allProblems is the command that lists every stored import problem.
+const allProblems = "loupe import --problems"
+
+// listProblems prints every problem stored by the workspace's imports, one a line (file, where,
+// message; cleaned for the terminal), or with --json one JSON array, streamed: never all in memory.
+func listProblems(ctx context.Context, g *globals) error {
+	st, err := g.openReadOnly(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	w := bufio.NewWriter(g.out)
+	n := 0
+	if g.json {
+		w.WriteString("[")
+	}
+	err = st.EachIssue(ctx, func(is store.Issue) error {
+		n++
+		if g.json {
+			b, err := json.Marshal(is)
+			if err != nil {
+				return err
+			}
+			if n > 1 {
+				w.WriteString(",")
+			}
+			w.WriteString("\n  ")
+			_, err = w.Write(escapeJSONControls(b))
+			return err
+		}
+		line := CleanLine(is.Source) + ": "
+		if is.Where != "" {
+			line += CleanLine(is.Where) + ": "
+		}
+		_, err := fmt.Fprintln(w, line+CleanLine(is.Message))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if g.json {
+		if n > 0 {
+			w.WriteString("\n")
+		}
+		w.WriteString("]\n")
+	} else if n == 0 {
+		fmt.Fprintln(w, "no import problems stored")
+	}
+	return w.Flush()
 }
 
 func printReport(g *globals, r *ingest.Report) {
@@ -91,6 +171,10 @@ func printReport(g *globals, r *ingest.Report) {
 	fmt.Fprintf(w, "imported %s: %d source(s), %d already up to date, %d failed\n", orAll(string(r.Format)), r.Sources, r.UpToDate, r.Failed)
 	fmt.Fprintf(w, "  items added %d, updated %d; labels added %d; texts added %d; rows skipped %d\n",
 		r.Inserted, r.Updated, r.Labels, r.Texts, r.Skipped)
+	for _, s := range r.SkippedBefore {
+		fmt.Fprintf(w, "shard %s: %d row(s) were skipped when it was imported; it is unchanged since (%s lists them)\n",
+			CleanLine(s.File), s.Problems, allProblems)
+	}
 	if r.ProblemCount == 0 {
 		return
 	}
@@ -98,11 +182,20 @@ func printReport(g *globals, r *ingest.Report) {
 	const show = 20
 	for i, p := range r.Problems {
 		if i == show {
-			fmt.Fprintf(w, "  ... and %d more (all of them: loupe import --json, or loupe info)\n", r.ProblemCount-show)
+			fmt.Fprintf(w, "  ... and %d more (all of them, kept in the workspace: %s)\n", r.ProblemCount-show, allProblems)
 			break
 		}
-		fmt.Fprintln(w, "  "+Clean(p.String()))
+		fmt.Fprintln(w, "  "+problemLine(p))
 	}
+}
+
+// problemLine prints a problem on one line: file, where and message each cleaned.
+func problemLine(p dataset.Problem) string {
+	s := CleanLine(p.File) + ": "
+	if p.Where != "" {
+		s += CleanLine(p.Where) + ": "
+	}
+	return s + CleanLine(p.Message)
 }
 
 func orAll(s string) string {

@@ -80,9 +80,9 @@ func printLabelReport(g *globals, r *ingest.LabelReport) {
 	const show = 20
 	for i, p := range r.Problems {
 		if i == show {
-			fmt.Fprintf(w, "  ... and %d more (all of them: loupe import labels --json)\n", r.ProblemCount-show)
+			fmt.Fprintf(w, "  ... and %d more (all of them, kept in the workspace: %s)\n", r.ProblemCount-show, allProblems)
 			break
 		}
-		fmt.Fprintln(w, "  "+Clean(p.String(r.File)))
+		fmt.Fprintln(w, "  "+CleanLine(p.String(r.File)))
 	}
 }

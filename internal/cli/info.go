@@ -9,14 +9,23 @@ import (
 )
 
 func newInfoCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var upgrade bool
+	cmd := &cobra.Command{
 		Use:   "info",
 		Short: "Counts of items, labels, queues and annotators in the workspace",
+		Long: `Counts of items, labels, queues and annotators in the workspace. The workspace is opened read-only
+(nothing is created, migrated or written; a read-only file or folder works); a workspace made by an
+older loupe is refused until --upgrade migrates it in place.`,
 		Example: `  loupe info
-  loupe info --json | jq .items`,
+  loupe info --json | jq .items
+  loupe info --upgrade`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := g.openExisting(cmd.Context())
+			open := g.openReadOnly
+			if upgrade {
+				open = g.openExisting
+			}
+			st, err := open(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -29,25 +38,29 @@ func newInfoCmd(g *globals) *cobra.Command {
 				return g.printJSON(in)
 			}
 			w := tabwriter.NewWriter(g.out, 2, 4, 2, ' ', 0)
-			fmt.Fprintf(w, "workspace\t%s (schema %d)\n", Clean(in.Path), in.SchemaVersion)
+			fmt.Fprintf(w, "workspace\t%s (schema %d)\n", CleanLine(in.Path), in.SchemaVersion)
 			var kinds []string
 			for _, k := range in.ByKind {
-				kinds = append(kinds, fmt.Sprintf("%d %ss", k.Count, k.Name))
+				kinds = append(kinds, fmt.Sprintf("%d %ss", k.Count, CleanLine(k.Name)))
 			}
 			fmt.Fprintf(w, "items\t%d\t%s\n", in.Items, strings.Join(kinds, ", "))
 			fmt.Fprintf(w, "texts\t%d\tprompts %d\n", in.Texts, in.Prompts)
 			var srcs []string
 			for _, s := range in.Sources {
-				srcs = append(srcs, fmt.Sprintf("%d %s (%s)", s.Count, s.Name, s.Kind))
+				srcs = append(srcs, fmt.Sprintf("%d %s (%s)", s.Count, CleanLine(s.Name), CleanLine(s.Kind)))
 			}
 			fmt.Fprintf(w, "sources\t%s\n", strings.Join(srcs, ", "))
-			fmt.Fprintf(w, "import issues\t%d\n", in.ImportIssues)
+			if in.ImportIssues > 0 {
+				fmt.Fprintf(w, "import issues\t%d\t(loupe import --problems lists every one)\n", in.ImportIssues)
+			} else {
+				fmt.Fprintf(w, "import issues\t0\n")
+			}
 			w.Flush()
 			if len(in.BySubset) > 0 {
 				fmt.Fprintln(g.out, "\nsubsets")
 				w = tabwriter.NewWriter(g.out, 2, 4, 2, ' ', 0)
 				for _, s := range in.BySubset {
-					fmt.Fprintf(w, "  %s\t%s\t%d\n", Clean(s.Name), s.Kind, s.Count)
+					fmt.Fprintf(w, "  %s\t%s\t%d\n", CleanLine(s.Name), CleanLine(s.Kind), s.Count)
 				}
 				w.Flush()
 			}
@@ -63,7 +76,7 @@ func newInfoCmd(g *globals) *cobra.Command {
 					if l.Failed > 0 {
 						failed = fmt.Sprintf("%d failed", l.Failed)
 					}
-					fmt.Fprintf(w, "  %s\t%s\t%s\t%d\tmean %s\t%s\n", l.Dimension, Clean(l.Rater), l.RaterKind, l.Count, mean, failed)
+					fmt.Fprintf(w, "  %s\t%s\t%s\t%d\tmean %s\t%s\n", CleanLine(l.Dimension), CleanLine(l.Rater), CleanLine(l.RaterKind), l.Count, mean, failed)
 				}
 				w.Flush()
 			}
@@ -71,7 +84,7 @@ func newInfoCmd(g *globals) *cobra.Command {
 				fmt.Fprintln(g.out, "\nqueues")
 				w = tabwriter.NewWriter(g.out, 2, 4, 2, ' ', 0)
 				for _, q := range in.Queues {
-					fmt.Fprintf(w, "  %s\t%s\tseed %d\t%d items\t%d decided\n", Clean(q.Name), q.Strategy, q.Seed, q.Size, q.Decided)
+					fmt.Fprintf(w, "  %s\t%s\tseed %d\t%d items\t%d decided\n", CleanLine(q.Name), CleanLine(q.Strategy), q.Seed, q.Size, q.Decided)
 				}
 				w.Flush()
 			}
@@ -79,11 +92,13 @@ func newInfoCmd(g *globals) *cobra.Command {
 				fmt.Fprintln(g.out, "\nannotators")
 				w = tabwriter.NewWriter(g.out, 2, 4, 2, ' ', 0)
 				for _, a := range in.Annotators {
-					fmt.Fprintf(w, "  %s\t%d events\t%d items decided\n", Clean(a.Name), a.Events, a.Decided)
+					fmt.Fprintf(w, "  %s\t%d events\t%d items decided\n", CleanLine(a.Name), a.Events, a.Decided)
 				}
 				w.Flush()
 			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&upgrade, "upgrade", false, "migrate a workspace made by an older loupe to this loupe's schema first (older loupes cannot open it then)")
+	return cmd
 }

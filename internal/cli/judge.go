@@ -414,7 +414,7 @@ func runBatchOut(ctx context.Context, g *globals, o *judgeOpts, st *store.Store,
 			bw.Abort()
 			return err
 		} else if ok {
-			res := judge.Interpret(body)
+			res := b.RedactResult(judge.Interpret(body))
 			if err := st.SaveVerdicts(ctx, []store.Verdict{{ItemID: t.ItemID, Dimension: t.Dimension(), RaterID: raterID, RunID: runID,
 				RubricHash: t.Rubric.Hash(), Value: res.Score, Justification: res.Justification, Raw: res.Raw, Error: res.Failure}}); err != nil {
 				bw.Abort()

@@ -142,7 +142,7 @@ func TestPipelineResumesAfterKill(t *testing.T) {
 		"--config", cfg, "--size", "64", "--clarity", "0", "--structure", "0", "--quiet"}
 	cmd := child(t, args...)
 	waitUntil(t, "answers cached", func() bool {
-		d, err := sql.Open("sqlite3", db+"?mode=ro")
+		d, err := sql.Open("sqlite3", "file:"+db+"?mode=ro") // a plain path would create the file
 		if err != nil {
 			return false
 		}

@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,10 +11,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 
 	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
+	"github.com/mattn/go-sqlite3"
 	"github.com/spf13/cobra"
 )
 
@@ -47,26 +50,84 @@ type globals struct {
 	json bool
 	out  io.Writer
 	err  io.Writer
+	cmd  *cobra.Command // the command being run (set before it runs)
 }
 
+// readOnlyAnnotation marks a command that only reads the workspace: openExisting opens the workspace
+// read-only for it (store.OpenReadOnly: nothing created, migrated or written; a read-only file or
+// folder works).
+const readOnlyAnnotation = "loupe.readonly"
+
+// readOnlyCommands are the commands, defined elsewhere, that newRoot marks with readOnlyAnnotation.
+// (info, show-item, view, import --problems and stats without --save call openReadOnly themselves.)
+var readOnlyCommands = []string{"loupe export"}
+
+// open opens the workspace for a command that changes it, creating it if there is none.
 func (g *globals) open(ctx context.Context) (*store.Store, error) {
 	return store.Open(ctx, g.db)
 }
 
-// openExisting opens the workspace for commands that read it: a missing file is an error, not a new
-// empty workspace.
+// openExisting opens the workspace for commands that need one: a missing file is an error, not a new
+// empty workspace. A command marked with readOnlyAnnotation gets it read-only, any other to write.
 func (g *globals) openExisting(ctx context.Context) (*store.Store, error) {
-	if _, err := os.Stat(g.db); err != nil {
-		return nil, fmt.Errorf("no workspace at %s (make one with loupe import or loupe demo, or pass --db)", g.db)
+	if g.cmd != nil && g.cmd.Annotations[readOnlyAnnotation] == "true" {
+		return g.openReadOnly(ctx)
+	}
+	if err := g.mustExist(); err != nil {
+		return nil, err
 	}
 	return store.Open(ctx, g.db)
 }
 
-// printJSON writes v as indented JSON.
+// openReadOnly opens the existing workspace read-only, for commands that only read it: nothing is
+// created or migrated, and a read-only file or folder works.
+func (g *globals) openReadOnly(ctx context.Context) (*store.Store, error) {
+	if err := g.mustExist(); err != nil {
+		return nil, err
+	}
+	return store.OpenReadOnly(ctx, g.db)
+}
+
+func (g *globals) mustExist() error {
+	if _, err := os.Stat(g.db); err != nil {
+		return fmt.Errorf("no workspace at %s (make one with loupe import or loupe demo, or pass --db)", g.db)
+	}
+	return nil
+}
+
+// printJSON writes v as indented JSON, terminal-safe: besides the control characters JSON escapes
+// anyway, DEL, C1 controls and bidi controls inside strings are written as \u escapes (the same text
+// to a JSON reader).
 func (g *globals) printJSON(v any) error {
-	enc := json.NewEncoder(g.out)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := g.out.Write(escapeJSONControls(b.Bytes()))
+	return err
+}
+
+// escapeJSONControls rewrites DEL, C1 controls and bidi controls in encoded JSON as \u escapes. Only
+// strings hold non-ASCII characters, so the result is the same JSON value.
+func escapeJSONControls(b []byte) []byte {
+	unsafe := func(r rune) bool {
+		return r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x200e || r == 0x200f || r == 0x061c ||
+			(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+	}
+	if !bytes.ContainsFunc(b, unsafe) {
+		return b
+	}
+	var out bytes.Buffer
+	for _, r := range string(b) {
+		if unsafe(r) {
+			fmt.Fprintf(&out, `\u%04x`, r)
+		} else {
+			out.WriteRune(r)
+		}
+	}
+	return out.Bytes()
 }
 
 // Main runs loupe with args and returns the process exit code.
@@ -86,6 +147,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &se) {
 		fmt.Fprintln(stderr, "loupe:", Clean(err.Error()))
 		return ExitSkipped
+	}
+	if isReadOnlyErr(err) {
+		err = fmt.Errorf("%w: the workspace %s (or its folder) cannot be written; make it writable, or work on a copy (the commands that only read it, such as info, stats and export, work as it is)", err, g.db)
 	}
 	fmt.Fprintln(stderr, "loupe:", Clean(err.Error()))
 	var ue usageError
@@ -117,13 +181,54 @@ Exit codes: 0 success, 1 failure, 2 bad usage, 3 finished but some input was ski
 	root.PersistentFlags().StringVar(&g.db, "db", def, "workspace file (env LOUPE_DB)")
 	root.PersistentFlags().BoolVar(&g.json, "json", false, "print machine-readable JSON")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		g.cmd = cmd
+		return nil
+	}
 	root.AddCommand(newImportCmd(g), newDemoCmd(g), newSampleCmd(g), newInfoCmd(g), newShowItemCmd(g), newViewCmd(g), newRubricsCmd(g), newReviewCmd(g),
-		newJudgeCmd(g), newBackendsCmd(g), newStatsCmd(g), newExportCmd(g), newPipelineCmd(g), newBenchCmd(g))
+		newJudgeCmd(g), newBackendsCmd(g), newStatsCmd(g), newExportCmd(g), newPipelineCmd(g), newBenchCmd(g), newRootsCmd(g))
+	markReadOnly(root)
 	return root
+}
+
+// markReadOnly sets readOnlyAnnotation on the readOnlyCommands.
+func markReadOnly(root *cobra.Command) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if slices.Contains(readOnlyCommands, c.CommandPath()) {
+			if c.Annotations == nil {
+				c.Annotations = map[string]string{}
+			}
+			c.Annotations[readOnlyAnnotation] = "true"
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+}
+
+// isReadOnlyErr reports whether err is SQLite refusing to write a read-only database.
+func isReadOnlyErr(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) && se.Code == sqlite3.ErrReadonly {
+		return true
+	}
+	return strings.Contains(err.Error(), "attempt to write a readonly database")
 }
 
 // Clean makes data safe to print on a terminal (see review.Clean).
 func Clean(s string) string { return review.Clean(s) }
+
+// CleanLine is Clean for a value printed within one line (a name, an id, a table cell, a CSV field):
+// line feeds and tabs are shown as escapes too, so a value never starts a line or a column of its own.
+func CleanLine(s string) string {
+	s = Clean(s)
+	if !strings.ContainsAny(s, "\n\t") {
+		return s
+	}
+	return strings.NewReplacer("\n", `\x0a`, "\t", `\x09`).Replace(s)
+}
 
 // usageArgs makes cobra's argument-count errors usage errors (exit 2).
 func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {

@@ -31,7 +31,7 @@ human history. ID is the item's external id (e.g. text-00000042), or its workspa
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			st, err := g.openExisting(ctx)
+			st, err := g.openReadOnly(ctx)
 			if err != nil {
 				return err
 			}
@@ -42,7 +42,7 @@ human history. ID is the item's external id (e.g. text-00000042), or its workspa
 			}
 			v := itemView{Item: it}
 			if it.Image.Shard != "" && !noShard {
-				row, err := dataset.ReadShardRow(it.Image.Shard, it.Image.Row)
+				row, err := dataset.ReadRow(it.Image)
 				if err != nil {
 					v.ShardError = err.Error()
 				} else {

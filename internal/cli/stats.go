@@ -30,7 +30,8 @@ type statsOpts struct {
 	csv       bool
 	markdown  bool
 	html      string
-	noSave    bool
+	save      bool // store the computation as a snapshot
+	noSave    bool // never store (the review screen's S); wins over save
 	who       string
 }
 
@@ -49,12 +50,13 @@ Every figure is printed with n; a figure with fewer than --min-items items, or u
 one category...), says so instead of showing a number. CIs are percentile bootstrap over items, seeded.
 Scores use the declared 0-10 scale (kappa weights from all 11 categories, observed or not).
 
-Each computation is stored as a snapshot (tables stat_snapshots, stat_figures, stat_thresholds,
-stat_calibration, stat_items) unless --no-save; the same inputs and options are recognised and not
-stored twice.`,
+The workspace is only read (a read-only file or folder works) unless --save stores the computation as a
+snapshot (tables stat_snapshots, stat_figures, stat_thresholds, stat_calibration, stat_items); the same
+inputs and options are recognised and not stored twice.`,
 		Example: `  loupe stats
   loupe stats --queue prism-audit --by track
   loupe stats --pair gpt-4.1,ana --markdown
+  loupe stats --save --annotator ana
   loupe stats --html report.html`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runStats(cmd.Context(), g, o) },
@@ -70,12 +72,15 @@ stored twice.`,
 	f.BoolVar(&o.csv, "csv", false, "print every figure as CSV (one row per figure)")
 	f.BoolVar(&o.markdown, "markdown", false, "print the tables as Markdown")
 	f.StringVar(&o.html, "html", "", "write a self-contained HTML report with plots to this file")
-	f.BoolVar(&o.noSave, "no-save", false, "do not store a snapshot")
-	f.StringVar(&o.who, "annotator", "", "who computed it, recorded in the snapshot (default $USER)")
+	f.BoolVar(&o.save, "save", false, "store the computation as a snapshot in the workspace (else the workspace is only read)")
+	f.BoolVar(&o.noSave, "no-save", false, "do not store a snapshot (the default)")
+	f.MarkDeprecated("no-save", "nothing is stored without --save")
+	f.StringVar(&o.who, "annotator", "", "with --save: who computed it, recorded in the snapshot (default $USER)")
 	return cmd
 }
 
-// computeStats loads the ratings, computes the report and stores (or finds) its snapshot.
+// computeStats loads the ratings and computes the report; with o.save (and not o.noSave) it stores its
+// snapshot, or finds the one stored for the same inputs.
 func computeStats(ctx context.Context, st *store.Store, o *statsOpts) (*review.AgreementReport, *store.SnapshotInfo, error) {
 	by := o.by
 	switch by {
@@ -102,7 +107,7 @@ func computeStats(ctx context.Context, st *store.Store, o *statsOpts) (*review.A
 	rep := review.Agreement(rs, opt)
 	fp := store.Fingerprint(rs, params)
 	var snap *store.SnapshotInfo
-	if !o.noSave {
+	if o.save && !o.noSave {
 		snap, err = st.SnapshotByFingerprint(ctx, fp)
 		if errors.Is(err, store.ErrNotFound) {
 			who := o.who
@@ -119,7 +124,11 @@ func computeStats(ctx context.Context, st *store.Store, o *statsOpts) (*review.A
 }
 
 func runStats(ctx context.Context, g *globals, o *statsOpts) error {
-	st, err := g.openExisting(ctx)
+	open := g.openReadOnly
+	if o.save && !o.noSave {
+		open = g.openExisting
+	}
+	st, err := open(ctx)
 	if err != nil {
 		return err
 	}
@@ -262,16 +271,16 @@ func printStats(w io.Writer, rep *review.AgreementReport, snap *store.SnapshotIn
 		h = ""
 	}
 	fmt.Fprintf(w, "%sagreement: %s, %d items, %d ratings; figures need %d items; CIs: %d bootstrap resamples (seed %d, %g%%)\n",
-		strings.TrimSpace(h+" "), Clean(scope), rep.Items, rep.Ratings, rep.MinItems, rep.Resamples, o.seed, o.level*100)
+		strings.TrimSpace(h+" "), CleanLine(scope), rep.Items, rep.Ratings, rep.MinItems, rep.Resamples, o.seed, o.level*100)
 	if snap != nil {
 		state := "stored as snapshot"
 		if snap.Existing {
 			state = "same inputs as snapshot"
 		}
-		fmt.Fprintf(w, "%s #%d (%s), inputs %s\n", state, snap.ID, Clean(snap.Created), snap.Fingerprint[:16])
+		fmt.Fprintf(w, "%s #%d (%s), inputs %s\n", state, snap.ID, CleanLine(snap.Created), snap.Fingerprint[:16])
 	}
 	if len(rep.RubricSets) > 1 {
-		fmt.Fprintf(w, "judges' rubric versions: %s (each rater is one model with one rubric set: never mixed)\n", Clean(strings.Join(rep.RubricSets, ", ")))
+		fmt.Fprintf(w, "judges' rubric versions: %s (each rater is one model with one rubric set: never mixed)\n", CleanLine(strings.Join(rep.RubricSets, ", ")))
 	}
 	if len(rep.Rows) == 0 {
 		fmt.Fprintln(w, "\nnothing to compare: no item has ratings from two raters (review some items, run a judge, or loupe import labels)")
@@ -295,7 +304,7 @@ func printStats(w io.Writer, rep *review.AgreementReport, snap *store.SnapshotIn
 			if r.By != "" {
 				group = r.By + "=" + r.Group
 			}
-			row := []string{string(r.Kind), Clean(shorten(r.A, 28)), Clean(shorten(r.B, 28)), Clean(group), strconv.Itoa(r.N)}
+			row := []string{CleanLine(string(r.Kind)), cell(shorten(r.A, 28), o.markdown), cell(shorten(r.B, 28), o.markdown), cell(group, o.markdown), strconv.Itoa(r.N)}
 			if r.Kind == review.AllHumans {
 				row[2] = ""
 				if r.Undefined != "" {
@@ -330,7 +339,7 @@ func printStats(w io.Writer, rep *review.AgreementReport, snap *store.SnapshotIn
 			}
 			t.rows = append(t.rows, row)
 		}
-		fmt.Fprintf(w, "\n%s%s\n", map[bool]string{true: "## ", false: ""}[o.markdown], dim)
+		fmt.Fprintf(w, "\n%s%s\n", map[bool]string{true: "## ", false: ""}[o.markdown], CleanLine(dim))
 		t.print(w, o.markdown)
 	}
 	if len(rep.Calibration) > 0 {
@@ -343,7 +352,7 @@ func printStats(w io.Writer, rep *review.AgreementReport, snap *store.SnapshotIn
 					pts = append(pts, fmt.Sprintf("%g: %.1f (%d)", p.Score, p.HumanMean.Value, p.HumanMean.N))
 				}
 			}
-			t.rows = append(t.rows, []string{Clean(shorten(c.Rater, 28)), c.Dimension, fmtStat(c.Bias), "", strings.Join(pts, "  ")})
+			t.rows = append(t.rows, []string{cell(shorten(c.Rater, 28), o.markdown), cell(c.Dimension, o.markdown), fmtStat(c.Bias), "", strings.Join(pts, "  ")})
 		}
 		t.print(w, o.markdown)
 	}
@@ -355,7 +364,7 @@ func printStats(w io.Writer, rep *review.AgreementReport, snap *store.SnapshotIn
 			if r.Population > 0 {
 				rej = fmt.Sprintf("%d of %d", r.Rejected, r.Population)
 			}
-			t.rows = append(t.rows, []string{Clean(shorten(r.Rater, 28)), r.Dimension, fmt.Sprintf("%g", r.Threshold), strconv.Itoa(r.Agreement.N),
+			t.rows = append(t.rows, []string{cell(shorten(r.Rater, 28), o.markdown), cell(r.Dimension, o.markdown), fmt.Sprintf("%g", r.Threshold), strconv.Itoa(r.Agreement.N),
 				fmtStat(r.Agreement), fmtStat(r.Kappa), fmtStat(r.Precision), fmtStat(r.Recall), fmtStat(r.F1), rej})
 		}
 		t.print(w, o.markdown)
@@ -375,9 +384,19 @@ func printStats(w io.Writer, rep *review.AgreementReport, snap *store.SnapshotIn
 				fmt.Fprintf(w, "  ... and %d more (--json lists every one)\n", len(undef)-12)
 				break
 			}
-			fmt.Fprintf(w, "  %s\n", Clean(u))
+			fmt.Fprintf(w, "  %s\n", CleanLine(u))
 		}
 	}
+}
+
+// cell makes a name safe for one table cell: CleanLine, and in Markdown a | that would end the cell
+// escaped.
+func cell(s string, markdown bool) string {
+	s = CleanLine(s)
+	if markdown {
+		s = strings.ReplaceAll(s, "|", `\|`)
+	}
+	return s
 }
 
 func shorten(s string, n int) string {
@@ -388,7 +407,8 @@ func shorten(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// writeStatsCSV writes one row per figure.
+// writeStatsCSV writes one row per figure; names are cleaned as on the terminal (CleanLine: no control
+// character, bidi control or line feed reaches the file).
 func writeStatsCSV(w io.Writer, rep *review.AgreementReport) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"kind", "a", "b", "dimension", "by", "group", "rubric_set", "statistic", "n", "value", "ci_lo", "ci_hi", "undefined"})
@@ -400,6 +420,9 @@ func writeStatsCSV(w io.Writer, rep *review.AgreementReport) error {
 		}
 		for _, s := range stats {
 			rec := []string{string(r.Kind), r.A, r.B, r.Dimension, r.By, r.Group, r.RubricSet, s.Name, strconv.Itoa(s.N), "", "", "", s.Undefined}
+			for i := range rec {
+				rec[i] = CleanLine(rec[i])
+			}
 			if s.Defined() {
 				rec[9] = f(s.Value)
 				if s.CI != nil && s.CI.Undefined == "" {

@@ -41,7 +41,7 @@ func TestStatsEndToEnd(t *testing.T) {
 	if code, out, e := run(t, "--db", db, "import", "labels", "--create-items", file); code != 0 {
 		t.Fatalf("import labels: %d %s %s", code, out, e)
 	}
-	code, out, e := run(t, "--db", db, "--json", "stats", "--resamples", "200")
+	code, out, e := run(t, "--db", db, "--json", "stats", "--resamples", "200", "--save")
 	if code != 0 {
 		t.Fatalf("stats: %d %s", code, e)
 	}
@@ -118,7 +118,7 @@ func TestStatsEndToEnd(t *testing.T) {
 		t.Errorf("snapshot %+v", res.Snapshot)
 	}
 	// the same inputs again: recognised, not stored twice
-	code, out, _ = run(t, "--db", db, "stats", "--resamples", "200")
+	code, out, _ = run(t, "--db", db, "stats", "--resamples", "200", "--save")
 	if code != 0 || !strings.Contains(out, fmt.Sprintf("same inputs as snapshot #%d", res.Snapshot.ID)) {
 		t.Errorf("rerun:\n%s", out)
 	}
@@ -139,7 +139,7 @@ func TestStatsEndToEnd(t *testing.T) {
 		t.Errorf("markdown with --pair:\n%s", out)
 	}
 	html := filepath.Join(dir, "r.html")
-	code, _, e = run(t, "--db", db, "stats", "--html", html, "--no-save")
+	code, _, e = run(t, "--db", db, "stats", "--html", html)
 	b, err := os.ReadFile(html)
 	if code != 0 || err != nil || !strings.Contains(string(b), "<svg") || strings.Contains(string(b), "<script src") {
 		t.Errorf("html: %d %v %s", code, err, e)

@@ -150,7 +150,7 @@ func loadViewSource(ctx context.Context, g *globals, arg string) (*termimg.Sourc
 	if _, err := os.Stat(g.db); err != nil {
 		return nil, fmt.Errorf("%s: no such file, and no workspace %s to look it up in", arg, g.db)
 	}
-	st, err := g.open(ctx)
+	st, err := g.openReadOnly(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -159,22 +159,13 @@ func loadViewSource(ctx context.Context, g *globals, arg string) (*termimg.Sourc
 	if err != nil {
 		return nil, fmt.Errorf("%s: no such file or item (%w)", arg, err)
 	}
-	if it.Image.Shard != "" {
-		row, err := dataset.ReadShardRow(it.Image.Shard, it.Image.Row)
-		if err != nil {
-			return nil, err
-		}
-		if len(row.Image) == 0 {
-			return nil, fmt.Errorf("%s: the shard row has no image", arg)
-		}
-		src, err := termimg.DecodeBytes(row.Image)
-		if err != nil {
-			return nil, fmt.Errorf("%s (%s row %d): %w", arg, it.Image.Shard, it.Image.Row, err)
-		}
-		return src, nil
+	b, err := dataset.ReadPicture(it.Image)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", arg, err)
 	}
-	if it.Image.Path == "" {
-		return nil, fmt.Errorf("%s: the item has no image", arg)
+	src, err := termimg.DecodeBytes(b)
+	if err != nil && it.Image.Shard != "" {
+		return nil, fmt.Errorf("%s (%s row %d): %w", arg, it.Image.Shard, it.Image.Row, err)
 	}
-	return termimg.DecodeFile(it.Image.Path)
+	return src, err
 }

@@ -45,7 +45,7 @@ func TestViewToPipe(t *testing.T) {
 		t.Fatalf("sixel: exit %d %q", code, out[:min(60, len(out))])
 	}
 	code, out, errOut := run(t, "view", "--protocol", "kitty", "--size", "20x10", bad, good)
-	if code != 3 || !strings.Contains(errOut, "not a readable image") || strings.Contains(out, "\x1b]52") {
+	if code != 3 || !strings.Contains(errOut, "not a readable picture") || strings.Contains(out, "\x1b]52") {
 		t.Fatalf("bad image: exit %d, stderr %q", code, errOut)
 	}
 	if !strings.Contains(out, "\x1b_Ga=T") {

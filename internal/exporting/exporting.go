@@ -7,9 +7,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/loupe-dev/loupe/dataset"
@@ -49,16 +46,17 @@ type source struct {
 	scan *dataset.ShardScanner
 }
 
-func (s *source) row(shard string, row int64) (*dataset.ShardRow, error) {
-	if s.path != shard {
+// row reads the shard row an item points at, refusing a changed shard or a row holding another id.
+func (s *source) row(ref review.ImageRef) (*dataset.ShardRow, error) {
+	if s.path != ref.Shard {
 		s.close()
-		sc, err := dataset.OpenShardScanner(shard)
+		sc, err := dataset.OpenShardScanner(ref.Shard)
 		if err != nil {
 			return nil, err
 		}
-		s.path, s.scan = shard, sc
+		s.path, s.scan = ref.Shard, sc
 	}
-	return s.scan.Row(row)
+	return s.scan.Item(ref)
 }
 
 func (s *source) close() {
@@ -91,14 +89,14 @@ func (s *source) Record(r *store.ExportRow, withImage bool) (*export.Record, err
 	switch {
 	case r.ImagePath != "":
 		if withImage {
-			b, err := os.ReadFile(r.ImagePath)
+			b, err := dataset.ReadPictureFile(r.Image)
 			if err != nil {
 				return nil, fmt.Errorf("item %s: %w", r.ExtID, err)
 			}
 			rec.Image = b
 		}
 	case r.Shard != "":
-		row, err := s.row(r.Shard, r.Row)
+		row, err := s.row(r.Image)
 		if err != nil {
 			return nil, fmt.Errorf("item %s: %w", r.ExtID, err)
 		}
@@ -111,38 +109,7 @@ func (s *source) Record(r *store.ExportRow, withImage bool) (*export.Record, err
 		}
 	}
 	rec.ImageExt = export.ImageExt(rec.Image)
-	// final values: a human's (the latest in force), else the pipeline's, else the first judge's
-	for _, h := range r.Humans {
-		if h.Dimension == review.DecisionDimension {
-			continue
-		}
-		if _, ok := rec.Values[h.Dimension]; !ok {
-			rec.Values[h.Dimension] = export.Value{Value: h.Value, Source: "human", Who: h.Who, When: h.When}
-		}
-	}
-	_, scores := review.Unpack(r.Packed)
-	for k, p := range review.PipelineScores {
-		if v := scores[k]; v >= 0 {
-			if _, ok := rec.Values[p.Dimension]; !ok {
-				rec.Values[p.Dimension] = export.Value{Value: float64(v), Source: "pipeline"}
-			}
-		}
-	}
-	for _, j := range r.Judges {
-		if _, ok := rec.Values[j.Dimension]; !ok {
-			rec.Values[j.Dimension] = export.Value{Value: j.Value, Source: "judge", Who: j.Who, When: j.When, RubricHash: j.Rubric}
-		}
-	}
-	var by []string
-	for _, h := range r.Humans {
-		if h.Dimension == review.DecisionDimension && ((h.Value == 1) == (r.Decision == "accepted")) && r.Decision != "unreviewed" {
-			by = append(by, h.Who)
-		}
-	}
-	sort.Strings(by)
-	rec.DecidedBy = strings.Join(by, ",")
-	rec.History = export.History{Events: r.History.Events, Annotators: r.History.Annotators, Accepts: r.History.Accepts,
-		Rejects: r.History.Rejects, Flags: r.History.Flags, Undos: r.History.Undos, Last: r.History.Last}
+	provenance(rec, r)
 	return rec, nil
 }
 

@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 
 	"github.com/loupe-dev/loupe/dataset"
@@ -81,22 +80,7 @@ func Rater(ctx context.Context, st *store.Store, b *judge.Backend, set, setHash 
 
 // ImageLoader reads a target's encoded picture, from its file or its Parquet shard.
 func ImageLoader(t store.JudgeTarget) func() ([]byte, error) {
-	return func() ([]byte, error) {
-		switch {
-		case t.Image.Path != "":
-			return os.ReadFile(t.Image.Path)
-		case t.Image.Shard != "":
-			row, err := dataset.ReadShardRow(t.Image.Shard, t.Image.Row)
-			if err != nil {
-				return nil, err
-			}
-			if row.Image == nil {
-				return nil, fmt.Errorf("%s row %d has no image", t.Image.Shard, t.Image.Row)
-			}
-			return row.Image, nil
-		}
-		return nil, errors.New("the item has no image")
-	}
+	return func() ([]byte, error) { return dataset.ReadPicture(t.Image) }
 }
 
 // Selection is what to judge.
@@ -136,7 +120,7 @@ func OpenTasks(ctx context.Context, st *store.Store, sel Selection, set judge.Ru
 	}
 	for _, tg := range targets {
 		if tg.Prompt == "" && tg.Image.Shard != "" && tg.Trait >= 0 {
-			if row, err := dataset.ReadShardRow(tg.Image.Shard, tg.Image.Row); err == nil {
+			if row, err := dataset.ReadRow(tg.Image); err == nil {
 				tg.Prompt, tg.Lang = row.EN[tg.Trait], "en"
 			}
 		}
@@ -159,8 +143,10 @@ func OpenTasks(ctx context.Context, st *store.Store, sel Selection, set judge.Ru
 	return out, nil
 }
 
-// VerdictOf is the stored form of a result.
+// VerdictOf is the stored form of a result, with the backend's API key redacted from its texts and
+// response (the client already redacts what it receives; this pass covers every other way in).
 func VerdictOf(res judge.Result, b *judge.Backend, raterID, runID int64, sample int) store.Verdict {
+	res = b.RedactResult(res)
 	return store.Verdict{
 		ItemID: res.Task.ItemID, Dimension: res.Task.Dimension(), RaterID: raterID, RunID: runID, Sample: sample,
 		RubricHash: res.Task.Rubric.Hash(), Value: res.Score, Justification: res.Justification, Raw: res.Raw,

@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/loupe-dev/loupe/dataset"
 	"github.com/loupe-dev/loupe/export"
 	"github.com/loupe-dev/loupe/generate"
 	"github.com/loupe-dev/loupe/judge"
@@ -98,6 +99,7 @@ type item struct {
 	texts   map[string]map[string]string
 	scores  review.Scores
 	caps    uint16
+	ref     review.ImageRef // the picture as the workspace records it
 	dropped string
 	notes   []string
 }
@@ -107,7 +109,7 @@ func (r *runner) load(ctx context.Context, id int64) (*item, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &item{id: id, ext: it.ExtID, path: it.Image.Path, texts: map[string]map[string]string{}}
+	x := &item{id: id, ext: it.ExtID, path: it.Image.Path, ref: it.Image, texts: map[string]map[string]string{}}
 	for _, t := range it.Texts {
 		if x.texts[t.Kind] == nil {
 			x.texts[t.Kind] = map[string]string{}
@@ -140,11 +142,15 @@ func (r *runner) load(ctx context.Context, id int64) (*item, error) {
 
 func (x *item) text(kind string) string { return x.texts[kind]["en"] }
 
+// picture reads the item's picture: as the import recorded it (checked), or the file this run generated.
 func (x *item) picture() ([]byte, error) {
-	if x.path == "" {
+	switch {
+	case x.path == x.ref.Path && (x.ref.Path != "" || x.ref.Shard != ""):
+		return dataset.ReadPicture(x.ref)
+	case x.path == "":
 		return nil, errors.New("no picture")
 	}
-	return os.ReadFile(x.path)
+	return dataset.ReadRegular(x.path)
 }
 
 // call sends one step's request (from the cache when it was answered before) and parses the answer.
@@ -182,14 +188,16 @@ func (r *runner) call(ctx context.Context, s *pipeline.Step, in pipeline.Input, 
 		stats.CostUSD += (float64(c.InputTokens)*pin + float64(c.OutputTokens)*pout) / 1e6
 		r.mu.Unlock()
 	}
-	c, err := judge.ParseCompletion(body)
+	// Send redacts the API key from what it receives; redacted again here for answers cached before
+	// it did, so no step output (caption, translation, label, note) holds the key
+	c, err := judge.ParseCompletion(r.client.RedactBody(body))
 	if err != nil {
 		return pipeline.Output{}, err
 	}
 	if c.Refusal != "" {
-		return pipeline.Output{}, fmt.Errorf("refused: %s", c.Refusal)
+		return pipeline.Output{}, fmt.Errorf("refused: %s", r.client.Redact(c.Refusal))
 	}
-	return s.Parse(c.Content)
+	return s.Parse(r.client.Redact(c.Content))
 }
 
 // label stores a pipeline label (the step version in rubric_hash: the prompt it was made with).
