@@ -164,7 +164,7 @@ func FuzzPageDecoder(f *testing.F) {
 				leaf.maxDef = 1
 			}
 			c := pqChunk{codec: int32(codec), numValues: int64(rows), dataOffset: 4, size: int64(len(pages))}
-			var d pageDecoder
+			d := newPageDecoder(len(data))
 			var cv chunkValues
 			if err := d.chunk(data, c, leaf, int(rows), &cv); err == nil {
 				if n := len(cv.ints) + len(cv.bools) + len(cv.strs); n > int(rows) {

@@ -9,7 +9,7 @@ import (
 func (c *Client) Redact(s string) string { return redact.String(s, c.key) }
 
 // RedactBody removes the client's API key from a response body, which stays valid JSON.
-func (c *Client) RedactBody(b []byte) []byte { return redact.Bytes(b, c.key) }
+func (c *Client) RedactBody(b []byte) []byte { return redact.JSON(b, c.key) }
 
 // Redact removes the backend's API key (read from its api_key_env) from text: the defensive pass where
 // results are stored, for paths that hold no Client.
@@ -34,7 +34,7 @@ func redactResult(r Result, key string) Result {
 	r.Raw = redact.String(r.Raw, key)
 	r.Failure = redact.String(r.Failure, key)
 	r.Skipped = redact.String(r.Skipped, key)
-	r.Body = redact.Bytes(r.Body, key)
+	r.Body = redact.JSON(r.Body, key)
 	if r.Err != nil {
 		if msg := r.Err.Error(); redact.Contains([]byte(msg), key) {
 			r.Err = redactedError{redact.String(msg, key), r.Err}

@@ -2,6 +2,7 @@ package review
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -28,13 +29,15 @@ func ParseScoreRange(s string) (ScoreRange, error) {
 		lo, hi = rng, rng
 	}
 	var err error
+	// NaN compares false with everything (a range that silently selects nothing); infinities are no
+	// score either
 	if lo != "" {
-		if r.Min, err = strconv.ParseFloat(lo, 64); err != nil {
+		if r.Min, err = strconv.ParseFloat(lo, 64); err != nil || !finite(r.Min) {
 			return r, fmt.Errorf("score range %q: bad minimum %q", s, lo)
 		}
 	}
 	if hi != "" {
-		if r.Max, err = strconv.ParseFloat(hi, 64); err != nil {
+		if r.Max, err = strconv.ParseFloat(hi, 64); err != nil || !finite(r.Max) {
 			return r, fmt.Errorf("score range %q: bad maximum %q", s, hi)
 		}
 	}
@@ -103,7 +106,7 @@ func ParseBins(s string) ([]Bin, error) {
 		}
 		l, err1 := strconv.ParseFloat(lo, 64)
 		h, err2 := strconv.ParseFloat(hi, 64)
-		if err1 != nil || err2 != nil || l > h {
+		if err1 != nil || err2 != nil || !finite(l) || !finite(h) || l > h {
 			return nil, fmt.Errorf("bins %q: bad bin %q (want LO-HI, e.g. 0-3,4-6,7-10)", s, part)
 		}
 		if len(bs) > 0 && l <= bs[len(bs)-1].Hi {
@@ -113,6 +116,9 @@ func ParseBins(s string) ([]Bin, error) {
 	}
 	return bs, nil
 }
+
+// finite reports whether x is a number (not NaN, not infinite).
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // Stratify says how a stratified sample groups items: "subset", "track", "model", "trait" (the item's
 // strongest trait by pipeline score; its track for generations) or "score:<dimension>" with Bins.

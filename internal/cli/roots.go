@@ -24,7 +24,7 @@ Re-importing a moved shard or picture (same content) from its new place also upd
   loupe roots move flux /mnt/big/FLUX-Reason-6M`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := g.openExisting(cmd.Context())
+			st, err := g.openReadOnly(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -60,7 +60,7 @@ Re-importing a moved shard or picture (same content) from its new place also upd
 			if st, err := os.Stat(to); err != nil || !st.IsDir() {
 				return fmt.Errorf("%s: not a folder (move the data first, then tell loupe where it is)", Clean(args[1]))
 			}
-			st, err := g.open(cmd.Context())
+			st, err := g.openExisting(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -7,6 +7,7 @@ package redact
 
 import (
 	"bytes"
+	"encoding/json"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -185,4 +186,49 @@ func Message(s, key string) string {
 		s = strings.ReplaceAll(s, key[:8], Mark)
 	}
 	return s
+}
+
+// JSON is Bytes for a JSON document, which stays valid JSON: in the rare case that replacing a
+// spelling broke the document (a key that starts inside an escape sequence), every string and object
+// key is redacted after decoding instead and the document written anew.
+func JSON(b []byte, key string) []byte {
+	out := Bytes(b, key)
+	if bytes.Equal(out, b) || json.Valid(out) || !json.Valid(b) {
+		return out
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return out
+	}
+	var walk func(any) any
+	walk = func(x any) any {
+		switch x := x.(type) {
+		case string:
+			return String(x, key)
+		case json.Number: // a key of digits, echoed as a number
+			if strings.Contains(string(x), key) {
+				return Mark
+			}
+		case []any:
+			for i := range x {
+				x[i] = walk(x[i])
+			}
+		case map[string]any:
+			m := make(map[string]any, len(x))
+			for k, e := range x {
+				m[String(k, key)] = walk(e)
+			}
+			return m
+		}
+		return x
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(walk(v)) != nil {
+		return out
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }

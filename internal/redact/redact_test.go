@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/loupe-dev/loupe/internal/fuzzcheck"
 )
 
 func TestBytesFindsEverySpelling(t *testing.T) {
@@ -64,4 +66,71 @@ func TestMessageDropsTheKeysStart(t *testing.T) {
 	if strings.Contains(got, "sk-abc12") || strings.Count(got, Mark) != 2 {
 		t.Errorf("%q", got)
 	}
+}
+
+// TestJSONStaysValid: a key that starts inside a \u escape of the document cannot be replaced in
+// place; the document is rewritten with its strings redacted.
+func TestJSONStaysValid(t *testing.T) {
+	key := "61bcdef"
+	body := []byte(`{"a":"x\u006161bcdef","b":[1.50,"61bcdef"]}`)
+	got := JSON(body, key)
+	if !json.Valid(got) || Contains(got, key) {
+		t.Fatalf("%s", got)
+	}
+	var v struct {
+		A string
+		B []any
+	}
+	if err := json.Unmarshal(got, &v); err != nil || v.A != "xa"+Mark || v.B[1] != Mark {
+		t.Fatalf("%s: %+v %v", got, v, err)
+	}
+	if string(JSON([]byte(`{}`), key)) != `{}` || len(JSON(nil, key)) != 0 {
+		t.Error("documents without the key changed")
+	}
+}
+
+// FuzzJSON checks the redaction of response bodies: for any key of ordinary characters, no spelling
+// of the key is left, a JSON document stays one, and none of its strings holds the key.
+func FuzzJSON(f *testing.F) {
+	f.Add([]byte(`{"choices":[{"message":{"content":"{\"justification\": \"Bearer sk-abc123\\u0026\", \"score\": 8}"}}]}`), "sk-abc123")
+	f.Add([]byte(`{"a":"x\u006161bcdef"}`), "61bcdef")
+	f.Add([]byte(`"\\\u0073k-abc123"`), "sk-abc123")
+	f.Fuzz(func(t *testing.T, body []byte, key string) {
+		if len(key) < MinLen || strings.Contains(Mark, key) || strings.Trim(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
+			return
+		}
+		fuzzcheck.Check(t, len(body), func() {
+			out := JSON(body, key)
+			if Contains(out, key) {
+				t.Errorf("%q still holds %q: %q", body, key, out)
+			}
+			if !json.Valid(body) {
+				return
+			}
+			if !json.Valid(out) {
+				t.Fatalf("%q became invalid: %q", body, out)
+			}
+			var v any
+			json.Unmarshal(out, &v)
+			var walk func(any)
+			walk = func(x any) {
+				switch x := x.(type) {
+				case string:
+					if strings.Contains(x, key) {
+						t.Errorf("%q: a string holds the key: %q", body, x)
+					}
+				case []any:
+					for _, e := range x {
+						walk(e)
+					}
+				case map[string]any:
+					for k, e := range x {
+						walk(k)
+						walk(e)
+					}
+				}
+			}
+			walk(v)
+		})
+	})
 }
