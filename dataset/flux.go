@@ -225,6 +225,22 @@ func (s *shard) index(idx *ShardIndex) error {
 	}
 	idx.HasImage = leafColumn(root, "image.bytes") != nil
 	idx.NumRows = s.pf.NumRows()
+	// The footer's counts are claims: check them before sizing anything by them. Every usable row
+	// holds a distinct id, which costs at least a byte of the file however it is encoded.
+	var declared int64
+	for g, rg := range s.pf.RowGroups() {
+		n := rg.NumRows()
+		if n < 0 || declared+n < declared {
+			return fmt.Errorf("row group %d: impossible row count %d", g, n)
+		}
+		declared += n
+	}
+	if declared != idx.NumRows {
+		return fmt.Errorf("row groups hold %d rows, the file declares %d", declared, idx.NumRows)
+	}
+	if idx.NumRows < 0 || idx.NumRows > s.size {
+		return fmt.Errorf("the footer declares %d rows in a %d-byte file: corrupt", idx.NumRows, s.size)
+	}
 	rows := make([]review.IndexedRow, idx.NumRows)
 	for i := range rows {
 		rows[i].Row = int64(i)

@@ -8,60 +8,19 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/loupe-dev/loupe/dataset/fluxschema"
 	"github.com/loupe-dev/loupe/dataset/synth"
 	"github.com/parquet-go/parquet-go"
 )
 
-// FluxRow is one row of the FLUX-Reason-6M schema, all 36 columns, in the published column order.
+// FluxRow is one row of the FLUX-Reason-6M schema, all 36 columns, in the published column order
+// (score columns required), as the published shards hold it.
 type FluxRow struct {
-	ID    string    `parquet:"id"`
-	Image FluxImage `parquet:"image"`
-
-	CaptionComposition *string `parquet:"caption_composition,optional"`
-	CaptionEntity      *string `parquet:"caption_entity,optional"`
-	CaptionText        *string `parquet:"caption_text,optional"`
-	CaptionImaginative *string `parquet:"caption_imaginative,optional"`
-	CaptionStyle       *string `parquet:"caption_style,optional"`
-	CaptionAbstract    *string `parquet:"caption_abstract,optional"`
-	CaptionOriginal    *string `parquet:"caption_original,optional"`
-	CaptionDetail      *string `parquet:"caption_detail,optional"`
-
-	CaptionCompositionCN *string `parquet:"caption_composition_cn,optional"`
-	CaptionEntityCN      *string `parquet:"caption_entity_cn,optional"`
-	CaptionTextCN        *string `parquet:"caption_text_cn,optional"`
-	CaptionImaginativeCN *string `parquet:"caption_imaginative_cn,optional"`
-	CaptionStyleCN       *string `parquet:"caption_style_cn,optional"`
-	CaptionAbstractCN    *string `parquet:"caption_abstract_cn,optional"`
-	CaptionOriginalCN    *string `parquet:"caption_original_cn,optional"`
-	CaptionDetailCN      *string `parquet:"caption_detail_cn,optional"`
-
-	BoolCaptionComposition bool `parquet:"bool_caption_composition"`
-	BoolCaptionEntity      bool `parquet:"bool_caption_entity"`
-	BoolCaptionText        bool `parquet:"bool_caption_text"`
-	BoolCaptionImaginative bool `parquet:"bool_caption_imaginative"`
-	BoolCaptionStyle       bool `parquet:"bool_caption_style"`
-	BoolCaptionAbstract    bool `parquet:"bool_caption_abstract"`
-	BoolCaptionOriginal    bool `parquet:"bool_caption_original"`
-	BoolCaptionDetail      bool `parquet:"bool_caption_detail"`
-
-	ScoreComposition    int64 `parquet:"score_composition"`
-	ScoreEntity         int64 `parquet:"score_entity"`
-	ScoreText           int64 `parquet:"score_text"`
-	ScoreImaginative    int64 `parquet:"score_imaginative"`
-	ScoreStyle          int64 `parquet:"score_style"`
-	ScoreAbstract       int64 `parquet:"score_abstract"`
-	ScoreOriginal       int64 `parquet:"score_original"`
-	ScoreImageClarity   int64 `parquet:"score_image_clarity"`
-	ScoreImageStructure int64 `parquet:"score_image_structure"`
-
-	Caption *string `parquet:"caption,optional"`
+	fluxschema.Columns[int64]
 }
 
 // FluxImage is the hub "Image feature" layout: encoded bytes plus an (always null) path.
-type FluxImage struct {
-	Bytes []byte  `parquet:"bytes,optional"`
-	Path  *string `parquet:"path,optional"`
-}
+type FluxImage = fluxschema.Image
 
 func strPtr(s string) *string {
 	if s == "" {
@@ -73,21 +32,15 @@ func strPtr(s string) *string {
 // FluxRowFromSample fills a FLUX-Reason-6M row from a synthetic sample and its encoded image.
 func FluxRowFromSample(id string, s synth.Sample, img []byte) FluxRow {
 	en, zh := s.EN, s.ZH
-	r := FluxRow{ID: id, Image: FluxImage{Bytes: img}}
-	ens := []**string{&r.CaptionComposition, &r.CaptionEntity, &r.CaptionText, &r.CaptionImaginative,
-		&r.CaptionStyle, &r.CaptionAbstract, &r.CaptionOriginal, &r.CaptionDetail}
-	zhs := []**string{&r.CaptionCompositionCN, &r.CaptionEntityCN, &r.CaptionTextCN, &r.CaptionImaginativeCN,
-		&r.CaptionStyleCN, &r.CaptionAbstractCN, &r.CaptionOriginalCN, &r.CaptionDetailCN}
-	bools := []*bool{&r.BoolCaptionComposition, &r.BoolCaptionEntity, &r.BoolCaptionText, &r.BoolCaptionImaginative,
-		&r.BoolCaptionStyle, &r.BoolCaptionAbstract, &r.BoolCaptionOriginal, &r.BoolCaptionDetail}
+	var r FluxRow
+	r.ID, r.Image = id, FluxImage{Bytes: img}
+	ens, zhs, bools := r.Captions()
 	for k := range 8 {
 		*ens[k] = strPtr(en[k])
 		*zhs[k] = strPtr(zh[k])
 		*bools[k] = s.Present[k]
 	}
-	scores := []*int64{&r.ScoreComposition, &r.ScoreEntity, &r.ScoreText, &r.ScoreImaginative, &r.ScoreStyle,
-		&r.ScoreAbstract, &r.ScoreOriginal, &r.ScoreImageClarity, &r.ScoreImageStructure}
-	for k, p := range scores {
+	for k, p := range r.Scores() {
 		*p = int64(s.Scores[k])
 	}
 	r.Caption = strPtr(en[7])

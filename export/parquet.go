@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/loupe-dev/loupe/dataset/fluxschema"
 	"github.com/loupe-dev/loupe/review"
 	"github.com/parquet-go/parquet-go"
 )
@@ -75,47 +76,7 @@ var parquetShardRe = regexp.MustCompile(`^train-(\d{5,})\.parquet$`)
 
 // parquetRow is one exported row: the FLUX-Reason-6M columns in the published order, then loupe's.
 type parquetRow struct {
-	ID    string       `parquet:"id"`
-	Image parquetImage `parquet:"image"`
-
-	CaptionComposition *string `parquet:"caption_composition,optional"`
-	CaptionEntity      *string `parquet:"caption_entity,optional"`
-	CaptionText        *string `parquet:"caption_text,optional"`
-	CaptionImaginative *string `parquet:"caption_imaginative,optional"`
-	CaptionStyle       *string `parquet:"caption_style,optional"`
-	CaptionAbstract    *string `parquet:"caption_abstract,optional"`
-	CaptionOriginal    *string `parquet:"caption_original,optional"`
-	CaptionDetail      *string `parquet:"caption_detail,optional"`
-
-	CaptionCompositionCN *string `parquet:"caption_composition_cn,optional"`
-	CaptionEntityCN      *string `parquet:"caption_entity_cn,optional"`
-	CaptionTextCN        *string `parquet:"caption_text_cn,optional"`
-	CaptionImaginativeCN *string `parquet:"caption_imaginative_cn,optional"`
-	CaptionStyleCN       *string `parquet:"caption_style_cn,optional"`
-	CaptionAbstractCN    *string `parquet:"caption_abstract_cn,optional"`
-	CaptionOriginalCN    *string `parquet:"caption_original_cn,optional"`
-	CaptionDetailCN      *string `parquet:"caption_detail_cn,optional"`
-
-	BoolCaptionComposition bool `parquet:"bool_caption_composition"`
-	BoolCaptionEntity      bool `parquet:"bool_caption_entity"`
-	BoolCaptionText        bool `parquet:"bool_caption_text"`
-	BoolCaptionImaginative bool `parquet:"bool_caption_imaginative"`
-	BoolCaptionStyle       bool `parquet:"bool_caption_style"`
-	BoolCaptionAbstract    bool `parquet:"bool_caption_abstract"`
-	BoolCaptionOriginal    bool `parquet:"bool_caption_original"`
-	BoolCaptionDetail      bool `parquet:"bool_caption_detail"`
-
-	ScoreComposition    *int64 `parquet:"score_composition,optional"`
-	ScoreEntity         *int64 `parquet:"score_entity,optional"`
-	ScoreText           *int64 `parquet:"score_text,optional"`
-	ScoreImaginative    *int64 `parquet:"score_imaginative,optional"`
-	ScoreStyle          *int64 `parquet:"score_style,optional"`
-	ScoreAbstract       *int64 `parquet:"score_abstract,optional"`
-	ScoreOriginal       *int64 `parquet:"score_original,optional"`
-	ScoreImageClarity   *int64 `parquet:"score_image_clarity,optional"`
-	ScoreImageStructure *int64 `parquet:"score_image_structure,optional"`
-
-	Caption *string `parquet:"caption,optional"`
+	fluxschema.Columns[*int64] // score columns optional: null where there is no score
 
 	Kind            string   `parquet:"loupe_kind,dict"`
 	Subset          *string  `parquet:"loupe_subset,optional,dict"`
@@ -134,12 +95,6 @@ type parquetRow struct {
 	OtherTexts      *string  `parquet:"loupe_texts,optional"`
 	Pipeline        *string  `parquet:"loupe_pipeline,optional"`
 	Labels          *string  `parquet:"loupe_labels,optional"`
-}
-
-// parquetImage is the hub Image feature layout.
-type parquetImage struct {
-	Bytes []byte  `parquet:"bytes,optional"`
-	Path  *string `parquet:"path,optional"`
 }
 
 func pqOptString(s string) *string {
@@ -170,7 +125,8 @@ func pqFloat(v Value, ok bool) *float64 {
 
 // pqRowOf turns a record into a row. The image bytes are shared, not copied.
 func pqRowOf(r *Record) (*parquetRow, error) {
-	p := &parquetRow{ID: r.ID, Kind: r.Kind, Decision: r.Decision}
+	p := &parquetRow{Kind: r.Kind, Decision: r.Decision}
+	p.ID = r.ID
 	if r.Image != nil {
 		ext := r.ImageExt
 		if ext == "" {
@@ -180,14 +136,9 @@ func pqRowOf(r *Record) (*parquetRow, error) {
 		if ext != "" {
 			name += "." + ext
 		}
-		p.Image = parquetImage{Bytes: r.Image, Path: &name}
+		p.Image = fluxschema.Image{Bytes: r.Image, Path: &name}
 	}
-	ens := [8]**string{&p.CaptionComposition, &p.CaptionEntity, &p.CaptionText, &p.CaptionImaginative,
-		&p.CaptionStyle, &p.CaptionAbstract, &p.CaptionOriginal, &p.CaptionDetail}
-	zhs := [8]**string{&p.CaptionCompositionCN, &p.CaptionEntityCN, &p.CaptionTextCN, &p.CaptionImaginativeCN,
-		&p.CaptionStyleCN, &p.CaptionAbstractCN, &p.CaptionOriginalCN, &p.CaptionDetailCN}
-	bools := [8]*bool{&p.BoolCaptionComposition, &p.BoolCaptionEntity, &p.BoolCaptionText, &p.BoolCaptionImaginative,
-		&p.BoolCaptionStyle, &p.BoolCaptionAbstract, &p.BoolCaptionOriginal, &p.BoolCaptionDetail}
+	ens, zhs, bools := p.Captions()
 	for k, kind := range review.CaptionKinds {
 		t := r.Texts[kind]
 		*ens[k] = pqOptString(t["en"])
@@ -198,8 +149,7 @@ func pqRowOf(r *Record) (*parquetRow, error) {
 		}
 	}
 	p.Caption = pqOptString(r.Texts["detail"]["en"])
-	scores := [9]**int64{&p.ScoreComposition, &p.ScoreEntity, &p.ScoreText, &p.ScoreImaginative, &p.ScoreStyle,
-		&p.ScoreAbstract, &p.ScoreOriginal, &p.ScoreImageClarity, &p.ScoreImageStructure}
+	scores := p.Scores()
 	for k, ps := range review.PipelineScores {
 		v, ok := r.Values[ps.Dimension]
 		*scores[k] = pqScore(v, ok)

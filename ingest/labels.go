@@ -116,7 +116,7 @@ func ImportLabels(ctx context.Context, st *store.Store, path string, o LabelOpti
 		return nil, err
 	}
 	r := &LabelReport{File: path, Format: format, Problems: []LabelProblem{}}
-	dims, err := loadDimensions(ctx, st.DB)
+	dims, err := loadDimensions(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -364,23 +364,17 @@ type dimInfo struct {
 	min, max float64
 }
 
-func loadDimensions(ctx context.Context, db *sql.DB) (map[string]dimInfo, error) {
-	rows, err := db.QueryContext(ctx, `SELECT name, kind, coalesce(scale_min, 0), coalesce(scale_max, 10) FROM dimensions`)
+// loadDimensions reads the workspace's dimensions by name.
+func loadDimensions(ctx context.Context, st *store.Store) (map[string]dimInfo, error) {
+	specs, err := st.DimensionSpecs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]dimInfo{}
-	for rows.Next() {
-		var d dimInfo
-		var kind string
-		if err := rows.Scan(&d.name, &kind, &d.min, &d.max); err != nil {
-			return nil, err
-		}
-		d.decision = kind == "decision"
-		out[d.name] = d
+	out := make(map[string]dimInfo, len(specs))
+	for _, d := range specs {
+		out[d.Name] = dimInfo{name: d.Name, decision: d.Kind == "decision", min: d.Min, max: d.Max}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func dimNames(dims map[string]dimInfo) string {
@@ -578,18 +572,17 @@ func (imp *labelImport) writeRow(ctx context.Context, tx *sql.Tx, c checked, n *
 		n.stored++
 		return nil
 	}
-	var old sql.NullFloat64
-	if err := tx.QueryRowContext(ctx, `SELECT l.value FROM labels l JOIN dimensions d ON d.id = l.dimension_id
-		WHERE l.item_id = ? AND d.name = ? AND l.rater_id = ? AND l.sample = 0`, item, c.dim.name, rid).Scan(&old); err != nil {
+	old, err := store.LabelValue(ctx, tx, item, c.dim.name, rid)
+	if err != nil {
 		return err
 	}
-	if old.Valid && old.Float64 == v {
+	if old != nil && *old == v {
 		n.duplicates++
 		return nil
 	}
 	was := "a failed verdict"
-	if old.Valid {
-		was = strconv.FormatFloat(old.Float64, 'g', -1, 64)
+	if old != nil {
+		was = strconv.FormatFloat(*old, 'g', -1, 64)
 	}
 	imp.r.problem(c.line, "value", "%q already gave %q %s %s (not replaced by %g)", c.source, c.item, c.dim.name, was, v)
 	return nil
@@ -604,13 +597,11 @@ func (imp *labelImport) writeHuman(ctx context.Context, tx *sql.Tx, c checked, i
 		}
 		imp.annotators[c.annotator] = aid
 	}
-	var cur sql.NullFloat64
-	err := tx.QueryRowContext(ctx, `SELECT h.value FROM human_current h JOIN dimensions d ON d.id = h.dimension_id
-		WHERE h.item_id = ? AND h.annotator_id = ? AND d.name = ?`, item, aid, c.dim.name).Scan(&cur)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	cur, err := store.HumanValue(ctx, tx, item, aid, c.dim.name)
+	if err != nil {
 		return err
 	}
-	if cur.Valid && cur.Float64 == c.value {
+	if cur != nil && *cur == c.value {
 		n.duplicates++
 		return nil
 	}
@@ -641,14 +632,13 @@ func (imp *labelImport) item(ctx context.Context, tx *sql.Tx, c checked, n *batc
 			imp.r.problem(c.line, "item", "%q is not a workspace number (#123)", c.item)
 			return 0, false, nil
 		}
-		var one int
-		err = tx.QueryRowContext(ctx, `SELECT 1 FROM items WHERE id = ?`, id).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			imp.r.problem(c.line, "item", "no item %s in the workspace (a workspace number is never created; give the external id)", c.item)
-			return 0, false, nil
-		}
+		ok, err := store.ItemExists(ctx, tx, id)
 		if err != nil {
 			return 0, false, err
+		}
+		if !ok {
+			imp.r.problem(c.line, "item", "no item %s in the workspace (a workspace number is never created; give the external id)", c.item)
+			return 0, false, nil
 		}
 		imp.items[c.item] = id
 		return id, true, nil

@@ -1,7 +1,20 @@
-// Package judge holds what loupe's judges are made of. So far: the PRISM-Bench rubrics - loupe's own
-// wording (Builtin) and the official text read from a user's copy of the official evaluation script
-// (ParseOfficial) - filled like Python's str.format and hashed so verdicts record which text made them.
-// The backends that call VLMs (OpenAI-compatible APIs) and the offline judges come with the
-// judge-backends issue; official verdict files are already imported by ingest and parsed by
-// dataset.ParseVerdict.
+// Package judge makes VLM verdicts on pictures against their prompts, the PRISM-Bench way.
+//
+// What it holds:
+//   - rubrics: loupe's own wording (Builtin) and the official text read from a user's copy of the
+//     official evaluation script (ParseOfficial), filled like Python's str.format and hashed so a verdict
+//     records which text made it;
+//   - the Judge interface and its implementations: HTTPJudge (a VLM behind an OpenAI-compatible backend)
+//     and OfflineJudge (the OCR and rules judges: no network, alignment only, skipping prompts they
+//     cannot check); New picks one for a configured Backend;
+//   - the OpenAI-compatible client those VLM judges and the pipeline and generators use: backend
+//     configuration and request profiles, picture splicing, retries, rate limits, error classes;
+//   - Interpret, which reads an answer as a verdict (refusals and content filters are failed verdicts);
+//   - Runner, which runs tasks with bounded concurrency, a response cache, a cost limit and a graceful
+//     stop that keeps every answer already paid for;
+//   - batch files (BatchWriter, ReadBatchResults) for providers' batch APIs.
+//
+// A new judge backend is a new kind in backend.go when it speaks chat completions, or a new Judge
+// implementation returned by New when it does not. judge knows nothing of the workspace: storing
+// verdicts is the caller's.
 package judge

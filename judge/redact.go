@@ -11,14 +11,9 @@ func (c *Client) Redact(s string) string { return redact.String(s, c.key) }
 // RedactBody removes the client's API key from a response body, which stays valid JSON.
 func (c *Client) RedactBody(b []byte) []byte { return redact.JSON(b, c.key) }
 
-// Redact removes the backend's API key (read from its api_key_env) from text: the defensive pass where
-// results are stored, for paths that hold no Client.
-func (b *Backend) Redact(s string) string {
-	key, _ := b.APIKey()
-	return redact.String(s, key)
-}
-
-// RedactResult removes the backend's API key from every part of a result that is stored or printed.
+// RedactResult removes the backend's API key (read from its api_key_env) from every part of a result
+// that is stored or printed: the defensive pass where results are stored, for paths that hold no
+// Client (answers from the cache).
 func (b *Backend) RedactResult(r Result) Result {
 	key, _ := b.APIKey()
 	return redactResult(r, key)

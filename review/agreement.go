@@ -33,8 +33,8 @@ type AgreementOptions struct {
 const DecisionDimension = "decision"
 
 // ThresholdDimensions are the dimensions whose machine scores are calibrated against human decisions.
-var ThresholdDimensions = []string{"composition", "entity", "text", "imagination", "style", "affection",
-	"clarity", "structure", "original_alignment", "prism_alignment", "prism_aesthetics"}
+// These are the score dimensions, in review order (ScoreDimensions).
+var ThresholdDimensions = slices.Clone(ScoreDimensions)
 
 type raterInfo struct {
 	name, kind, rubric string

@@ -2,7 +2,10 @@
 // algorithms over them (sampling). It imports nothing else from this module.
 package review
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // ItemKind says what an item is.
 type ItemKind int
@@ -26,8 +29,9 @@ func (k ItemKind) String() string {
 // CaptionKinds are the FLUX-Reason-6M caption kinds in column order; text kind ids 1-8 in the workspace.
 var CaptionKinds = [8]string{"composition", "entity", "text", "imaginative", "style", "abstract", "original", "detail"}
 
-// TextKinds are every text kind the workspace knows, id = index+1.
-var TextKinds = [10]string{"composition", "entity", "text", "imaginative", "style", "abstract", "original", "detail", "prompt", "note"}
+// TextKinds are every text kind the workspace knows, id = index+1 (the text_kinds rows of the first
+// migration): the caption kinds, then the prompt and a note.
+var TextKinds = [10]string(append(CaptionKinds[:], "prompt", "note"))
 
 // TextKindID returns the workspace id of a text kind, or 0 if unknown.
 func TextKindID(name string) int {
@@ -63,9 +67,57 @@ func PipelineScoreIndex(name string) int {
 	return -1
 }
 
-// Dimensions are the label dimensions the workspace is created with.
-var Dimensions = []string{"imagination", "entity", "text", "style", "affection", "composition", "clarity",
-	"structure", "original_alignment", "prism_alignment", "prism_aesthetics", "decision"}
+// DimensionSpec describes a label dimension as the workspace is created with it.
+type DimensionSpec struct {
+	Name     string
+	Kind     string  // "score" or "decision"
+	Min, Max float64 // the scale
+	Title    string
+}
+
+// DimensionSpecs are the label dimensions the workspace is created with, in the order of the
+// dimensions rows of the first migration (id = index+1; a store test holds the two together). The
+// store looks ids up by name: nothing else depends on this order.
+var DimensionSpecs = [12]DimensionSpec{
+	{"imagination", "score", 0, 10, "Imagination"},
+	{"entity", "score", 0, 10, "Entity"},
+	{"text", "score", 0, 10, "Text rendering"},
+	{"style", "score", 0, 10, "Style"},
+	{"affection", "score", 0, 10, "Affection"},
+	{"composition", "score", 0, 10, "Composition"},
+	{"clarity", "score", 0, 10, "Image clarity"},
+	{"structure", "score", 0, 10, "Image structure"},
+	{"original_alignment", "score", 0, 10, "Original-caption alignment"},
+	{"prism_alignment", "score", 0, 10, "PRISM-Bench alignment"},
+	{"prism_aesthetics", "score", 0, 10, "PRISM-Bench aesthetics"},
+	{DecisionDimension, "decision", 0, 1, "Accept / reject"},
+}
+
+// Dimensions are the names of DimensionSpecs, in that order.
+var Dimensions = dimensionNames()
+
+func dimensionNames() []string {
+	names := make([]string, len(DimensionSpecs))
+	for i, d := range DimensionSpecs {
+		names[i] = d.Name
+	}
+	return names
+}
+
+// ScoreDimensions are the score dimensions in review order: the six traits, then the other score
+// dimensions in DimensionSpecs order (clarity, structure, original_alignment, prism_alignment,
+// prism_aesthetics).
+var ScoreDimensions = scoreDimensions()
+
+func scoreDimensions() []string {
+	ds := append([]string(nil), Traits[:]...)
+	for _, d := range DimensionSpecs {
+		if d.Kind == "score" && !slices.Contains(Traits[:], d.Name) {
+			ds = append(ds, d.Name)
+		}
+	}
+	return ds
+}
 
 // Tracks are the PRISM-Bench track keys in official order.
 var Tracks = [7]string{"imagination", "entity", "text_rendering", "style", "affection", "composition", "long_text"}
@@ -168,10 +220,20 @@ type IndexedRow struct {
 
 // Traits are the six trait dimensions in the order of the dataset's first six score columns; TraitTracks
 // are the matching PRISM-Bench tracks.
-var (
-	Traits      = [6]string{"composition", "entity", "text", "imagination", "style", "affection"}
-	TraitTracks = [6]string{"composition", "entity", "text_rendering", "imagination", "style", "affection"}
-)
+var Traits, TraitTracks = traits()
+
+// traits reads the traits off PipelineScores; each trait's track has the trait's name, but for text,
+// whose track is text_rendering.
+func traits() (names, tracks [6]string) {
+	for i := range names {
+		names[i] = PipelineScores[i].Dimension
+		tracks[i] = names[i]
+		if !IsTrack(names[i]) {
+			tracks[i] = names[i] + "_rendering"
+		}
+	}
+	return names, tracks
+}
 
 // DominantTrait returns the index (into Traits) of the highest of the six trait scores, the first on
 // ties, or -1 when all six are missing.

@@ -29,7 +29,7 @@ func (s *Store) Disputes(ctx context.Context, queue string) ([]Dispute, error) {
 	rows, err := s.DB.QueryContext(ctx, `SELECT qi.item_id, `+extIDExpr+` FROM queue_items qi
 		JOIN queues q ON q.id = qi.queue_id JOIN items i ON i.id = qi.item_id
 		WHERE q.name = ?1 AND (
-		  (SELECT count(DISTINCT h.value) FROM human_current h WHERE h.item_id = qi.item_id AND h.dimension_id = 12) > 1
+		  (SELECT count(DISTINCT h.value) FROM human_current h WHERE h.item_id = qi.item_id AND h.dimension_id = `+decisionIDSQL+`) > 1
 		  OR EXISTS (SELECT 1 FROM events e WHERE e.item_id = qi.item_id AND e.kind = 'flag'
 		             AND NOT EXISTS (SELECT 1 FROM events u WHERE u.kind = 'undo' AND u.replaces = e.id)))
 		ORDER BY qi.pos`, queue)
@@ -53,7 +53,7 @@ func (s *Store) Disputes(ctx context.Context, queue string) ([]Dispute, error) {
 		d := &out[i]
 		ans, err := s.DB.QueryContext(ctx, `SELECT a.name, h.value, coalesce((SELECT reason FROM events WHERE id = h.event_id), '')
 			FROM human_current h JOIN annotators a ON a.id = h.annotator_id
-			WHERE h.item_id = ? AND h.dimension_id = 12 ORDER BY a.name`, d.ItemID)
+			WHERE h.item_id = ? AND h.dimension_id = `+decisionIDSQL+` ORDER BY a.name`, d.ItemID)
 		if err != nil {
 			return nil, err
 		}

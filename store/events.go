@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -26,6 +27,21 @@ func EnsureAnnotator(ctx context.Context, q Querier, name string) (int64, error)
 		return 0, wrapErr(err)
 	}
 	return id, nil
+}
+
+// HumanValue returns the value an annotator has in force on an item and dimension, or nil when there
+// is none (or it holds no number).
+func HumanValue(ctx context.Context, q Querier, itemID, annotatorID int64, dimension string) (*float64, error) {
+	var v sql.NullFloat64
+	err := q.QueryRowContext(ctx, `SELECT h.value FROM human_current h JOIN dimensions d ON d.id = h.dimension_id
+		WHERE h.item_id = ? AND h.annotator_id = ? AND d.name = ?`, itemID, annotatorID, dimension).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !v.Valid) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, wrapErr(err)
+	}
+	return &v.Float64, nil
 }
 
 // NewEvent is a human event to append. Value/ValueText are for 'set'; Replaces names the event an

@@ -105,7 +105,7 @@ func (s *Store) exportDetails(ctx context.Context, out []ExportRow, at map[int64
 	}
 	err = each(`SELECT h.item_id, a.name, h.value, e.reason, h.created_at FROM human_current h
 		JOIN annotators a ON a.id = h.annotator_id JOIN events e ON e.id = h.event_id
-		WHERE h.item_id IN `+in+` AND h.dimension_id = 12 AND h.value IS NOT NULL ORDER BY h.item_id, a.name`, func(rows *sql.Rows) error {
+		WHERE h.item_id IN `+in+` AND h.dimension_id = `+decisionIDSQL+` AND h.value IS NOT NULL ORDER BY h.item_id, a.name`, func(rows *sql.Rows) error {
 		var id int64
 		var who, reason, when string
 		var v float64

@@ -23,12 +23,10 @@ func scoreExpr(dim string) (string, error) {
 	if c, ok := scoreColumns[dim]; ok {
 		return c, nil
 	}
-	for i, d := range review.Dimensions {
-		if d == dim {
-			return fmt.Sprintf("(SELECT avg(l.value) FROM labels l WHERE l.item_id = items.id AND l.dimension_id = %d)", i+1), nil
-		}
+	if err := checkDimension(dim); err != nil {
+		return "", err
 	}
-	return "", fmt.Errorf("unknown dimension %q (want one of %s)", dim, strings.Join(review.Dimensions, ", "))
+	return "(SELECT avg(l.value) FROM labels l WHERE l.item_id = items.id AND l.dimension_id = " + dimIDSQL(dim) + ")", nil
 }
 
 const genJoin = `(SELECT %s FROM generations g JOIN prompts p ON p.id = g.prompt_id WHERE g.item_id = items.id)`
@@ -82,9 +80,8 @@ func FilterSQL(f review.Filter) (string, []any, error) {
 		}
 		if f.FinalScores {
 			// a human's value where an annotator gave one (the latest), else the pipeline's
-			dim, _ := DimensionIDByName(r.Dimension)
-			e = fmt.Sprintf(`coalesce((SELECT h.value FROM human_current h WHERE h.item_id = items.id AND h.dimension_id = %d
-				AND h.value IS NOT NULL ORDER BY h.event_id DESC LIMIT 1), %s)`, dim, e)
+			e = fmt.Sprintf(`coalesce((SELECT h.value FROM human_current h WHERE h.item_id = items.id AND h.dimension_id = %s
+				AND h.value IS NOT NULL ORDER BY h.event_id DESC LIMIT 1), %s)`, dimIDSQL(r.Dimension), e)
 		}
 		conds = append(conds, e+" BETWEEN ? AND ?")
 		args = append(args, r.Min, r.Max)
@@ -121,12 +118,11 @@ func FilterSQL(f review.Filter) (string, []any, error) {
 		return "", nil, fmt.Errorf("annotator and consensus qualify a decision filter: add decision=accepted (or rejected, unreviewed, disputed)")
 	}
 	for _, r := range f.JudgeScores {
-		dim, err := DimensionIDByName(r.Dimension)
-		if err != nil {
+		if err := checkDimension(r.Dimension); err != nil {
 			return "", nil, err
 		}
 		conds = append(conds, fmt.Sprintf(`(SELECT avg(l.value) FROM labels l JOIN raters r ON r.id = l.rater_id
-			WHERE l.item_id = items.id AND l.dimension_id = %d AND r.kind = 'judge' AND l.sample = 0) BETWEEN ? AND ?`, dim))
+			WHERE l.item_id = items.id AND l.dimension_id = %s AND r.kind = 'judge' AND l.sample = 0) BETWEEN ? AND ?`, dimIDSQL(r.Dimension)))
 		args = append(args, r.Min, r.Max)
 	}
 	switch f.Agreement {
@@ -156,7 +152,7 @@ func FilterSQL(f review.Filter) (string, []any, error) {
 func decisionExpr(annotator string, k int) (string, []any) {
 	if annotator != "" {
 		return `coalesce((SELECT CASE h.value WHEN 1 THEN 'accepted' ELSE 'rejected' END FROM human_current h
-			JOIN annotators a ON a.id = h.annotator_id WHERE h.item_id = items.id AND h.dimension_id = 12 AND a.name = ?), 'unreviewed')`, []any{annotator}
+			JOIN annotators a ON a.id = h.annotator_id WHERE h.item_id = items.id AND h.dimension_id = ` + decisionIDSQL + ` AND a.name = ?), 'unreviewed')`, []any{annotator}
 	}
 	k = max(k, 1)
 	return fmt.Sprintf(`coalesce(
@@ -167,21 +163,7 @@ func decisionExpr(annotator string, k int) (string, []any) {
 		             WHEN sum(h.value = 0) > sum(h.value = 1) AND sum(h.value = 0) >= %[1]d THEN 'rejected'
 		             WHEN sum(h.value = 1) = sum(h.value = 0) THEN 'disputed'
 		             ELSE 'unreviewed' END
-		   FROM human_current h WHERE h.item_id = items.id AND h.dimension_id = 12))`, k), nil
-}
-
-// DecisionSQL is decisionExpr for callers outside the filter (export records each item's state).
-func DecisionSQL(annotator string, k int) (string, []any) { return decisionExpr(annotator, k) }
-
-// DimensionIDByName returns a dimension's id without a query (dimension ids are fixed by the first
-// migration, in review.Dimensions order).
-func DimensionIDByName(name string) (int, error) {
-	for i, d := range review.Dimensions {
-		if d == name {
-			return i + 1, nil
-		}
-	}
-	return 0, fmt.Errorf("unknown dimension %q (want one of %s)", name, strings.Join(review.Dimensions, ", "))
+		   FROM human_current h WHERE h.item_id = items.id AND h.dimension_id = %[2]s))`, k, decisionIDSQL), nil
 }
 
 // traitExpr names an item's strongest trait by pipeline score (stored at import; ties: the first in
@@ -229,7 +211,7 @@ func stratumExpr(s review.Stratify, f review.Filter) (stratum, error) {
 		return stratum{key: "coalesce(" + fmt.Sprintf(genJoin, "g.model") + ", '')", name: "key",
 			declaredSQL: "SELECT DISTINCT model FROM generations ORDER BY model"}, nil
 	case s.By == "trait":
-		return stratum{key: traitExpr, name: "key", declared: []string{"imagination", "entity", "text_rendering", "style", "affection", "composition"}}, nil
+		return stratum{key: traitExpr, name: "key", declared: review.Tracks[:6]}, nil
 	case strings.HasPrefix(s.By, "score:"):
 		e, err := scoreExpr(strings.TrimPrefix(s.By, "score:"))
 		if err != nil {

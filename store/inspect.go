@@ -113,7 +113,7 @@ func (s *Store) Info(ctx context.Context) (*Info, error) {
 	}
 	rows, err := q.QueryContext(ctx, `SELECT a.name,
 		(SELECT count(*) FROM events e WHERE e.annotator_id = a.id),
-		(SELECT count(DISTINCT h.item_id) FROM human_current h WHERE h.annotator_id = a.id AND h.dimension_id = 12)
+		(SELECT count(DISTINCT h.item_id) FROM human_current h WHERE h.annotator_id = a.id AND h.dimension_id = `+decisionIDSQL+`)
 		FROM annotators a ORDER BY a.name`)
 	if err != nil {
 		return nil, err
@@ -194,7 +194,7 @@ func (s *Store) Queues(ctx context.Context) ([]QueueInfo, error) {
 	rows, err := s.DB.QueryContext(ctx, `SELECT q.name, q.strategy, q.seed, q.created_at,
 		(SELECT count(*) FROM queue_items qi WHERE qi.queue_id = q.id),
 		(SELECT count(DISTINCT qi.item_id) FROM queue_items qi JOIN human_current h ON h.item_id = qi.item_id
-		   WHERE qi.queue_id = q.id AND h.dimension_id = 12)
+		   WHERE qi.queue_id = q.id AND h.dimension_id = `+decisionIDSQL+`)
 		FROM queues q ORDER BY q.id`)
 	if err != nil {
 		return nil, err

@@ -193,11 +193,42 @@ func PutLabel(ctx context.Context, q Querier, l NewLabel) (bool, error) {
 	return n == 1, nil
 }
 
+// LabelValue returns the value of a rater's label (sample 0) on an item and dimension: nil for a failed
+// verdict; ErrNotFound when the rater gave no such label.
+func LabelValue(ctx context.Context, q Querier, itemID int64, dimension string, raterID int64) (*float64, error) {
+	var v sql.NullFloat64
+	if err := q.QueryRowContext(ctx, `SELECT l.value FROM labels l JOIN dimensions d ON d.id = l.dimension_id
+		WHERE l.item_id = ? AND d.name = ? AND l.rater_id = ? AND l.sample = 0`, itemID, dimension, raterID).Scan(&v); err != nil {
+		return nil, wrapErr(err)
+	}
+	if !v.Valid {
+		return nil, nil
+	}
+	return &v.Float64, nil
+}
+
+// ItemExists reports whether the workspace has an item with this id.
+func ItemExists(ctx context.Context, q Querier, id int64) (bool, error) {
+	var one int
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM items WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, wrapErr(err)
+}
+
 // Built-in raters created by the first migration.
 const (
 	PipelineRater int64 = 1
 	TruthRater    int64 = 2
 )
+
+// TruthRejectedGenerations counts the generation items the truth rater labelled 0 (generations with
+// a known defect).
+func (s *Store) TruthRejectedGenerations(ctx context.Context) (int64, error) {
+	return scanInt(ctx, s.DB, `SELECT count(*) FROM labels WHERE rater_id = ? AND value = 0
+		AND item_id IN (SELECT item_id FROM generations)`, TruthRater)
+}
 
 // ItemIDByExt returns the id of the item with this external id, or ErrNotFound.
 func ItemIDByExt(ctx context.Context, q Querier, ext string) (int64, error) {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/loupe-dev/loupe/review"
 )
 
 // Session is one annotator working through one queue. Every method commits before it returns, so what
@@ -19,9 +21,10 @@ type Session struct {
 	Annotator   string
 	Items       []int64 // the queue's items in order (only those passing the filter after Restrict)
 
-	where     string // Restrict's SQL condition over items; empty: the whole queue
-	whereArgs []any
-	idx       map[int64]int // item id -> position in Items, built on first use
+	where       string // Restrict's SQL condition over items; empty: the whole queue
+	whereArgs   []any
+	idx         map[int64]int // item id -> position in Items, built on first use
+	decisionDim int64         // the id of the decision dimension, read by name at OpenSession
 }
 
 // OpenSession starts annotator's session on the named queue (creating the annotator if new).
@@ -32,6 +35,9 @@ func (s *Store) OpenSession(ctx context.Context, queue, annotator string) (*Sess
 		return nil, fmt.Errorf("queue %q: %w (make one with loupe sample)", queue, ErrNotFound)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if ses.decisionDim, err = DimensionID(ctx, s.DB, review.DecisionDimension); err != nil {
 		return nil, err
 	}
 	if err := InTx(ctx, s.DB, func(tx *sql.Tx) error {
@@ -56,15 +62,12 @@ func (s *Store) OpenSession(ctx context.Context, queue, annotator string) (*Sess
 	return ses, rows.Err()
 }
 
-// decisionDim is the id of the accept/reject dimension (first migration).
-const decisionDim = 12
-
 // Decided returns, per position in Items, whether this annotator has a decision in force on that item
 // (accept or reject; a skip is not a decision).
 func (ses *Session) Decided(ctx context.Context) ([]bool, error) {
 	rows, err := ses.st.DB.QueryContext(ctx, `SELECT qi.pos, qi.item_id FROM queue_items qi
 		JOIN human_current h ON h.item_id = qi.item_id AND h.annotator_id = ? AND h.dimension_id = ?
-		WHERE qi.queue_id = ?`, ses.AnnotatorID, decisionDim, ses.QueueID)
+		WHERE qi.queue_id = ?`, ses.AnnotatorID, ses.decisionDim, ses.QueueID)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +192,7 @@ func (ses *Session) Lease(ctx context.Context, ttl time.Duration) (int, error) {
 			  AND (SELECT count(*) FROM human_current h WHERE h.item_id = qi.item_id AND h.dimension_id = ?3)
 			    + (SELECT count(*) FROM leases l WHERE l.queue_id = ?1 AND l.item_id = qi.item_id AND l.annotator_id != ?2 AND l.expires_at > ?4)
 			    < ?5`+cond+`
-			ORDER BY qi.pos LIMIT 1`, append([]any{ses.QueueID, ses.AnnotatorID, decisionDim, now, ses.Overlap}, args...)...).Scan(&qpos, &item)
+			ORDER BY qi.pos LIMIT 1`, append([]any{ses.QueueID, ses.AnnotatorID, ses.decisionDim, now, ses.Overlap}, args...)...).Scan(&qpos, &item)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}

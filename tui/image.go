@@ -80,7 +80,7 @@ func (p *imagePane) show(m *Model, d *itemData) tea.Cmd {
 		return p.display(m, r)
 	}
 	p.shown = nil
-	load := imageLoader(d.it)
+	load := imageLoader(d)
 	return tea.Batch(p.wipe(), func() tea.Msg {
 		return imageMsg{key: k, r: p.cache.Get(context.Background(), k, load)}
 	})
@@ -89,7 +89,7 @@ func (p *imagePane) show(m *Model, d *itemData) tea.Cmd {
 // prefetch renders a neighbour's picture in the background.
 func (p *imagePane) prefetch(m *Model, d *itemData) {
 	if p.opts.Protocol != termimg.None {
-		p.cache.Prefetch(p.key(m, d), imageLoader(d.it))
+		p.cache.Prefetch(p.key(m, d), imageLoader(d))
 	}
 }
 

@@ -48,7 +48,7 @@ func TestReviewRefusesRewrittenShard(t *testing.T) {
 	if d.err == nil || !strings.Contains(d.err.Error(), filepath.Base(paths[0])) || !strings.Contains(d.err.Error(), "loupe import") {
 		t.Fatalf("after rewrite: %v (texts %d)", d.err, len(d.texts))
 	}
-	if _, err := imageLoader(d.it)(ctx); err == nil {
+	if _, err := imageLoader(d)(ctx); err == nil {
 		t.Fatal("the picture of a rewritten shard was loaded")
 	}
 }

@@ -6,10 +6,10 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/loupe-dev/loupe/dataset"
 	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
 	"github.com/loupe-dev/loupe/termimg"
+	itemcontent "github.com/loupe-dev/loupe/workspace"
 )
 
 // Config is what the review screen is opened with.
@@ -92,6 +92,7 @@ type itemData struct {
 	pos   int
 	it    *review.Item
 	texts []review.Text
+	c     *itemcontent.Content // its content: the shard row is read once, for texts and picture
 	err   error
 }
 
@@ -192,30 +193,19 @@ func loadItem(ctx context.Context, st *store.Store, pos int, id int64) *itemData
 	if d.err != nil {
 		return d
 	}
-	d.texts = append(d.texts, d.it.Texts...)
-	if d.it.Image.Shard != "" {
-		row, err := dataset.ReadRow(d.it.Image)
-		if err != nil {
-			d.err = err
-			return d
-		}
-		for k, kind := range review.CaptionKinds {
-			if row.EN[k] != "" {
-				d.texts = append(d.texts, review.Text{Kind: kind, Lang: "en", Body: row.EN[k]})
-			}
-			if row.ZH[k] != "" {
-				d.texts = append(d.texts, review.Text{Kind: kind, Lang: "zh", Body: row.ZH[k]})
-			}
-		}
-	}
+	d.c = itemcontent.ContentOf(d.it)
+	d.texts, d.err = d.c.Texts, d.c.RowErr
 	return d
 }
 
-// imageLoader reads an item's picture from its file or shard row.
-func imageLoader(it *review.Item) termimg.Loader {
-	ref := it.Image
+// imageLoader decodes an item's picture: the bytes read with its shard row, or its file.
+func imageLoader(d *itemData) termimg.Loader {
+	c := d.c
+	if c == nil {
+		c = itemcontent.ContentOf(d.it)
+	}
 	return func(context.Context) (*termimg.Source, error) {
-		b, err := dataset.ReadPicture(ref)
+		b, err := c.Picture()
 		if err != nil {
 			return nil, err
 		}

@@ -92,7 +92,7 @@ func newBackendsCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(g.out, "  %s %-12s %s%s\n", mark, r.Check, Clean(r.Detail), lat)
 			}
 			if failed > 0 {
-				return fmt.Errorf("%d of %d checks failed", failed, len(results))
+				return fmt.Errorf("%d of %s failed", failed, plural(len(results), "check"))
 			}
 			return nil
 		},

@@ -172,7 +172,7 @@ func runBench(ctx context.Context, g *globals, o *benchRunOpts) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(g.out, "bench %s (%s): %d new images in the workspace\n", Clean(o.model), o.lang, rep.Inserted)
+	fmt.Fprintf(g.out, "bench %s (%s): %s in the workspace\n", Clean(o.model), o.lang, plural(rep.Inserted, "new image"))
 	var items []string
 	for t, lines := range prompts {
 		for _, l := range lines {
@@ -191,7 +191,7 @@ func runBench(ctx context.Context, g *globals, o *benchRunOpts) error {
 	}
 	st.Close()
 	if len(present) < len(items) {
-		fmt.Fprintf(g.out, "  %d of %d prompts have no image (missing verdicts count as missing, never 0)\n", len(items)-len(present), len(items))
+		fmt.Fprintf(g.out, "  %d of %s %s no image (missing verdicts count as missing, never 0)\n", len(items)-len(present), plural(len(items), "prompt"), hasHave(len(items)-len(present)))
 	}
 	var failed error
 	for _, j := range o.judges {
@@ -251,6 +251,6 @@ func benchGenerate(ctx context.Context, g *globals, gen generate.Generator, mdir
 	if !o.quiet && !g.json && made > 0 {
 		fmt.Fprintln(g.err)
 	}
-	fmt.Fprintf(g.out, "generated %d images (%d existed) in %.1f s\n", made, total-made, time.Since(start).Seconds())
+	fmt.Fprintf(g.out, "generated %s (%d existed) in %.1f s\n", plural(made, "image"), total-made, time.Since(start).Seconds())
 	return nil
 }

@@ -78,7 +78,7 @@ func runBenchAudit(ctx context.Context, g *globals, o *benchAuditOpts) error {
 		if g.json {
 			return g.printJSON(map[string]any{"queue": o.name, "items": len(cands)})
 		}
-		fmt.Fprintf(g.out, "audit queue %s: %d images, stratified by track, half of each track the judges' widest disagreements\n", Clean(o.name), len(cands))
+		fmt.Fprintf(g.out, "audit queue %s: %s, stratified by track, half of each track the judges' widest disagreements\n", Clean(o.name), plural(len(cands), "image"))
 		fmt.Fprintf(g.out, "review it: loupe review --queue %s (score prism_alignment with the digits), then: loupe bench audit --report\n", Clean(o.name))
 		return nil
 	}
@@ -109,7 +109,7 @@ func runBenchAudit(ctx context.Context, g *globals, o *benchAuditOpts) error {
 	if g.json {
 		return g.printJSON(res)
 	}
-	fmt.Fprintf(g.out, "human-audited leaderboard (%s, judge %s): %d images reviewed of %d judged\n", o.lang, Clean(judge), res.Reviewed, res.Judged)
+	fmt.Fprintf(g.out, "human-audited leaderboard (%s, judge %s): %s reviewed of %d judged\n", o.lang, Clean(judge), plural(res.Reviewed, "image"), res.Judged)
 	t := &table{head: []string{"model", "judge overall", "rank", "audited overall", "95% CI", "rank", "change"}}
 	for _, m := range res.Models {
 		change := "="

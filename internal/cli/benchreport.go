@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -273,7 +273,10 @@ tr.pub{color:#777;font-style:italic}</style></head><body><h1>PRISM-Bench leaderb
 		fmt.Fprintf(&b, "<h2>Judges compared</h2><pre>%s</pre>", html.EscapeString(string(js)))
 	}
 	b.WriteString("</body></html>\n")
-	return os.WriteFile(path, []byte(b.String()), 0o644)
+	return writeOutputFile(path, func(w io.Writer) error {
+		_, err := io.WriteString(w, b.String())
+		return err
+	})
 }
 
 // auditSample draws the audit queue: per track, the generations the judges disagree on most (half),

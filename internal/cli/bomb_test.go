@@ -21,6 +21,7 @@ import (
 	"github.com/loupe-dev/loupe/store"
 	"github.com/loupe-dev/loupe/termimg"
 	"github.com/loupe-dev/loupe/tui"
+	"github.com/loupe-dev/loupe/workspace"
 )
 
 // What the shared decode guard says about the two bombs.
@@ -146,10 +147,10 @@ func TestRejudgeKeyRecordsBombFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	r := newRejudger(cfg, st)
+	r := workspace.New(st).NewRejudger(cfg.Backend)
 	for _, b := range bombs {
 		imagesafetest.Refuses(t, "R with emu on "+b.ext, fmt.Sprintf("alignment failed: item %d: %s; aesthetics failed: item %d: %s", b.id, b.says, b.id, b.says), func() error {
-			sum, err := r.rejudge(context.Background(), b.id, "emu")
+			sum, err := r.Rejudge(context.Background(), b.id, "emu")
 			if err != nil {
 				return fmt.Errorf("a run-level error: %w", err)
 			}
@@ -157,7 +158,7 @@ func TestRejudgeKeyRecordsBombFailure(t *testing.T) {
 		})
 	}
 	imagesafetest.Refuses(t, "R with rules on "+bombs[0].ext, "alignment failed: rules judge: "+headerBombSays, func() error {
-		sum, err := r.rejudge(context.Background(), bombs[0].id, "rules")
+		sum, err := r.Rejudge(context.Background(), bombs[0].id, "rules")
 		if err != nil {
 			return fmt.Errorf("a run-level error: %w", err)
 		}
@@ -170,7 +171,7 @@ func TestRejudgeKeyRecordsBombFailure(t *testing.T) {
 	for next == bombs[1].id {
 		next++
 	}
-	sum, err := r.rejudge(context.Background(), next, "emu")
+	sum, err := r.Rejudge(context.Background(), next, "emu")
 	if err != nil || strings.Contains(sum, "failed") || !strings.Contains(sum, "alignment") {
 		t.Errorf("the next item: %q %v", sum, err)
 	}
@@ -303,7 +304,7 @@ func TestReviewScreenWithBomb(t *testing.T) {
 		t.Fatalf("queue %v: the header bomb %d must have a good item after it", ses.Items, bombs[0].id)
 	}
 	m, err := tui.New(ctx, tui.Config{Store: st, Session: ses, Caps: termimg.Caps{Protocol: termimg.None}, Start: pos,
-		Judges: []string{"emu"}, Rejudge: newRejudger(cfg, st).rejudge})
+		Judges: []string{"emu"}, Rejudge: workspace.New(st).NewRejudger(cfg.Backend).Rejudge})
 	if err != nil {
 		t.Fatal(err)
 	}

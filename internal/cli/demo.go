@@ -96,14 +96,16 @@ func runDemo(cmd *cobra.Command, g *globals, o *demoOptions, db string) error {
 			return err
 		}
 	} else if !g.json {
-		fmt.Fprintf(g.err, "demo workspace %s exists (%d items); --force rebuilds it\n", db, in.Items)
+		fmt.Fprintf(g.err, "demo workspace %s exists (%s); --force rebuilds it\n", db, plural(in.Items, "item"))
 	}
 	if g.json {
 		return g.printJSON(map[string]any{"workspace": db, "built": sum, "info": in})
 	}
 	if sum != nil {
-		fmt.Fprintf(g.out, "demo: %d dataset samples, %d generations, %d known defects, %d judge labels, %d offline-judge verdicts, %d human events, queues %s\n",
-			sum.Samples, sum.Generations, sum.Defects, sum.JudgeLabels, sum.OfflineLabels, sum.Events, strings.Join(sum.Queues, ", "))
+		fmt.Fprintf(g.out, "demo: %s, %s, %s, %s, %s, %s, queues %s\n",
+			plural(sum.Samples, "dataset sample"), plural(sum.Generations, "generation"), plural(sum.Defects, "known defect"),
+			plural(sum.JudgeLabels, "judge label"), plural(sum.OfflineLabels, "offline-judge verdict"), plural(sum.Events, "human event"),
+			strings.Join(sum.Queues, ", "))
 	}
 	fmt.Fprintf(g.out, "workspace: %s\n\n", db)
 	if !o.noOpen && interactiveTerminal() {

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/loupe-dev/loupe/export"
-	"github.com/loupe-dev/loupe/internal/exporting"
 	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
+	"github.com/loupe-dev/loupe/workspace"
 	"github.com/spf13/cobra"
 )
 
@@ -175,7 +175,7 @@ func runExport(ctx context.Context, g *globals, o *exportOpts) error {
 		opts.Card.Title = "loupe export"
 	}
 	prog := newExportProgress(g, o.quiet || g.json)
-	sum, err := exporting.Run(ctx, st, f, o.format, opts, o.dryRun, prog.update)
+	sum, err := workspace.Export(ctx, st, f, o.format, opts, o.dryRun, prog.update)
 	prog.done()
 	if err != nil {
 		if errors.Is(err, export.ErrExists) || errors.Is(err, export.ErrRefused) {
@@ -229,7 +229,7 @@ func newExportProgress(g *globals, off bool) *exportProgress {
 	return &exportProgress{p: newProgress(g.err, off)}
 }
 
-func (e *exportProgress) update(p exporting.Progress) {
+func (e *exportProgress) update(p workspace.ExportProgress) {
 	if e.p.off || p.Total == 0 {
 		return
 	}

@@ -109,8 +109,8 @@ func runImport(cmd *cobra.Command, g *globals, o *importOptions, args []string) 
 		for _, s := range rep.SkippedBefore {
 			n += s.Problems
 		}
-		return skippedError{n: n, msg: fmt.Errorf("nothing new was skipped, but %d problem(s) of earlier imports of %d unchanged source(s) are still missing from the workspace (%s lists them)",
-			n, len(rep.SkippedBefore), allProblems)}
+		return skippedError{n: n, msg: fmt.Errorf("nothing new was skipped, but %s of earlier imports of %s %s still missing from the workspace (%s lists them)",
+			plural(n, "problem"), plural(len(rep.SkippedBefore), "unchanged source"), isAre(n), allProblems)}
 	}
 	return nil
 }
@@ -168,17 +168,17 @@ func listProblems(ctx context.Context, g *globals) error {
 
 func printReport(g *globals, r *ingest.Report) {
 	w := g.out
-	fmt.Fprintf(w, "imported %s: %d source(s), %d already up to date, %d failed\n", orAll(string(r.Format)), r.Sources, r.UpToDate, r.Failed)
+	fmt.Fprintf(w, "imported %s: %s, %d already up to date, %d failed\n", orAll(string(r.Format)), plural(r.Sources, "source"), r.UpToDate, r.Failed)
 	fmt.Fprintf(w, "  items added %d, updated %d; labels added %d; texts added %d; rows skipped %d\n",
 		r.Inserted, r.Updated, r.Labels, r.Texts, r.Skipped)
 	for _, s := range r.SkippedBefore {
-		fmt.Fprintf(w, "shard %s: %d row(s) were skipped when it was imported; it is unchanged since (%s lists them)\n",
-			CleanLine(s.File), s.Problems, allProblems)
+		fmt.Fprintf(w, "shard %s: %s skipped when it was imported; it is unchanged since (%s lists them)\n",
+			CleanLine(s.File), plural(s.Problems, "row")+" "+wasWere(s.Problems), allProblems)
 	}
 	if r.ProblemCount == 0 {
 		return
 	}
-	fmt.Fprintf(w, "%d problem(s):\n", r.ProblemCount)
+	fmt.Fprintf(w, "%s:\n", plural(r.ProblemCount, "problem"))
 	const show = 20
 	for i, p := range r.Problems {
 		if i == show {

@@ -72,8 +72,8 @@ human value already in force, counts as a duplicate. Exit 3 when rows were skipp
 
 func printLabelReport(g *globals, r *ingest.LabelReport) {
 	w := g.out
-	fmt.Fprintf(w, "imported labels from %s (%s): %d row(s), %d stored, %d already there, %d item(s) created, %d skipped\n",
-		Clean(r.File), r.Format, r.Rows, r.Stored, r.Duplicates, r.CreatedItems, r.ProblemCount)
+	fmt.Fprintf(w, "imported labels from %s (%s): %s, %d stored, %d already there, %s created, %d skipped\n",
+		Clean(r.File), r.Format, plural(r.Rows, "row"), r.Stored, r.Duplicates, plural(r.CreatedItems, "item"), r.ProblemCount)
 	if r.ProblemCount == 0 {
 		return
 	}

@@ -46,7 +46,7 @@ func TestImportLabelsCommand(t *testing.T) {
 		t.Fatalf("report %s %v", out, err)
 	}
 	// Again: nothing added, exit 0.
-	if code, out, e = run(t, "--db", db, "import", "labels", good); code != 0 || !strings.Contains(out, "3 row(s), 0 stored, 3 already there") {
+	if code, out, e = run(t, "--db", db, "import", "labels", good); code != 0 || !strings.Contains(out, "3 rows, 0 stored, 3 already there") {
 		t.Fatalf("re-import: %d %s %s", code, out, e)
 	}
 
@@ -58,7 +58,7 @@ func TestImportLabelsCommand(t *testing.T) {
 	code, out, e = run(t, "--db", db, "import", "labels", bad)
 	if code != 3 || !strings.Contains(out, "1 stored") || !strings.Contains(out, "bad.csv:3: value: \"lots\" is not a number") ||
 		!strings.Contains(out, `bad.csv:4: item: no item "text-00000404"`) || !strings.Contains(out, "bad.csv:5: source:") ||
-		!strings.Contains(e, "3 problem(s)") {
+		!strings.Contains(e, "3 problems") {
 		t.Fatalf("bad rows: %d\n%s\n%s", code, out, e)
 	}
 	code, out, _ = run(t, "--db", db, "import", "labels", bad, "--json")

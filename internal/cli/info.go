@@ -41,7 +41,7 @@ older loupe is refused until --upgrade migrates it in place.`,
 			fmt.Fprintf(w, "workspace\t%s (schema %d)\n", CleanLine(in.Path), in.SchemaVersion)
 			var kinds []string
 			for _, k := range in.ByKind {
-				kinds = append(kinds, fmt.Sprintf("%d %ss", k.Count, CleanLine(k.Name)))
+				kinds = append(kinds, plural(k.Count, CleanLine(k.Name)))
 			}
 			fmt.Fprintf(w, "items\t%d\t%s\n", in.Items, strings.Join(kinds, ", "))
 			fmt.Fprintf(w, "texts\t%d\tprompts %d\n", in.Texts, in.Prompts)
@@ -84,7 +84,7 @@ older loupe is refused until --upgrade migrates it in place.`,
 				fmt.Fprintln(g.out, "\nqueues")
 				w = tabwriter.NewWriter(g.out, 2, 4, 2, ' ', 0)
 				for _, q := range in.Queues {
-					fmt.Fprintf(w, "  %s\t%s\tseed %d\t%d items\t%d decided\n", CleanLine(q.Name), CleanLine(q.Strategy), q.Seed, q.Size, q.Decided)
+					fmt.Fprintf(w, "  %s\t%s\tseed %d\t%s\t%d decided\n", CleanLine(q.Name), CleanLine(q.Strategy), q.Seed, plural(q.Size, "item"), q.Decided)
 				}
 				w.Flush()
 			}
@@ -92,7 +92,7 @@ older loupe is refused until --upgrade migrates it in place.`,
 				fmt.Fprintln(g.out, "\nannotators")
 				w = tabwriter.NewWriter(g.out, 2, 4, 2, ' ', 0)
 				for _, a := range in.Annotators {
-					fmt.Fprintf(w, "  %s\t%d events\t%d items decided\n", CleanLine(a.Name), a.Events, a.Decided)
+					fmt.Fprintf(w, "  %s\t%s\t%s decided\n", CleanLine(a.Name), plural(a.Events, "event"), plural(a.Decided, "item"))
 				}
 				w.Flush()
 			}

@@ -2,20 +2,18 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/loupe-dev/loupe/internal/config"
-	"github.com/loupe-dev/loupe/internal/judging"
 	"github.com/loupe-dev/loupe/judge"
 	"github.com/loupe-dev/loupe/store"
+	"github.com/loupe-dev/loupe/workspace"
 	"github.com/spf13/cobra"
 )
 
@@ -133,17 +131,6 @@ func runJudge(ctx context.Context, g *globals, o *judgeOpts) error {
 		return err
 	}
 	defer st.Close()
-	set, setHash, err := judging.RubricSet(ctx, st, o.rubrics)
-	if errors.Is(err, judging.ErrNoRubricSet) {
-		return usageError{err}
-	}
-	if err != nil {
-		return err
-	}
-	raterID, rater, err := judging.Rater(ctx, st, b, set.Name, setHash)
-	if err != nil {
-		return err
-	}
 	var kinds []string
 	switch o.dimension {
 	case "both":
@@ -153,90 +140,48 @@ func runJudge(ctx context.Context, g *globals, o *judgeOpts) error {
 	default:
 		return usageError{fmt.Errorf("--dimension %q: use alignment, aesthetics or both", o.dimension)}
 	}
-	ts, err := judging.OpenTasks(ctx, st, judging.Selection{Queue: o.queue, Items: o.items, Kinds: kinds}, set, raterID, b.Offline())
+	ws := workspace.New(st)
+	plan, err := ws.PlanJudge(ctx, workspace.Selection{Queue: o.queue, Items: o.items, Kinds: kinds}, b, o.rubrics)
+	if errors.Is(err, workspace.ErrNoRubricSet) {
+		return usageError{err}
+	}
 	if err != nil {
 		return err
 	}
-	tasks, already, unusable := ts.Open, ts.AlreadyDone, ts.Unusable
-	sum := judgeSummary{Backend: b.Name, Rater: rater, Tasks: len(tasks), AlreadyDone: already, NoPrompt: unusable, DryRun: o.dryRun, Failures: map[string]int{}}
+	raterID, setHash, tasks := plan.RaterID, plan.SetHash, plan.Open
+	sum := judgeSummary{Backend: b.Name, Rater: plan.Rater, Tasks: len(tasks), AlreadyDone: plan.AlreadyDone, NoPrompt: plan.Unusable, DryRun: o.dryRun, Failures: map[string]int{}}
 	if o.batchOut != "" {
 		if b.Offline() {
 			return usageError{fmt.Errorf("backend %q is an offline judge: there is nothing to batch", b.Name)}
 		}
 		return runBatchOut(ctx, g, o, st, b, raterID, setHash, tasks, sum)
 	}
-	var j judge.Judge
-	var client *judge.Client
-	if b.Offline() {
-		j = judge.OfflineJudge{B: b}
-	} else {
-		if client, err = judge.NewClient(b, nil); err != nil {
-			return err
-		}
-		j = judge.HTTPJudge{C: client}
-	}
-	pin, pout, known := b.Prices()
+	_, _, known := b.Prices()
 	sum.CostKnown = known
-	settings, _ := json.Marshal(map[string]any{"backend": b, "rubrics": set.Name, "dimension": o.dimension, "queue": o.queue})
-	var runID int64
-	if !o.dryRun {
-		if runID, err = st.StartRun(ctx, "judge", b.Name, b.Model, string(settings), setHash); err != nil {
-			return err
-		}
-		sum.RunID = runID
-	}
-	hard, cancelHard := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelHard()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt)
-	defer signal.Stop(sigs)
-	go func() {
-		n := 0
-		for range sigs {
-			n++
-			if n == 1 {
-				fmt.Fprintln(g.err, "\nloupe: stopping - finishing the calls in flight (Ctrl-C again to abandon them)")
-			} else {
-				cancelHard()
-			}
-		}
-	}()
+	hard, stop := workspace.Interrupts(ctx, func() {
+		fmt.Fprintln(g.err, "\nloupe: stopping - finishing the calls in flight (Ctrl-C again to abandon them)")
+	})
+	defer stop()
 	prog := newProgress(g.err, o.quiet || g.json)
-	r := &judge.Runner{
-		Judge: j, Cache: store.JudgeCache{S: st}, Workers: b.Concurrency, PriceIn: pin, PriceOut: pout,
-		MaxCost: o.maxCost, DryRun: o.dryRun,
-		Store: func(res judge.Result) error {
+	rep, err := ws.Run(ctx, plan, workspace.JudgeOptions{MaxCost: o.maxCost, DryRun: o.dryRun, Abandon: hard, OnProgress: prog.update,
+		Settings: map[string]any{"backend": b, "rubrics": plan.Set.Name, "dimension": o.dimension, "queue": o.queue},
+		OnStored: func(res judge.Result) {
 			if res.Failure != "" {
 				sum.Failures[failureKind(res.Failure)]++
 			}
-			return st.SaveVerdicts(hard, []store.Verdict{judging.VerdictOf(res, b, raterID, runID, 0)})
-		},
-		OnProgress: prog.update,
-	}
-	if o.dryRun {
-		r.Store = nil
-	}
-	p, runErr := r.Run(ctx, hard, tasks)
+		}})
 	prog.done()
+	if err != nil {
+		return err
+	}
+	p, runErr := rep.Progress, rep.Err
+	sum.RunID = rep.RunID
 	sum.Verdicts, sum.Failed, sum.Skipped, sum.Errors, sum.Cached = p.Verdicts, p.Failed, p.Skipped, p.Errors, p.Cached
 	sum.InputTok, sum.OutputTok, sum.CostUSD = p.InputTokens, p.OutputTokens, p.Cost
 	sum.Seconds, sum.PerSecond, sum.LastError = p.Elapsed.Seconds(), p.Rate, p.LastError
-	if client != nil {
-		sum.Requests, sum.Retries = client.Calls.Load(), client.Retries.Load()
-	}
-	status := "done"
-	switch {
-	case runErr != nil && (errors.Is(runErr, context.Canceled) || errors.Is(runErr, judge.ErrBudget)):
-		status, sum.Stopped = "cancelled", runErr.Error()
-	case runErr != nil:
-		status, sum.Stopped = "failed", runErr.Error()
-	}
-	if !o.dryRun {
-		// the record of the run is written even when it was interrupted
-		if err := st.FinishRun(context.WithoutCancel(ctx), runID, status, store.RunTotals{Requests: int(sum.Requests), Cached: p.Cached,
-			Verdicts: p.Verdicts, Failed: p.Failed, InputTokens: p.InputTokens, OutputTokens: p.OutputTokens, CostUSD: p.Cost}); err != nil {
-			return err
-		}
+	sum.Requests, sum.Retries = rep.Requests, rep.Retries
+	if runErr != nil {
+		sum.Stopped = runErr.Error()
 	}
 	if b.Offline() && !o.dryRun {
 		// an offline judge cross-checks the VLMs: a wide disagreement is worth an annotator's look

@@ -14,9 +14,9 @@ import (
 	"github.com/loupe-dev/loupe/generate"
 	"github.com/loupe-dev/loupe/ingest"
 	"github.com/loupe-dev/loupe/internal/config"
-	"github.com/loupe-dev/loupe/internal/pipelinerun"
 	"github.com/loupe-dev/loupe/pipeline"
 	"github.com/loupe-dev/loupe/store"
+	"github.com/loupe-dev/loupe/workspace"
 	"github.com/spf13/cobra"
 )
 
@@ -33,13 +33,13 @@ type pipelineOpts struct {
 	imageDir   string
 	size       int
 	thresholds string
-	th         pipelinerun.Thresholds
+	th         workspace.Thresholds
 	quiet      bool
 }
 
 func newPipelineCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "pipeline", Short: "The FLUX-Reason curation pipeline: generate, score, caption, translate"}
-	o := &pipelineOpts{th: pipelinerun.DefaultThresholds}
+	o := &pipelineOpts{th: workspace.DefaultThresholds}
 	run := &cobra.Command{
 		Use:   "run --steps all|STEP,... (--prompts FILE | --queue Q) [--backend NAME] [--generator NAME]",
 		Short: "Run pipeline steps over a prompt file or a queue's items",
@@ -128,7 +128,7 @@ func readPrompts(path string) ([]string, error) {
 }
 
 // snapshotThresholds reads the calibrated thresholds of a stats snapshot into the pipeline's.
-func snapshotThresholds(ctx context.Context, st *store.Store, id string, th *pipelinerun.Thresholds) error {
+func snapshotThresholds(ctx context.Context, st *store.Store, id string, th *workspace.Thresholds) error {
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil {
 		return usageError{fmt.Errorf("--thresholds %q: want a snapshot id (loupe stats prints it)", id)}
@@ -187,7 +187,7 @@ func runPipeline(ctx context.Context, g *globals, o *pipelineOpts) error {
 	if err != nil {
 		return err
 	}
-	ro := pipelinerun.Options{Steps: steps, Subset: o.subset, Seed: o.seed, Width: o.size, Height: o.size, Thresholds: o.th}
+	ro := workspace.PipelineOptions{Steps: steps, Subset: o.subset, Seed: o.seed, Width: o.size, Height: o.size, Thresholds: o.th}
 	needsModel := false // every step but generate asks a model
 	for _, s := range steps {
 		needsModel = needsModel || s != "generate"
@@ -276,7 +276,7 @@ func runPipeline(ctx context.Context, g *globals, o *pipelineOpts) error {
 			fmt.Fprintf(prog.w, "%-15s %d/%d\n", step, done, total)
 		}
 	}
-	sum, runErr := pipelinerun.Run(ctx, st, ro)
+	sum, runErr := workspace.RunPipeline(ctx, st, ro)
 	prog.done()
 	if sum != nil {
 		if g.json {
@@ -303,7 +303,7 @@ func runPipeline(ctx context.Context, g *globals, o *pipelineOpts) error {
 	return nil
 }
 
-func printPipelineSummary(g *globals, sum *pipelinerun.Summary) {
+func printPipelineSummary(g *globals, sum *workspace.PipelineSummary) {
 	fmt.Fprintf(g.out, "pipeline over %d items\n", sum.Items)
 	t := &table{head: []string{"step", "version", "items", "requests", "cached", "done before", "kept", "dropped", "failed", "tokens in", "tokens out", "cost", "s"}}
 	for _, s := range sum.Steps {

@@ -11,10 +11,10 @@ import (
 	"testing"
 
 	"github.com/loupe-dev/loupe/internal/config"
-	"github.com/loupe-dev/loupe/internal/pipelinerun"
 	"github.com/loupe-dev/loupe/judge/judgetest"
 	"github.com/loupe-dev/loupe/pipeline"
 	"github.com/loupe-dev/loupe/store"
+	"github.com/loupe-dev/loupe/workspace"
 )
 
 // pipelineServer answers every step as a capable VLM would (pipeline.Answer), by the step named in the
@@ -98,8 +98,8 @@ func TestPipelineRunOffline(t *testing.T) {
 	}
 	setDetail("stale caption")
 	sent = len(srv.Requests())
-	sum, err := pipelinerun.Run(context.Background(), st, pipelinerun.Options{Steps: []string{"gcot"}, Backend: b, Items: []int64{1},
-		Thresholds: pipelinerun.DefaultThresholds, Force: true})
+	sum, err := workspace.RunPipeline(context.Background(), st, workspace.PipelineOptions{Steps: []string{"gcot"}, Backend: b, Items: []int64{1},
+		Thresholds: workspace.DefaultThresholds, Force: true})
 	st.Close()
 	if err != nil || sum.Steps[0].Failed != 0 || len(srv.Requests()) != sent+1 {
 		t.Fatalf("forced rerun: %v %+v, %d requests", err, sum.Steps[0], len(srv.Requests())-sent)

@@ -72,7 +72,7 @@ func TestImportProblemsAreAllListedAndRemembered(t *testing.T) {
 		t.Fatalf("re-import --json: %d %s", code, out)
 	}
 	code, out, e = run(t, "--db", db, "import", filepath.Join(dir, "shards"))
-	if code != ExitSkipped || !strings.Contains(out, "shard "+shard+": 1200 row(s) were skipped when it was imported") ||
+	if code != ExitSkipped || !strings.Contains(out, "shard "+shard+": 1200 rows were skipped when it was imported") ||
 		!strings.Contains(e, "loupe import --problems") {
 		t.Fatalf("re-import: %d\n%s\n%s", code, out, e)
 	}

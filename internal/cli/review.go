@@ -9,17 +9,15 @@ import (
 	"os"
 	"time"
 
-	"github.com/loupe-dev/loupe/export"
 	"github.com/loupe-dev/loupe/generate"
 	"github.com/loupe-dev/loupe/internal/config"
-	"github.com/loupe-dev/loupe/internal/exporting"
-	"github.com/loupe-dev/loupe/internal/pipelinerun"
 	"github.com/loupe-dev/loupe/judge"
 	"github.com/loupe-dev/loupe/pipeline"
 	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
 	"github.com/loupe-dev/loupe/termimg"
 	"github.com/loupe-dev/loupe/tui"
+	"github.com/loupe-dev/loupe/workspace"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -221,6 +219,7 @@ func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.
 			return tui.Config{}, nil, fmt.Errorf("--judge: %w", err)
 		}
 	}
+	ws := workspace.New(st)
 	var steps []string
 	var rerun func(ctx context.Context, id int64, step string) (string, error)
 	if o.backend != "" {
@@ -238,38 +237,16 @@ func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.
 		}
 		steps = slices.DeleteFunc(slices.Clone(pipeline.Order), func(s string) bool { return s == "expand" })
 		rerun = func(ctx context.Context, id int64, step string) (string, error) {
-			sum, err := pipelinerun.Run(ctx, st, pipelinerun.Options{Steps: []string{step}, Backend: b, Generator: gen, GenName: gc.Name,
-				Items: []int64{id}, Seed: 1, Width: 512, Height: 512, Thresholds: pipelinerun.DefaultThresholds, Force: true})
-			if err != nil {
-				return "", err
-			}
-			s := sum.Steps[0]
-			if s.Failed > 0 {
-				return "", errors.New(s.LastError)
-			}
-			return fmt.Sprintf("done (%d request(s), kept %d, dropped %d)", s.Requests, s.Kept, s.Dropped), nil
+			return ws.RerunStep(ctx, id, step, b, gen, gc.Name)
 		}
 	}
 	return tui.Config{Steps: steps, RerunStep: rerun, Store: st, Session: ses, Blind: o.blind, Start: -1, Lease: o.lease, Filter: filter, Keys: keys,
-		Judges: judges, Rejudge: newRejudger(cfg, st).rejudge,
+		Judges: judges, Rejudge: ws.NewRejudger(cfg.Backend).Rejudge,
 		Export: func(ctx context.Context, format, path, filter string) (string, error) {
-			// exactly the screen's view: its queue and filter, read as the screen reads them
-			f, err := review.ParseFilter(filter)
-			if err != nil {
-				return "", err
-			}
-			f.Queue = queue
-			sum, err := exporting.Run(ctx, st, f, format, export.Options{Out: path, Card: export.Card{Title: "loupe export of queue " + queue,
-				Workspace: st.Path, Created: time.Now().UTC().Format(time.RFC3339)}}, false, nil)
-			if err != nil {
-				return "", err
-			}
-			return fmt.Sprintf("exported %d items as %s to %s", sum.Records, format, path), nil
+			return ws.ExportView(ctx, queue, filter, format, path)
 		},
 		Stats: func(ctx context.Context) (*review.AgreementReport, error) {
-			// a lighter bootstrap than loupe stats: the screen recomputes every few seconds
-			rep, _, err := computeStats(ctx, st, &statsOpts{queue: queue, by: "dimension", minItems: 10, resamples: 200, seed: 1, level: 0.95, noSave: true})
-			return rep, err
+			return ws.ReviewStats(ctx, queue)
 		}}, nil, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -41,7 +42,31 @@ func (e skippedError) Error() string {
 	if e.msg != nil {
 		return e.msg.Error()
 	}
-	return fmt.Sprintf("%d problem(s) in the input were skipped", e.n)
+	if e.n == 1 {
+		return "1 problem in the input was skipped"
+	}
+	return fmt.Sprintf("%d problems in the input were skipped", e.n)
+}
+
+// isAre, wasWere and hasHave agree a verb with a count of n.
+func isAre(n int) string   { return agree(n, "is", "are") }
+func wasWere(n int) string { return agree(n, "was", "were") }
+func hasHave(n int) string { return agree(n, "has", "have") }
+
+func agree[N ~int | ~int64](n N, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// plural writes n and the noun, in the plural unless n is 1: plural(1, "item") is "1 item",
+// plural(3, "item") "3 items". Nouns whose plural is not noun+"s" pass it: plural(n, "entry", "entries").
+func plural[N ~int | ~int64](n N, noun string, pluralForm ...string) string {
+	if len(pluralForm) > 0 {
+		return fmt.Sprintf("%d %s", n, agree(n, noun, pluralForm[0]))
+	}
+	return fmt.Sprintf("%d %s", n, agree(n, noun, noun+"s"))
 }
 
 // globals are the flags every command takes.
@@ -134,30 +159,93 @@ func escapeJSONControls(b []byte) []byte {
 func Main(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	g := &globals{out: stdout, err: stderr}
+	out := &countingWriter{w: stdout}
+	g := &globals{out: out, err: stderr}
 	root := newRoot(g)
 	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
 	}
+	code := ExitError
 	var se skippedError
-	if errors.As(err, &se) {
-		fmt.Fprintln(stderr, "loupe:", Clean(err.Error()))
-		return ExitSkipped
-	}
-	if isReadOnlyErr(err) {
+	var ue usageError
+	switch {
+	case errors.As(err, &se):
+		code = ExitSkipped
+	case errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") ||
+		strings.HasPrefix(err.Error(), "required flag"):
+		code = ExitUsage
+	case isReadOnlyErr(err):
 		err = fmt.Errorf("%w: the workspace %s (or its folder) cannot be written; make it writable, or work on a copy (the commands that only read it, such as info, stats and export, work as it is)", err, g.db)
 	}
-	fmt.Fprintln(stderr, "loupe:", Clean(err.Error()))
-	var ue usageError
-	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") ||
-		strings.HasPrefix(err.Error(), "required flag") {
-		return ExitUsage
+	msg := Clean(err.Error())
+	fmt.Fprintln(stderr, "loupe:", msg)
+	// With --json, stdout always holds one JSON document: the command's own (a report that ends in
+	// exit 3 has printed it), else {"error": ...}. The flag may not be parsed when parsing failed.
+	if (g.json || jsonAsked(args)) && out.n == 0 {
+		g.printJSON(map[string]string{"error": msg})
 	}
-	return ExitError
+	return code
+}
+
+// writeOutputFile writes a file a command was asked for: missing parent folders are created (the one
+// rule for every output path), and the file is replaced only once write has succeeded (a temporary file
+// beside it, renamed), so a failed write leaves what was there before.
+func writeOutputFile(path string, write func(io.Writer) error) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create the folder of %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	fail := func(err error) error {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := write(tmp); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}
+
+// countingWriter counts the bytes written through it, so Main knows whether a command printed.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// jsonAsked reports whether args ask for --json, for errors raised before the flags are parsed.
+func jsonAsked(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == "--json" || a == "--json=true" || a == "--json=1" {
+			return true
+		}
+	}
+	return false
 }
 
 func newRoot(g *globals) *cobra.Command {
@@ -170,7 +258,11 @@ captions, trait scores and judge verdicts side by side.
 
 The workspace is --db, else $LOUPE_DB, else ./loupe.db.
 
-Exit codes: 0 success, 1 failure, 2 bad usage, 3 finished but some input was skipped.`,
+Exit codes: 0 success, 1 failure, 2 bad usage, 3 finished but some input was skipped. With --json,
+stdout holds one JSON document, {"error": "..."} when a command fails before printing its own.
+
+A file a command writes (export --out, stats --html, bench report --html) is created with any missing
+parent folders.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -187,8 +279,54 @@ Exit codes: 0 success, 1 failure, 2 bad usage, 3 finished but some input was ski
 	}
 	root.AddCommand(newImportCmd(g), newDemoCmd(g), newSampleCmd(g), newInfoCmd(g), newShowItemCmd(g), newViewCmd(g), newRubricsCmd(g), newReviewCmd(g),
 		newJudgeCmd(g), newBackendsCmd(g), newStatsCmd(g), newExportCmd(g), newPipelineCmd(g), newBenchCmd(g), newRootsCmd(g))
+	root.SetOut(g.out) // before strictParents: the completion commands keep the writer they see
+	root.SetErr(g.err)
 	markReadOnly(root)
+	strictParents(root)
 	return root
+}
+
+// strictParents makes a word that names no command a usage error (exit 2) where cobra would print
+// help and exit 0: `loupe help nosuch`, `loupe completion tcsh`, `loupe rubrics nosuch`. A parent
+// command given no word still prints its help.
+func strictParents(root *cobra.Command) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "help" {
+			c.Run = nil
+			c.RunE = func(c *cobra.Command, args []string) error {
+				cmd, rest, err := c.Root().Find(args)
+				if err != nil || cmd == nil || len(rest) > 0 {
+					return usageError{fmt.Errorf("unknown help topic %q (loupe help lists the commands)", strings.Join(args, " "))}
+				}
+				cmd.InitDefaultHelpFlag()
+				return cmd.Help()
+			}
+		}
+	}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			if !sub.Runnable() && sub.HasSubCommands() {
+				sub.Args = nil
+				sub.RunE = func(cmd *cobra.Command, args []string) error {
+					if len(args) > 0 {
+						var names []string
+						for _, s := range cmd.Commands() {
+							if s.IsAvailableCommand() {
+								names = append(names, s.Name())
+							}
+						}
+						return usageError{fmt.Errorf("unknown command %q for %q (want one of: %s)", args[0], cmd.CommandPath(), strings.Join(names, ", "))}
+					}
+					return cmd.Help()
+				}
+			}
+			walk(sub)
+		}
+	}
+	walk(root)
 }
 
 // markReadOnly sets readOnlyAnnotation on the readOnlyCommands.

@@ -81,7 +81,7 @@ Re-importing a moved shard or picture (same content) from its new place also upd
 			if g.json {
 				return g.printJSON(r)
 			}
-			fmt.Fprintf(g.out, "root %s now at %s: %d sources, %d missing\n", Clean(r.Name), Clean(r.Path), r.Sources, r.Missing)
+			fmt.Fprintf(g.out, "root %s now at %s: %s, %d missing\n", Clean(r.Name), Clean(r.Path), plural(r.Sources, "source"), r.Missing)
 			return nil
 		},
 	})

@@ -5,9 +5,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/loupe-dev/loupe/internal/judging"
 	"github.com/loupe-dev/loupe/judge"
 	"github.com/loupe-dev/loupe/store"
+	"github.com/loupe-dev/loupe/workspace"
 	"github.com/spf13/cobra"
 )
 
@@ -43,7 +43,7 @@ text it was made with.`,
 				return err
 			}
 			defer st.Close()
-			added, err := st.SaveRubricSet(cmd.Context(), name, args[0], judging.StoredRubrics(set))
+			added, err := st.SaveRubricSet(cmd.Context(), name, args[0], workspace.StoredRubrics(set))
 			if err != nil {
 				return err
 			}
@@ -61,7 +61,7 @@ text it was made with.`,
 				return err
 			}
 			defer st.Close()
-			if _, err := st.SaveRubricSet(cmd.Context(), judge.Builtin().Name, "built in", judging.StoredRubrics(judge.Builtin())); err != nil {
+			if _, err := st.SaveRubricSet(cmd.Context(), judge.Builtin().Name, "built in", workspace.StoredRubrics(judge.Builtin())); err != nil {
 				return err
 			}
 			names, err := st.RubricSets(cmd.Context())
@@ -80,7 +80,7 @@ text it was made with.`,
 				return g.printJSON(sets)
 			}
 			for _, s := range sets {
-				fmt.Fprintf(g.out, "%s  (%s, %d rubrics)\n", Clean(s.Name), Clean(s.Source), len(s.Rubrics))
+				fmt.Fprintf(g.out, "%s  (%s, %s)\n", Clean(s.Name), Clean(s.Source), plural(len(s.Rubrics), "rubric"))
 				for _, r := range s.Rubrics {
 					fmt.Fprintf(g.out, "  %-10s %-15s %s\n", r.Kind, r.Track, r.Hash)
 				}
@@ -104,7 +104,7 @@ func printRubricSet(cmd *cobra.Command, g *globals, st *store.Store, name string
 	if !added {
 		state = "already stored, unchanged"
 	}
-	fmt.Fprintf(g.out, "rubric set %s: %d rubrics, %s\n", Clean(name), len(s.Rubrics), state)
+	fmt.Fprintf(g.out, "rubric set %s: %s, %s\n", Clean(name), plural(len(s.Rubrics), "rubric"), state)
 	for _, r := range s.Rubrics {
 		fmt.Fprintf(g.out, "  %-10s %-15s %s\n", r.Kind, r.Track, r.Hash)
 	}

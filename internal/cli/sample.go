@@ -2,8 +2,10 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/loupe-dev/loupe/review"
@@ -79,11 +81,16 @@ func addItemFilterFlags(cmd *cobra.Command, f *review.Filter, scores *[]string) 
 	fl.StringArrayVar(scores, "score", nil, "score range DIMENSION=MIN:MAX, e.g. text=7:10 or clarity=8: (repeatable)")
 }
 
+// parseScores parses --score ranges into f. Scores run from 0 to 10: a bound outside that range is a
+// usage error rather than a filter that silently selects nothing.
 func parseScores(f *review.Filter, scores []string) error {
 	for _, s := range scores {
 		r, err := review.ParseScoreRange(s)
 		if err != nil {
 			return usageError{err}
+		}
+		if r.Min < 0 || r.Max > 10 {
+			return usageError{fmt.Errorf("score range %q: scores run from 0 to 10", s)}
 		}
 		f.Scores = append(f.Scores, r)
 	}
@@ -103,6 +110,9 @@ type sampleResult struct {
 func runSample(cmd *cobra.Command, g *globals, o *sampleOptions) error {
 	if err := parseScores(&o.filter, o.scores); err != nil {
 		return err
+	}
+	if strings.TrimSpace(o.name) == "" {
+		return usageError{errors.New("--name is empty: a queue needs a name to be reviewed by (loupe review --queue NAME)")}
 	}
 	if o.n <= 0 {
 		return usageError{fmt.Errorf("--n %d: want a positive sample size", o.n)}
@@ -155,6 +165,9 @@ func runSample(cmd *cobra.Command, g *globals, o *sampleOptions) error {
 	}
 	params, _ := json.Marshal(map[string]any{"n": o.n, "stratify": strat, "allocation": spec.Allocation, "filter": o.filter})
 	if _, err := st.CreateQueue(ctx, store.QueueSpec{Name: o.name, Strategy: o.strategy, Seed: o.seed, Params: params}, got); err != nil {
+		if errors.Is(err, store.ErrConflict) && strings.Contains(err.Error(), "queues.name") {
+			return fmt.Errorf("a queue named %q exists: choose another --name (queue %q is unchanged)", o.name, o.name)
+		}
 		return err
 	}
 	res := sampleResult{Queue: o.name, Strategy: o.strategy, Seed: o.seed, Size: len(got), Millis: float64(elapsed.Microseconds()) / 1000}
@@ -167,9 +180,13 @@ func runSample(cmd *cobra.Command, g *globals, o *sampleOptions) error {
 	if g.json {
 		return g.printJSON(res)
 	}
-	fmt.Fprintf(g.out, "queue %q: %d items (%s, seed %d) in %.1f ms\n", Clean(o.name), len(got), o.strategy, o.seed, res.Millis)
+	fmt.Fprintf(g.out, "queue %q: %s (%s, seed %d) in %.1f ms\n", Clean(o.name), plural(len(got), "item"), o.strategy, o.seed, res.Millis)
 	if len(got) < o.n {
-		fmt.Fprintf(g.out, "  only %d items match the filters (asked for %d)\n", len(got), o.n)
+		verb := "match"
+		if len(got) == 1 {
+			verb = "matches"
+		}
+		fmt.Fprintf(g.out, "  only %s %s the filters (asked for %d)\n", plural(len(got), "item"), verb, o.n)
 	}
 	var keys []string
 	for k := range res.Strata {

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/loupe-dev/loupe/dataset"
 	"github.com/loupe-dev/loupe/review"
+	"github.com/loupe-dev/loupe/workspace"
 	"github.com/spf13/cobra"
 )
 
@@ -42,19 +42,11 @@ human history. ID is the item's external id (e.g. text-00000042), or its workspa
 			}
 			v := itemView{Item: it}
 			if it.Image.Shard != "" && !noShard {
-				row, err := dataset.ReadRow(it.Image)
-				if err != nil {
-					v.ShardError = err.Error()
+				c := workspace.ContentOf(it)
+				if c.RowErr != nil {
+					v.ShardError = c.RowErr.Error()
 				} else {
-					v.ImageBytes = len(row.Image)
-					for k, kind := range review.CaptionKinds {
-						if row.EN[k] != "" {
-							it.Texts = append(it.Texts, review.Text{Kind: kind, Lang: "en", Body: row.EN[k]})
-						}
-						if row.ZH[k] != "" {
-							it.Texts = append(it.Texts, review.Text{Kind: kind, Lang: "zh", Body: row.ZH[k]})
-						}
-					}
+					v.ImageBytes, it.Texts = c.ImageBytes(), c.Texts
 				}
 			}
 			if g.json {

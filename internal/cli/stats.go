@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"github.com/loupe-dev/loupe/report"
 	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
+	"github.com/loupe-dev/loupe/workspace"
 	"github.com/spf13/cobra"
 )
 
@@ -82,45 +82,12 @@ inputs and options are recognised and not stored twice.`,
 // computeStats loads the ratings and computes the report; with o.save (and not o.noSave) it stores its
 // snapshot, or finds the one stored for the same inputs.
 func computeStats(ctx context.Context, st *store.Store, o *statsOpts) (*review.AgreementReport, *store.SnapshotInfo, error) {
-	by := o.by
-	switch by {
-	case "dimension":
-		by = ""
-	case "", "track", "subset", "model", "annotator":
-	default:
-		return nil, nil, usageError{fmt.Errorf("--by %q: use dimension, track, subset, model or annotator", o.by)}
+	rep, snap, err := workspace.New(st).Stats(ctx, workspace.StatsOptions{Queue: o.queue, By: o.by, Pair: o.pair, MinItems: o.minItems,
+		Resamples: o.resamples, Seed: o.seed, Level: o.level, Save: o.save && !o.noSave, Who: o.who})
+	if errors.Is(err, workspace.ErrStatsUsage) {
+		return nil, nil, usageError{errors.New(strings.TrimPrefix(err.Error(), workspace.ErrStatsUsage.Error()+": "))}
 	}
-	if len(o.pair) != 0 && len(o.pair) != 2 {
-		return nil, nil, usageError{errors.New("--pair takes two raters: A,B")}
-	}
-	sc := store.RatingsScope{Queue: o.queue}
-	rs, err := st.Ratings(ctx, sc)
-	if err != nil {
-		return nil, nil, err
-	}
-	pop, err := st.ScorePopulation(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	opt := review.AgreementOptions{By: by, Pair: o.pair, MinItems: o.minItems, Resamples: o.resamples, Seed: o.seed, Level: o.level, Population: pop}
-	params, _ := json.Marshal(map[string]any{"by": by, "pair": o.pair, "min_items": o.minItems, "resamples": o.resamples, "seed": o.seed, "level": o.level})
-	rep := review.Agreement(rs, opt)
-	fp := store.Fingerprint(rs, params)
-	var snap *store.SnapshotInfo
-	if o.save && !o.noSave {
-		snap, err = st.SnapshotByFingerprint(ctx, fp)
-		if errors.Is(err, store.ErrNotFound) {
-			who := o.who
-			if who == "" {
-				who = os.Getenv("USER")
-			}
-			snap, err = st.SaveSnapshot(ctx, who, sc, fp, params, rs, &rep)
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-	}
-	return &rep, snap, nil
+	return rep, snap, err
 }
 
 func runStats(ctx context.Context, g *globals, o *statsOpts) error {

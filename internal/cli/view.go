@@ -7,8 +7,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/loupe-dev/loupe/dataset"
 	"github.com/loupe-dev/loupe/termimg"
+	"github.com/loupe-dev/loupe/workspace"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -155,11 +155,12 @@ func loadViewSource(ctx context.Context, g *globals, arg string) (*termimg.Sourc
 		return nil, err
 	}
 	defer st.Close()
-	it, err := st.Item(ctx, arg)
+	c, err := workspace.New(st).ContentByRef(ctx, arg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: no such file or item (%w)", arg, err)
 	}
-	b, err := dataset.ReadPicture(it.Image)
+	it := c.Item
+	b, err := c.Picture()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", arg, err)
 	}

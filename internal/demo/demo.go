@@ -131,8 +131,10 @@ func Build(ctx context.Context, st *store.Store, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	var truthWrong int64
-	st.DB.QueryRowContext(ctx, `SELECT count(*) FROM labels WHERE rater_id = ? AND value = 0 AND item_id IN (SELECT item_id FROM generations)`, store.TruthRater).Scan(&truthWrong)
+	truthWrong, err := st.TruthRejectedGenerations(ctx)
+	if err != nil {
+		return nil, err
+	}
 	sum.Defects += int(truthWrong)
 	for _, q := range []struct {
 		name, by string

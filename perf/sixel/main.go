@@ -2,7 +2,7 @@
 // 480 px: time (median of several runs), fidelity (PSNR of the decoded sixel against the source scaled to
 // the decoded size with a box filter) and output bytes.
 //
-//	go run ./bench/sixel [-n 2] [-runs 5] [-w 480] [-keep]
+//	go run ./perf/sixel [-n 2] [-runs 5] [-w 480] [-keep]
 //
 // img2sixel's time includes its PNG decode and scaling (`img2sixel -w W src.png`); loupe's includes
 // reading and decoding the same PNG, scaling (termimg.Scale) and EncodeSixel; "ratio" is loupe's time over
@@ -128,7 +128,7 @@ func main() {
 
 func check(err error) {
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench/sixel:", err)
+		fmt.Fprintln(os.Stderr, "perf/sixel:", err)
 		os.Exit(1)
 	}
 }

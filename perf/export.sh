@@ -1,6 +1,6 @@
 #!/bin/sh
 # export.sh - loupe export throughput: 100,000 items from generated FLUX-Reason-6M shards to WebDataset,
-# against a plain cat of the same shard bytes; peak RSS from /usr/bin/time. Usage: bench/export.sh [DIR]
+# against a plain cat of the same shard bytes; peak RSS from /usr/bin/time. Usage: perf/export.sh [DIR]
 set -eu
 dir=${1:-/tmp/loupe-export-bench}
 rows=${ROWS:-5000}

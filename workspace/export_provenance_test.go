@@ -1,4 +1,4 @@
-package exporting
+package workspace
 
 import (
 	"bufio"
@@ -42,7 +42,7 @@ func decide(t *testing.T, st *store.Store, item int64, who string, accept bool, 
 func exportedLines(t *testing.T, st *store.Store, f review.Filter) map[string]map[string]any {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "out.jsonl")
-	if _, err := Run(context.Background(), st, f, "jsonl", export.Options{Out: out}, false, nil); err != nil {
+	if _, err := Export(context.Background(), st, f, "jsonl", export.Options{Out: out}, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	fh, err := os.Open(out)

@@ -1,7 +1,12 @@
-// Package exporting turns the items a filter selects into export records: it pages through the
-// workspace in export order (a shard front to back), reads pictures and shard captions, and works out
-// each dimension's final value and its provenance. The CLI and the review screen's export key share it.
-package exporting
+// The export: the items a filter selects become export records. It pages through the workspace in
+// export order (a shard front to back), reads pictures and shard captions, and works out each
+// dimension's final value and its provenance. The CLI and the review screen's export key share it.
+//
+// Shard rows are read by a sequential scanner (exportSource), the fast path of the content resolver
+// (content.go) for many rows of one shard: dataset.ShardScanner.Item makes the same checks as
+// dataset.ReadRow (a changed shard, a row holding another id); picture files go through ContentOf.
+
+package workspace
 
 import (
 	"context"
@@ -15,15 +20,15 @@ import (
 	"github.com/loupe-dev/loupe/store"
 )
 
-// Progress is reported after every record.
-type Progress struct {
+// ExportProgress is reported after every record.
+type ExportProgress struct {
 	Done, Total int
 	Bytes       int64 // image bytes written
 	Elapsed     time.Duration
 }
 
-// Summary is what an export did.
-type Summary struct {
+// ExportSummary is what an export did.
+type ExportSummary struct {
 	Format     string         `json:"format"`
 	Out        string         `json:"out"`
 	Filter     string         `json:"filter"`
@@ -37,17 +42,17 @@ type Summary struct {
 	Estimated  bool           `json:"image_bytes_estimated,omitempty"`
 }
 
-// page is how many items are loaded at a time: memory stays bounded whatever the export's size.
-const page = 256
+// exportPage is how many items are loaded at a time: memory stays bounded whatever the export's size.
+const exportPage = 256
 
-// source reads pictures and shard captions, keeping the current shard open for sequential reads.
-type source struct {
+// exportSource reads pictures and shard captions, keeping the current shard open for sequential reads.
+type exportSource struct {
 	path string
 	scan *dataset.ShardScanner
 }
 
 // row reads the shard row an item points at, refusing a changed shard or a row holding another id.
-func (s *source) row(ref review.ImageRef) (*dataset.ShardRow, error) {
+func (s *exportSource) row(ref review.ImageRef) (*dataset.ShardRow, error) {
 	if s.path != ref.Shard {
 		s.close()
 		sc, err := dataset.OpenShardScanner(ref.Shard)
@@ -59,7 +64,7 @@ func (s *source) row(ref review.ImageRef) (*dataset.ShardRow, error) {
 	return s.scan.Item(ref)
 }
 
-func (s *source) close() {
+func (s *exportSource) close() {
 	if s.scan != nil {
 		s.scan.Close()
 		s.scan, s.path = nil, ""
@@ -68,7 +73,7 @@ func (s *source) close() {
 
 // Record builds an export record from a workspace row: texts (shard captions included), the picture,
 // the final value of every dimension with its provenance, the decision and the history summary.
-func (s *source) Record(r *store.ExportRow, withImage bool) (*export.Record, error) {
+func (s *exportSource) Record(r *store.ExportRow, withImage bool) (*export.Record, error) {
 	rec := &export.Record{ID: r.ExtID, Kind: r.Kind, Subset: r.Subset, Track: r.Track, Model: r.Model,
 		Texts: map[string]map[string]string{}, Values: map[string]export.Value{}, Decision: r.Decision}
 	addText := func(kind, lang, body string) {
@@ -89,7 +94,7 @@ func (s *source) Record(r *store.ExportRow, withImage bool) (*export.Record, err
 	switch {
 	case r.ImagePath != "":
 		if withImage {
-			b, err := dataset.ReadPictureFile(r.Image)
+			b, err := ContentOf(&review.Item{Image: r.Image}).Picture()
 			if err != nil {
 				return nil, fmt.Errorf("item %s: %w", r.ExtID, err)
 			}
@@ -100,9 +105,8 @@ func (s *source) Record(r *store.ExportRow, withImage bool) (*export.Record, err
 		if err != nil {
 			return nil, fmt.Errorf("item %s: %w", r.ExtID, err)
 		}
-		for i, k := range review.CaptionKinds {
-			addText(k, "en", row.EN[i])
-			addText(k, "zh", row.ZH[i])
+		for _, t := range captionTexts(row) {
+			addText(t.Kind, t.Lang, t.Body)
 		}
 		if withImage {
 			rec.Image = row.Image
@@ -113,20 +117,20 @@ func (s *source) Record(r *store.ExportRow, withImage bool) (*export.Record, err
 	return rec, nil
 }
 
-// Each calls fn with every record the filter selects, in export order, loading a page at a time; the
+// EachRecord calls fn with every record the filter selects, in export order, loading a exportPage at a time; the
 // pictures of the first images records are read (images < 0: all).
-func Each(ctx context.Context, st *store.Store, f review.Filter, images int, fn func(i, total int, r *export.Record) error) error {
+func EachRecord(ctx context.Context, st *store.Store, f review.Filter, images int, fn func(i, total int, r *export.Record) error) error {
 	ids, err := st.ExportIDs(ctx, f)
 	if err != nil {
 		return err
 	}
-	src := &source{}
+	src := &exportSource{}
 	defer src.close()
-	for start := 0; start < len(ids); start += page {
+	for start := 0; start < len(ids); start += exportPage {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rows, err := st.ExportRows(ctx, ids[start:min(len(ids), start+page)], f)
+		rows, err := st.ExportRows(ctx, ids[start:min(len(ids), start+exportPage)], f)
 		if err != nil {
 			return err
 		}
@@ -143,17 +147,17 @@ func Each(ctx context.Context, st *store.Store, f review.Filter, images int, fn 
 	return nil
 }
 
-// Run exports what the filter selects through the writer (closing it), reporting progress. With
+// Export exports what the filter selects through the writer (closing it), reporting progress. With
 // dryRun it writes nothing: it counts records and the image bytes they hold (read for the first 200,
 // the rest estimated from them).
-func Run(ctx context.Context, st *store.Store, f review.Filter, format string, o export.Options, dryRun bool, progress func(Progress)) (*Summary, error) {
-	sum := &Summary{Format: format, Out: o.Out, Filter: review.FilterString(f), ByDecision: map[string]int{}, DryRun: dryRun}
+func Export(ctx context.Context, st *store.Store, f review.Filter, format string, o export.Options, dryRun bool, progress func(ExportProgress)) (*ExportSummary, error) {
+	sum := &ExportSummary{Format: format, Out: o.Out, Filter: review.FilterString(f), ByDecision: map[string]int{}, DryRun: dryRun}
 	start := time.Now()
 	if dryRun {
 		const sample = 200
 		var sampled int
 		var bytes int64
-		err := Each(ctx, st, f, sample, func(i, total int, r *export.Record) error {
+		err := EachRecord(ctx, st, f, sample, func(i, total int, r *export.Record) error {
 			sum.Records++
 			sum.ByDecision[r.Decision]++
 			if i < sample {
@@ -177,7 +181,7 @@ func Run(ctx context.Context, st *store.Store, f review.Filter, format string, o
 	if err != nil {
 		return nil, err
 	}
-	err = Each(ctx, st, f, -1, func(i, total int, r *export.Record) error {
+	err = EachRecord(ctx, st, f, -1, func(i, total int, r *export.Record) error {
 		if err := w.Write(r); err != nil {
 			return fmt.Errorf("item %s: %w", r.ID, err)
 		}
@@ -185,7 +189,7 @@ func Run(ctx context.Context, st *store.Store, f review.Filter, format string, o
 		sum.ByDecision[r.Decision]++
 		sum.ImageBytes += int64(len(r.Image))
 		if progress != nil {
-			progress(Progress{Done: i + 1, Total: total, Bytes: sum.ImageBytes, Elapsed: time.Since(start)})
+			progress(ExportProgress{Done: i + 1, Total: total, Bytes: sum.ImageBytes, Elapsed: time.Since(start)})
 		}
 		return nil
 	})

@@ -1,4 +1,4 @@
-// Command termshot supports the terminal screenshot checks in bench/terminals.sh: it writes test
+// Command termshot supports the terminal screenshot checks in perf/terminals.sh: it writes test
 // pictures, and compares the region of a terminal screenshot that shows a picture with the picture.
 //
 //	termshot gen DIR            write photo.png, sign.png, shapes.png (1024 px, from the demo generator)
@@ -113,7 +113,7 @@ func load(path string) (image.Image, error) {
 	return src.Image, nil
 }
 
-// bg is the terminals' background in bench/terminals.sh: a colour the test pictures do not use.
+// bg is the terminals' background in perf/terminals.sh: a colour the test pictures do not use.
 var bg = color.RGBA{255, 0, 255, 255}
 
 func isBG(c color.RGBA) bool { return absd(c.R, bg.R)+absd(c.G, bg.G)+absd(c.B, bg.B) < 40 }

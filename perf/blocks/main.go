@@ -6,9 +6,9 @@
 // (process start and PNG decode included). Its "all" output uses sextants and wedges that
 // termimg.RasterizeBlocks cannot draw (and DejaVu Sans Mono lacks), so chafa's fidelity is measured with
 // `--symbols block`, the same Block Elements loupe uses; the on-screen comparison of chafa's full set is
-// done from terminal screenshots (bench/terminals.sh). Runs without chafa, reporting loupe alone.
+// done from terminal screenshots (perf/terminals.sh). Runs without chafa, reporting loupe alone.
 //
-//	go run ./bench/blocks [-runs 9] [-n 2]
+//	go run ./perf/blocks [-runs 9] [-n 2]
 package main
 
 import (

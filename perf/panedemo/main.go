@@ -2,7 +2,7 @@
 // beside it without flicker or leftovers: the left pane holds the picture (blank cells with the
 // picture drawn over them after the frame, or kitty placeholders, or text blocks), the right pane
 // redraws a counter every 100 ms, and after a second the picture is replaced by a smaller one.
-// bench/terminals.sh screenshots it in xterm (sixel) and checks the left pane shows only the second
+// perf/terminals.sh screenshots it in xterm (sixel) and checks the left pane shows only the second
 // picture.
 //
 //	panedemo PROTOCOL FIRST.png SECOND.png
@@ -24,14 +24,13 @@ type tickMsg struct{}
 type renderedMsg struct{ r *termimg.Rendered }
 
 type model struct {
-	files  []string
-	idx    int
-	ticks  int
-	box    termimg.Box
-	cache  *termimg.Cache
-	opts   termimg.Options
-	shown  *termimg.Rendered
-	prevRw int // rows the previous picture covered, cleared before the next is drawn
+	files []string
+	idx   int
+	ticks int
+	box   termimg.Box
+	cache *termimg.Cache
+	opts  termimg.Options
+	shown *termimg.Rendered
 }
 
 func (m model) load(i int) tea.Cmd {

@@ -7,7 +7,7 @@
 #
 # Needs: apt-get install -y --no-install-recommends xvfb xterm kitty mlterm imagemagick x11-utils \
 #            libgl1-mesa-dri fonts-dejavu-core libsixel-bin chafa
-# Usage: bench/terminals.sh [MIN_PSNR]   (exit 1 if a loupe check is below MIN_PSNR, default 20 dB)
+# Usage: perf/terminals.sh [MIN_PSNR]   (exit 1 if a loupe check is below MIN_PSNR, default 20 dB)
 #        ONLY=REGEX limits the checks by label; KEEP=DIR keeps the screenshots; WAIT=S seconds per shot.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +18,7 @@ for t in Xvfb xterm import; do
   command -v $t >/dev/null || { echo "terminals.sh: $t is not installed (see the header of this script)"; exit 2; }
 done
 go build -o "$work/loupe" . || exit 1
-go run ./bench/termshot gen "$work/img" || exit 1
+go run ./perf/termshot gen "$work/img" || exit 1
 export DISPLAY=:97
 Xvfb $DISPLAY -screen 0 1400x1000x24 -nolisten tcp >/dev/null 2>&1 &
 sleep 2
@@ -61,7 +61,7 @@ for img in photo sign shapes; do
     [[ -z "${ONLY:-}" || "$label" =~ $ONLY ]] || continue
     shot_name="${img}-$(echo "$label" | tr -c 'a-z0-9' '_')"
     shoot "$term" "$shot_name" "$cmd"
-    res=$(go run ./bench/termshot compare "$work/$shot_name.png" "$src" 2>&1)
+    res=$(go run ./perf/termshot compare "$work/$shot_name.png" "$src" 2>&1)
     printf '%-34s %-8s %s\n' "$label" "$img" "$res"
     case $label in loupe*)
       psnr=${res%% *}
@@ -73,14 +73,14 @@ done
 
 # A bubbletea screen: picture pane beside a text pane redrawn every 100 ms; after a second the square
 # picture is replaced by a wide one. The left pane must show only the wide picture: no leftovers.
-go build -o "$work/panedemo" ./bench/panedemo || exit 1
-go run ./bench/termshot wide "$work/img/sign.png" "$work/img/wide.png"
+go build -o "$work/panedemo" ./perf/panedemo || exit 1
+go run ./perf/termshot wide "$work/img/sign.png" "$work/img/wide.png"
 for proto in sixel blocks kitty; do
   term=xterm; [ "$proto" = kitty ] && term=kitty
   command -v $term >/dev/null || continue
   [[ -z "${ONLY:-}" || "tui $proto" =~ $ONLY || "loupe" =~ $ONLY ]] || continue
   WAIT=4 shoot $term "tui-$proto" "COLORTERM=truecolor $work/panedemo $proto $work/img/photo.png $work/img/wide.png"
-  res=$(go run ./bench/termshot compare "$work/tui-$proto.png" "$work/img/wide.png" 484 480 2>&1)
+  res=$(go run ./perf/termshot compare "$work/tui-$proto.png" "$work/img/wide.png" 484 480 2>&1)
   printf '%-34s %-8s %s\n' "tui pane, $proto ($term)" wide "$res"
   psnr=${res%% *}
   awk -v p="$psnr" -v m="$min" 'BEGIN{exit !(p+0 >= m+0)}' || fail=1

@@ -1,10 +1,11 @@
-// Package pipelinerun runs the FLUX-Reason curation pipeline (package pipeline: versioned prompts and
+// Pipeline runs: the FLUX-Reason curation pipeline (package pipeline: versioned prompts and
 // schemas) over a workspace: prompts in, then step by step over the items - generation through a
 // generator backend, scores, captions and translations through an OpenAI-compatible backend - storing
 // every output as texts, inline pipeline scores and labels of the rater "pipeline:<model>" that record
 // the prompt version. Model answers are cached by request, and finished outputs are skipped, so a rerun
 // or a resumed run repeats no work.
-package pipelinerun
+
+package workspace
 
 import (
 	"context"
@@ -39,8 +40,8 @@ type Thresholds struct {
 // DefaultThresholds are the thresholds without configuration.
 var DefaultThresholds = Thresholds{Clarity: 7, Structure: 6, Trait: 6, Typography: 5, Original: 6}
 
-// Options describe a run.
-type Options struct {
+// PipelineOptions describe a run.
+type PipelineOptions struct {
 	Steps      []string
 	Backend    *judge.Backend // the LLM/VLM steps' backend (nil: only generate)
 	Generator  generate.Generator
@@ -75,24 +76,24 @@ type StepStats struct {
 	LastError string  `json:"last_error,omitempty"`
 }
 
-// Summary is a run's outcome, step by step.
-type Summary struct {
+// PipelineSummary is a run's outcome, step by step.
+type PipelineSummary struct {
 	Items int          `json:"items"`
 	Steps []*StepStats `json:"steps"`
 }
 
-// runner holds a run's state.
-type runner struct {
+// pipeRunner holds a run's state.
+type pipeRunner struct {
 	st      *store.Store
-	o       Options
+	o       PipelineOptions
 	client  *judge.Client
 	raterID int64
 	rater   string
 	mu      sync.Mutex
 }
 
-// item is what the steps read of one item.
-type item struct {
+// pipeItem is what the steps read of one item.
+type pipeItem struct {
 	id      int64
 	ext     string
 	path    string
@@ -104,12 +105,12 @@ type item struct {
 	notes   []string
 }
 
-func (r *runner) load(ctx context.Context, id int64) (*item, error) {
+func (r *pipeRunner) load(ctx context.Context, id int64) (*pipeItem, error) {
 	it, err := r.st.ItemByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	x := &item{id: id, ext: it.ExtID, path: it.Image.Path, ref: it.Image, texts: map[string]map[string]string{}}
+	x := &pipeItem{id: id, ext: it.ExtID, path: it.Image.Path, ref: it.Image, texts: map[string]map[string]string{}}
 	for _, t := range it.Texts {
 		if x.texts[t.Kind] == nil {
 			x.texts[t.Kind] = map[string]string{}
@@ -140,13 +141,13 @@ func (r *runner) load(ctx context.Context, id int64) (*item, error) {
 	return x, nil
 }
 
-func (x *item) text(kind string) string { return x.texts[kind]["en"] }
+func (x *pipeItem) text(kind string) string { return x.texts[kind]["en"] }
 
 // picture reads the item's picture: as the import recorded it (checked), or the file this run generated.
-func (x *item) picture() ([]byte, error) {
+func (x *pipeItem) picture() ([]byte, error) {
 	switch {
 	case x.path == x.ref.Path && (x.ref.Path != "" || x.ref.Shard != ""):
-		return dataset.ReadPicture(x.ref)
+		return Picture(x.ref)
 	case x.path == "":
 		return nil, errors.New("no picture")
 	}
@@ -154,7 +155,7 @@ func (x *item) picture() ([]byte, error) {
 }
 
 // call sends one step's request (from the cache when it was answered before) and parses the answer.
-func (r *runner) call(ctx context.Context, s *pipeline.Step, in pipeline.Input, pic []byte, stats *StepStats) (pipeline.Output, error) {
+func (r *pipeRunner) call(ctx context.Context, s *pipeline.Step, in pipeline.Input, pic []byte, stats *StepStats) (pipeline.Output, error) {
 	p, err := s.Request(r.o.Backend, in, pic)
 	if err != nil {
 		return pipeline.Output{}, err
@@ -202,7 +203,7 @@ func (r *runner) call(ctx context.Context, s *pipeline.Step, in pipeline.Input, 
 
 // label stores a pipeline label (the step version in rubric_hash: the prompt it was made with).
 // A forced rerun keeps the earlier label and adds the new one as a further sample.
-func (r *runner) label(ctx context.Context, id int64, dim string, v float64, version, why string) error {
+func (r *pipeRunner) label(ctx context.Context, id int64, dim string, v float64, version, why string) error {
 	sample := 0
 	if r.o.Force {
 		var err error
@@ -213,12 +214,12 @@ func (r *runner) label(ctx context.Context, id int64, dim string, v float64, ver
 	return r.st.SaveVerdicts(ctx, []store.Verdict{{ItemID: id, Dimension: dim, RaterID: r.raterID, Sample: sample, Value: &v, RubricHash: version, Justification: why}})
 }
 
-func (r *runner) drop(ctx context.Context, x *item, step, why string) error {
+func (r *pipeRunner) drop(ctx context.Context, x *pipeItem, step, why string) error {
 	x.dropped = step + ": " + why
 	return r.label(ctx, x.id, review.DecisionDimension, 0, step, x.dropped)
 }
 
-func (r *runner) setScores(ctx context.Context, x *item, version string, scores map[string]float64) error {
+func (r *pipeRunner) setScores(ctx context.Context, x *pipeItem, version string, scores map[string]float64) error {
 	var s review.Scores
 	for i := range s {
 		s[i] = review.NoScore
@@ -235,7 +236,7 @@ func (r *runner) setScores(ctx context.Context, x *item, version string, scores 
 	return store.SetPipelineScores(ctx, r.st.DB, x.id, 0, s)
 }
 
-func (r *runner) putText(ctx context.Context, x *item, kind, lang, body string) error {
+func (r *pipeRunner) putText(ctx context.Context, x *pipeItem, kind, lang, body string) error {
 	if err := store.SetText(ctx, r.st.DB, x.id, kind, lang, body); err != nil {
 		return err
 	}
@@ -254,12 +255,12 @@ func (r *runner) putText(ctx context.Context, x *item, kind, lang, body string) 
 	return nil
 }
 
-func (r *runner) note(ctx context.Context, x *item, body string) error {
+func (r *pipeRunner) note(ctx context.Context, x *pipeItem, body string) error {
 	x.notes = append(x.notes, body)
 	return store.SetText(ctx, r.st.DB, x.id, "note", "en", strings.Join(x.notes, "\n"))
 }
 
-func (x *item) hasNote(prefix string) bool {
+func (x *pipeItem) hasNote(prefix string) bool {
 	for _, n := range x.notes {
 		if strings.HasPrefix(n, prefix) {
 			return true
@@ -268,10 +269,10 @@ func (x *item) hasNote(prefix string) bool {
 	return false
 }
 
-// Run runs the steps. Prompts (when given) become items first; each step then works on the items not
+// RunPipeline runs the steps. Prompts (when given) become items first; each step then works on the items not
 // dropped by an earlier one, skipping outputs that exist.
-func Run(ctx context.Context, st *store.Store, o Options) (*Summary, error) {
-	r := &runner{st: st, o: o}
+func RunPipeline(ctx context.Context, st *store.Store, o PipelineOptions) (*PipelineSummary, error) {
+	r := &pipeRunner{st: st, o: o}
 	if o.Backend != nil {
 		c, err := judge.NewClient(o.Backend, nil)
 		if err != nil {
@@ -289,7 +290,7 @@ func Run(ctx context.Context, st *store.Store, o Options) (*Summary, error) {
 			return nil, err
 		}
 	}
-	sum := &Summary{}
+	sum := &PipelineSummary{}
 	steps := o.Steps
 	for _, s := range steps {
 		if s != "generate" && pipeline.Steps[s] == nil {
@@ -357,7 +358,7 @@ func Run(ctx context.Context, st *store.Store, o Options) (*Summary, error) {
 }
 
 // makeItems creates (or finds) one item per prompt, the prompt as its original caption.
-func (r *runner) makeItems(ctx context.Context, prompts []string) ([]int64, error) {
+func (r *pipeRunner) makeItems(ctx context.Context, prompts []string) ([]int64, error) {
 	sub, err := store.EnsureSubset(ctx, r.st.DB, r.o.Subset, "dataset")
 	if err != nil {
 		return nil, err
@@ -393,7 +394,7 @@ func (r *runner) makeItems(ctx context.Context, prompts []string) ([]int64, erro
 }
 
 // each runs one step over the items, the backend's concurrency at a time.
-func (r *runner) each(ctx context.Context, ids []int64, name string, stats *StepStats) error {
+func (r *pipeRunner) each(ctx context.Context, ids []int64, name string, stats *StepStats) error {
 	workers := 1
 	switch {
 	case name == "generate":
@@ -451,14 +452,14 @@ func (r *runner) each(ctx context.Context, ids []int64, name string, stats *Step
 	return fatal
 }
 
-func (r *runner) count(f func()) {
+func (r *pipeRunner) count(f func()) {
 	r.mu.Lock()
 	f()
 	r.mu.Unlock()
 }
 
 // step runs one step on one item.
-func (r *runner) step(ctx context.Context, id int64, name string, stats *StepStats) error {
+func (r *pipeRunner) step(ctx context.Context, id int64, name string, stats *StepStats) error {
 	x, err := r.load(ctx, id)
 	if err != nil {
 		return err
@@ -735,5 +736,5 @@ func (r *runner) step(ctx context.Context, id int64, name string, stats *StepSta
 		}
 		return kept()
 	}
-	return fmt.Errorf("step %s has no runner", name)
+	return fmt.Errorf("step %s has no pipeRunner", name)
 }

@@ -1,0 +1,22 @@
+// Package dataset reads and writes the outside formats loupe works with; it knows nothing of the
+// workspace and imports only review (for its types) and dataset/synth (the demo data generator).
+//
+// What it holds:
+//   - FLUX-Reason-6M Parquet shards: IndexShard reads the metadata columns of a whole shard through a
+//     memory map and a footer and page decoder of its own (flux.go, pqfooter.go, pqfast.go, thrift.go);
+//     ReadRow fetches one row's captions and picture on demand, keeping shards open and checking them
+//     against their size and modification time (fluxrow.go); ShardScanner walks a shard in row order
+//     for exports (shardscan.go);
+//   - PRISM-Bench folders: prompt files (ReadPrompts) and the official verdict files (ReadVerdictFile,
+//     ParseVerdict, as lenient as the reference scripts) (prism.go);
+//   - JSONL manifests (ReadManifest) and what `loupe export` writes about an item, read back on import
+//     (LoupeRecord, LoupeShardRow);
+//   - pictures on disk: opening without blocking on FIFOs and devices, header checks, hashes and
+//     fingerprints that tell a changed file (content.go, image.go);
+//   - fake data for demos and tests in the published layouts: FLUX-Reason-6M rows (fluxgen.go) and
+//     PRISM-Bench folders (prismgen.go), from the procedural generator in dataset/synth.
+//
+// Readers report rows or lines they skip as Problems and go on; they return an error only when the
+// input as a whole cannot be read. A new import format starts here as a reader returning review types,
+// and is wired into ingest.
+package dataset
