@@ -193,37 +193,6 @@ func TestIndexShardBadRows(t *testing.T) {
 	}
 }
 
-func TestParseVerdict(t *testing.T) {
-	for _, tc := range []struct {
-		name, raw string
-		score     float64 // -1: failed
-		why       string
-	}{
-		{"plain", `{"justification": "Sign reads BAKERY.", "score": 8}`, 8, "Sign reads BAKERY."},
-		{"fenced", "```json\n{\"justification\": \"ok\", \"score\": 7.5,}\n```", 7.5, "ok"},
-		{"trailing comma in skeleton", "{\n \"justification\": \"x\",\n \"score\": 0,\n}", 0, "x"},
-		{"lenient quotes and keys", `{justification: 'fine', score: 6}`, 6, "fine"},
-		{"string score rejected", `{"justification": "x", "score": "8"}`, -1, "x"},
-		{"out of range", `{"justification": "x", "score": 11}`, -1, "x"},
-		{"no score", `{"justification": "x"}`, -1, "x"},
-		{"not json", `I think it is an 8.`, -1, ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			v := ParseVerdict(tc.raw)
-			if tc.score < 0 {
-				if v.Score != nil || v.Err == "" {
-					t.Fatalf("want failure, got %+v", v)
-				}
-			} else if v.Score == nil || *v.Score != tc.score {
-				t.Fatalf("score %v (err %s), want %v", v.Score, v.Err, tc.score)
-			}
-			if v.Justification != tc.why || v.Raw != tc.raw {
-				t.Errorf("justification %q raw kept %v", v.Justification, v.Raw == tc.raw)
-			}
-		})
-	}
-}
-
 func TestReadPromptsKeepsIndexes(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "style.jsonl")
 	os.WriteFile(p, []byte("{\"prompt\": \"zero\"}\n{\"prompt\": \"one\"\n\n{\"text\": \"three\"}\n{\"prompt\": \"four\"}\n"), 0o644)

@@ -199,38 +199,6 @@ func FuzzThrift(f *testing.F) {
 	})
 }
 
-// FuzzParseVerdict feeds judge answers to the PRISM-Bench verdict parser.
-func FuzzParseVerdict(f *testing.F) {
-	for _, s := range []string{
-		`{"justification": "Sign reads BAKERY.", "score": 8}`,
-		"```json\n{\"justification\": \"ok\", \"score\": 7.5,}\n```",
-		"{\n \"justification\": \"x\",\n \"score\": 0,\n}",
-		`{justification: 'fine', score: 6}`,
-		`{"justification": "x", "score": "8"}`,
-		`{"justification": "x", "score": 11}`,
-		`{"justification": "x", "score": 1e400}`,
-		`{"justification": "x"}`,
-		`I think it is an 8.`,
-		`{"a": [[[[[[[[[[1]]]]]]]]]], "score": 3}`,
-	} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, raw string) {
-		fuzzcheck.Check(t, len(raw), func() {
-			v := ParseVerdict(raw)
-			if v.Raw != raw {
-				t.Error("raw text not kept")
-			}
-			if (v.Score == nil) == (v.Err == "") {
-				t.Errorf("score %v with error %q", v.Score, v.Err)
-			}
-			if v.Score != nil && (*v.Score < 0 || *v.Score > 10) {
-				t.Errorf("score %v outside 0-10", *v.Score)
-			}
-		})
-	})
-}
-
 // manifestSeeds are the lines of the manifest tests and of loupe's own jsonl export.
 func manifestSeeds() []string {
 	seeds := []string{

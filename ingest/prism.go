@@ -275,7 +275,7 @@ func importVerdicts(ctx context.Context, tx *sql.Tx, mdir, judge, subset string,
 						continue
 					}
 				}
-				v, err := dataset.ReadVerdictFile(path)
+				v, err := readVerdictFile(path)
 				if err != nil {
 					r.problem(dataset.Problem{File: path, Message: err.Error()})
 					r.Skipped++

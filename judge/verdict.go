@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/loupe-dev/loupe/dataset"
 )
 
 // Task is one verdict to make: a kind of verdict on one item's picture against its prompt.
@@ -48,7 +46,7 @@ type Result struct {
 
 // Interpret reads a chat completion body as a PRISM-Bench verdict: a refusal or a content filter is a
 // failed verdict; a truncated answer is parsed all the same and fails only if it does not parse; the
-// text is parsed exactly as leniently as the reference (dataset.ParseVerdict).
+// text is parsed exactly as leniently as the reference (ParseVerdict).
 func Interpret(body []byte) Result {
 	c, err := ParseCompletion(body)
 	if err != nil {
@@ -63,7 +61,7 @@ func Interpret(body []byte) Result {
 		r.Failure = "refused: the content filter stopped the answer"
 		return r
 	}
-	v := dataset.ParseVerdict(c.Content)
+	v := ParseVerdict(c.Content)
 	if v.Score == nil {
 		r.Failure = v.Err
 		if c.FinishReason == "length" {

@@ -1,0 +1,79 @@
+package judge
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// ParsedVerdict is a judge's parsed answer: a 0-10 score and a one-sentence justification.
+type ParsedVerdict struct {
+	Score         *float64 // nil when the verdict failed to parse or has no numeric score
+	Justification string
+	Raw           string
+	Err           string // why the verdict failed, "" if it parsed
+}
+
+var (
+	trailingComma = regexp.MustCompile(`,\s*([}\]])`)
+	bareKey       = regexp.MustCompile(`([{,]\s*)([A-Za-z_][A-Za-z0-9_]*)\s*:`)
+)
+
+// ParseVerdict parses a judge response as PRISM-Bench does: strip, drop a leading ```json and a trailing
+// ```, strip, remove trailing commas before } or ], strict JSON, else a lenient pass (single quotes,
+// unquoted keys). A score counts only as a JSON number within 0-10; a string "8" is rejected.
+func ParseVerdict(raw string) ParsedVerdict {
+	v := ParsedVerdict{Raw: raw}
+	s := strings.TrimSpace(raw)
+	s = strings.TrimPrefix(s, "```json")
+	s = strings.TrimPrefix(s, "```")
+	s = strings.TrimSuffix(s, "```")
+	s = strings.TrimSpace(s)
+	s = trailingComma.ReplaceAllString(s, "$1")
+	var obj map[string]any
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	if err := dec.Decode(&obj); err != nil || dec.More() {
+		lenient := bareKey.ReplaceAllString(strings.ReplaceAll(s, "'", `"`), `$1"$2":`)
+		dec = json.NewDecoder(strings.NewReader(lenient))
+		dec.UseNumber()
+		obj = nil
+		if err2 := dec.Decode(&obj); err2 != nil {
+			if err == nil {
+				err = errors.New("trailing data after the JSON object")
+			}
+			v.Err = "not a JSON object: " + jsonSyntaxErr(err)
+			return v
+		}
+	}
+	if j, ok := obj["justification"].(string); ok {
+		v.Justification = j
+	}
+	switch sc := obj["score"].(type) {
+	case json.Number:
+		f, err := sc.Float64()
+		if err != nil {
+			v.Err = fmt.Sprintf("score %s is not a number", sc)
+		} else if f < 0 || f > 10 {
+			v.Err = fmt.Sprintf("score %v is outside 0-10", f)
+		} else {
+			v.Score = &f
+		}
+	case nil:
+		v.Err = `no "score" field`
+	default:
+		v.Err = fmt.Sprintf("score %v is not a JSON number", sc)
+	}
+	return v
+}
+
+// jsonSyntaxErr says where a JSON syntax error is.
+func jsonSyntaxErr(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%v (at byte %d)", se, se.Offset)
+	}
+	return err.Error()
+}
