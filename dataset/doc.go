@@ -1,5 +1,6 @@
-// Package dataset reads and writes the outside formats loupe works with; it knows nothing of the
-// workspace and imports only review (for its types) and dataset/synth (the demo data generator).
+// Package dataset reads and writes the outside formats loupe works with. It knows nothing of the
+// workspace: it imports only review (for its types), dataset/fluxschema (the FLUX-Reason-6M columns)
+// and dataset/synth (the demo data generator).
 //
 // What it holds:
 //   - FLUX-Reason-6M Parquet shards: IndexShard reads the metadata columns of a whole shard through a
@@ -7,8 +8,8 @@
 //     ReadRow fetches one row's captions and picture on demand, keeping shards open and checking them
 //     against their size and modification time (fluxrow.go); ShardScanner walks a shard in row order
 //     for exports (shardscan.go);
-//   - PRISM-Bench folders: prompt files (ReadPrompts) and the official verdict files (ReadVerdictFile,
-//     ParseVerdict, as lenient as the reference scripts) (prism.go);
+//   - PRISM-Bench folders: prompt files (ReadPrompts, prism.go); the official verdict files are read by
+//     ingest and parsed by judge.ParseVerdict;
 //   - JSONL manifests (ReadManifest) and what `loupe export` writes about an item, read back on import
 //     (LoupeRecord, LoupeShardRow);
 //   - pictures on disk: opening without blocking on FIFOs and devices, header checks, hashes and

@@ -49,8 +49,7 @@ func exportTime(o Options) time.Time {
 var textKinds = append(append([]string(nil), review.CaptionKinds[:]...), "prompt")
 
 // dimensions are the value dimensions with fixed columns (csv, hf), in review order.
-var dimensions = []string{"composition", "entity", "text", "imagination", "style", "affection", "clarity",
-	"structure", "original_alignment", "prism_alignment", "prism_aesthetics"}
+var dimensions = review.ScoreDimensions
 
 // manifestLine is a record as a line of loupe's JSONL manifest: id, image, subset, texts and scores (the
 // final values, what a plain manifest holds), then the rest of the record, which `loupe import` reads

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loupe-dev/loupe/judge"
+	"github.com/loupe-dev/loupe/vlm"
 )
 
 // Generator kinds.
@@ -52,7 +52,7 @@ type Config struct {
 	Size        string         `toml:"size" json:"size,omitempty"`               // "1024x1024"
 	Steps       int            `toml:"steps" json:"steps,omitempty"`
 	Guidance    float64        `toml:"guidance" json:"guidance,omitempty"`
-	Timeout     judge.Duration `toml:"timeout" json:"timeout,omitempty"`
+	Timeout     vlm.Duration   `toml:"timeout" json:"timeout,omitempty"`
 	Concurrency int            `toml:"concurrency" json:"concurrency,omitempty"`
 	Workflow    string         `toml:"workflow" json:"workflow,omitempty"` // comfyui: API-format workflow JSON
 	Nodes       ComfyNodes     `toml:"nodes" json:"nodes,omitempty"`       // comfyui: node ids to patch

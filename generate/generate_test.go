@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/loupe-dev/loupe/generate/gentest"
-	"github.com/loupe-dev/loupe/judge"
+	"github.com/loupe-dev/loupe/vlm"
 )
 
 func init() { firstBackoff = 10 * time.Millisecond }
@@ -201,7 +201,7 @@ func writeWorkflow(t *testing.T) string {
 
 func comfyConfig(t *testing.T, urls ...string) *Config {
 	return &Config{Name: "comfy", Kind: "comfyui", BaseURLs: urls, Workflow: writeWorkflow(t), Size: "512x512", Steps: 20,
-		Timeout: judge.Duration{Duration: 5 * time.Second},
+		Timeout: vlm.Duration{Duration: 5 * time.Second},
 		Nodes:   ComfyNodes{Prompt: "6", Seed: "3", Size: "5", Steps: "3", Output: "9"}}
 }
 

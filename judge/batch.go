@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/loupe-dev/loupe/vlm"
 )
 
 // OpenAI Batch API limits per input file.
@@ -160,7 +162,7 @@ func ReadBatchResults(r io.Reader, fn func(BatchResult) error) error {
 		} else {
 			res.CustomID = env.CustomID
 			if len(env.Error) > 0 && string(env.Error) != "null" {
-				_, _, msg := ErrorBody([]byte(`{"error":` + string(env.Error) + `}`))
+				_, _, msg := vlm.ErrorBody([]byte(`{"error":` + string(env.Error) + `}`))
 				res.Error = "error: " + msg
 			}
 			var resp struct {
@@ -173,7 +175,7 @@ func ReadBatchResults(r io.Reader, fn func(BatchResult) error) error {
 				case len(resp.Body) > 0:
 					res.Status, res.Body = resp.StatusCode, resp.Body
 					if res.Status/100 != 2 && res.Error == "" {
-						_, _, msg := ErrorBody(resp.Body)
+						_, _, msg := vlm.ErrorBody(resp.Body)
 						res.Error = fmt.Sprintf("HTTP %d: %s", res.Status, msg)
 					}
 				case len(resp.Choices) > 0: // the completion itself (old vLLM)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/loupe-dev/loupe/dataset/synth"
 	"github.com/loupe-dev/loupe/judge/judgetest"
+	"github.com/loupe-dev/loupe/vlm"
 )
 
 // BenchmarkThroughput runs judge tasks against a local server that answers after 100 ms, at several
@@ -27,11 +28,11 @@ func BenchmarkThroughput(b *testing.B) {
 			defer srv.Close()
 			srv.Latency = latency
 			srv.Lean = true
-			be := &Backend{Name: "bench", Kind: KindVLLM, BaseURL: srv.BaseURL(), Model: "m", Concurrency: inflight}
+			be := &vlm.Backend{Name: "bench", Kind: vlm.KindVLLM, BaseURL: srv.BaseURL(), Model: "m", Concurrency: inflight}
 			if err := be.Normalize(); err != nil {
 				b.Fatal(err)
 			}
-			c, err := NewClient(be, nil)
+			c, err := vlm.NewClient(be, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -97,7 +98,7 @@ func picture1024(b *testing.B) []byte {
 // server (an upper bound: the server's CPU is counted too).
 func BenchmarkClientCPU1024JPEG(b *testing.B) {
 	pic := picture1024(b)
-	be := &Backend{Name: "bench", Kind: KindOpenAI, BaseURL: "http://127.0.0.1:1/v1", Model: "gpt-4.1"}
+	be := &vlm.Backend{Name: "bench", Kind: vlm.KindOpenAI, BaseURL: "http://127.0.0.1:1/v1", Model: "gpt-4.1"}
 	if err := be.Normalize(); err != nil {
 		b.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func BenchmarkClientCPU1024JPEG(b *testing.B) {
 	b.SetBytes(int64(len(pic)))
 	cpu0 := cpuTime()
 	for b.Loop() {
-		p, err := be.Build(t)
+		p, err := Build(be, t)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -125,11 +126,11 @@ func BenchmarkClientRoundTrip1024JPEG(b *testing.B) {
 	pic := picture1024(b)
 	srv := judgetest.New(judgetest.OpenAI)
 	defer srv.Close()
-	be := &Backend{Name: "bench", Kind: KindVLLM, BaseURL: srv.BaseURL(), Model: "gpt-4.1", Profile: "gpt"}
+	be := &vlm.Backend{Name: "bench", Kind: vlm.KindVLLM, BaseURL: srv.BaseURL(), Model: "gpt-4.1", Profile: "gpt"}
 	if err := be.Normalize(); err != nil {
 		b.Fatal(err)
 	}
-	c, err := NewClient(be, nil)
+	c, err := vlm.NewClient(be, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/loupe-dev/loupe/internal/imagesafe/imagesafetest"
+	"github.com/loupe-dev/loupe/vlm"
 )
 
 // bombs are the two decompression bombs and what their refusal must say.
@@ -42,16 +43,16 @@ func failure(r Result) error {
 // looking for tesseract).
 func TestBombsFailPerItem(t *testing.T) {
 	ctx := context.Background()
-	vlm := &Backend{Name: "v", Kind: KindVLLM, Model: "m", BaseURL: "http://127.0.0.1:1/v1"}
+	vb := &vlm.Backend{Name: "v", Kind: vlm.KindVLLM, Model: "m", BaseURL: "http://127.0.0.1:1/v1"}
 	// a backend that takes PNG and any size: the picture would be sent without decoding
-	raw := &Backend{Name: "r", Kind: KindVLLM, Model: "m", BaseURL: "http://127.0.0.1:1/v1", MaxSide: 1 << 20, Formats: []string{"image/png"}}
-	rules, ocr := &Backend{Name: "rules", Kind: KindRules}, &Backend{Name: "ocr", Kind: KindOCR}
-	for _, b := range []*Backend{vlm, raw, rules, ocr} {
+	raw := &vlm.Backend{Name: "r", Kind: vlm.KindVLLM, Model: "m", BaseURL: "http://127.0.0.1:1/v1", MaxSide: 1 << 20, Formats: []string{"image/png"}}
+	rules, ocr := &vlm.Backend{Name: "rules", Kind: KindRules}, &vlm.Backend{Name: "ocr", Kind: KindOCR}
+	for _, b := range []*vlm.Backend{vb, raw, rules, ocr} {
 		if err := b.Normalize(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	c, err := NewClient(vlm, nil)
+	c, err := vlm.NewClient(vb, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,9 +69,9 @@ func TestBombsFailPerItem(t *testing.T) {
 			path string
 			run  func() error
 		}{
-			{"PreparePicture", func() error { _, err := vlm.PreparePicture(bomb.data); return err }},
+			{"PreparePicture", func() error { _, err := vb.PreparePicture(bomb.data); return err }},
 			{"PreparePicture, original bytes accepted", func() error { _, err := raw.PreparePicture(bomb.data); return err }},
-			{"Build", func() error { _, err := vlm.Build(task("three red circles")); return err }},
+			{"Build", func() error { _, err := Build(vb, task("three red circles")); return err }},
 			{"HTTPJudge.Stage", func() error {
 				_, done := HTTPJudge{C: c}.Stage(ctx, task("three red circles"), nil, false)
 				if done == nil {
@@ -97,7 +98,7 @@ func TestBombsFailPerItem(t *testing.T) {
 // failure, judge the rest and stay within 100 MB altogether.
 func TestBombsDoNotStopARun(t *testing.T) {
 	good := testPNG(t, 64, 64)
-	rules := &Backend{Name: "rules", Kind: KindRules}
+	rules := &vlm.Backend{Name: "rules", Kind: KindRules}
 	if err := rules.Normalize(); err != nil {
 		t.Fatal(err)
 	}

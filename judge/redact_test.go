@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/loupe-dev/loupe/judge/judgetest"
+	"github.com/loupe-dev/loupe/vlm"
 )
 
 // mapCache is a Cache over a map (the workspace's cache is store.JudgeCache).
@@ -37,7 +38,7 @@ func TestSuccessfulAnswersAreRedacted(t *testing.T) {
 		why, _ := json.Marshal("you sent " + r.Auth)
 		return fmt.Sprintf(`{"justification": %s, "score": 7}`, why)
 	}
-	c, _ := testClient(t, srv, KindOpenAI, func(b *Backend) { b.APIKeyEnv = "LOUPE_TEST_KEY"; b.MaxRetries = new(int) })
+	c, _ := testClient(t, srv, vlm.KindOpenAI, func(b *vlm.Backend) { b.APIKeyEnv = "LOUPE_TEST_KEY"; b.MaxRetries = new(int) })
 	j := HTTPJudge{c}
 	task := testTask(t, testPNG(t, 32, 32))
 	res := j.Run(context.Background(), task, nil, false)
@@ -59,7 +60,7 @@ func TestSuccessfulAnswersAreRedacted(t *testing.T) {
 		}
 	}
 	// a response cached before redaction existed
-	p, err := c.B.Build(task)
+	p, err := Build(c.B, task)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,10 +81,10 @@ func TestShortKeysAreRedactedInErrors(t *testing.T) {
 	srv.Script = func(int, *judgetest.Request) *judgetest.Reply {
 		return &judgetest.Reply{Status: 401, ErrMessage: "Incorrect API key provided: " + key}
 	}
-	c, _ := testClient(t, srv, KindOpenAI, func(b *Backend) { b.APIKeyEnv = "LOUPE_TEST_KEY" })
-	_, err := c.Send(context.Background(), Prepared{Body: []byte(`{"model":"m","messages":[]}`)})
-	var ce *CallError
-	if !errors.As(err, &ce) || ce.Class != ClassAuth {
+	c, _ := testClient(t, srv, vlm.KindOpenAI, func(b *vlm.Backend) { b.APIKeyEnv = "LOUPE_TEST_KEY" })
+	_, err := c.Send(context.Background(), vlm.Prepared{Body: []byte(`{"model":"m","messages":[]}`)})
+	var ce *vlm.CallError
+	if !errors.As(err, &ce) || ce.Class != vlm.ClassAuth {
 		t.Fatalf("error %v", err)
 	}
 	if strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), "[redacted]") {

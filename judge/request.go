@@ -1,38 +1,14 @@
 package judge
 
 import (
-	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"image"
-	"image/jpeg"
-	"math"
-	"net/http"
-	"slices"
-	"strings"
-	"unicode/utf8"
 
-	"github.com/loupe-dev/loupe/internal/imagesafe"
-	"github.com/openai/openai-go/v3"
-	xdraw "golang.org/x/image/draw"
+	"github.com/loupe-dev/loupe/vlm"
 )
-
-// Qwen2.5-VL pixel bounds of the official evaluation (min 256 and max 1280 blocks of 28x28).
-const (
-	QwenMinPixels = 256 * 28 * 28
-	QwenMaxPixels = 1280 * 28 * 28
-)
-
-// systemPrompt is the official GPT-4.1 path's system message.
-const systemPrompt = "You are a helpful assistant."
 
 // verdictSchema is the JSON schema of a verdict: justification first, so the model reasons before it
 // scores; integers 0-10 as an enum, which OpenAI strict mode, xgrammar and llama.cpp all enforce.
-var verdictSchema = map[string]any{
+var verdictSchema = vlm.Schema{Name: "verdict", Schema: map[string]any{
 	"type": "object",
 	"properties": map[string]any{
 		"justification": map[string]any{"type": "string"},
@@ -40,203 +16,21 @@ var verdictSchema = map[string]any{
 	},
 	"required":             []string{"justification", "score"},
 	"additionalProperties": false,
-}
+}}
 
-// Prepared is a request ready to send: the exact body, its content address and a token estimate.
-type Prepared struct {
-	Body      []byte // the JSON body, byte for byte what is sent
-	Key       string // sha256 of backend name, model and body: the cache key and batch custom_id
-	EstInput  int    // estimated input tokens (text and image)
-	EstOutput int    // expected output tokens (for budgets)
-	ImageMIME string
-}
-
-// Picture is an encoded image ready for a data URL.
-type Picture struct {
-	Data []byte
-	MIME string
-	W, H int
-}
-
-// PreparePicture sniffs the picture's format and sends the original bytes when the backend accepts that
-// format and the size is within bounds; otherwise it scales it down (to max_image_side, and for the qwen
-// profile on servers that cannot take mm_processor_kwargs, to the official pixel bound) and re-encodes
-// it as JPEG (quality 90). Every picture passes the shared decode guard (package imagesafe) first, so a
-// decompression bomb or a picture over its limits is refused, with the guard's error, before anything
-// is decoded or sent; a decode waits for the program's decode budget.
-func (b *Backend) PreparePicture(data []byte) (Picture, error) {
-	mime := http.DetectContentType(data)
-	cfg, _, err := imagesafe.Check(data)
+// Build prepares a task's request (image encoding, rubric filling) for backend b without sending it.
+func Build(b *vlm.Backend, t *Task) (vlm.Prepared, error) {
+	text, err := t.Rubric.Fill(t.Prompt)
 	if err != nil {
-		return Picture{}, err
+		return vlm.Prepared{}, err
 	}
-	p := Picture{Data: data, MIME: mime, W: cfg.Width, H: cfg.Height}
-	maxPixels := 0
-	if b.Profile == "qwen" && !b.passesProcessorKwargs() {
-		maxPixels = QwenMaxPixels
-	}
-	w, h := fitWithin(cfg.Width, cfg.Height, b.MaxSide, maxPixels)
-	if slices.Contains(b.Formats, mime) && w == cfg.Width && h == cfg.Height {
-		return p, nil
-	}
-	var buf bytes.Buffer
-	err = imagesafe.Use(context.Background(), data, func(img image.Image, _ string) error {
-		if w != cfg.Width || h != cfg.Height {
-			dst := image.NewRGBA(image.Rect(0, 0, w, h))
-			xdraw.CatmullRom.Scale(dst, dst.Bounds(), img, img.Bounds(), xdraw.Src, nil)
-			img = dst
-		}
-		return jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90})
-	})
+	img, err := t.Image()
 	if err != nil {
-		return Picture{}, err
+		return vlm.Prepared{}, fmt.Errorf("item %d: image: %w", t.ItemID, err)
 	}
-	return Picture{Data: buf.Bytes(), MIME: "image/jpeg", W: w, H: h}, nil
-}
-
-// fitWithin returns the largest size with the same aspect within maxSide and maxPixels (0: no bound).
-func fitWithin(w, h, maxSide, maxPixels int) (int, int) {
-	s := 1.0
-	if maxSide > 0 && max(w, h) > maxSide {
-		s = float64(maxSide) / float64(max(w, h))
-	}
-	if maxPixels > 0 && float64(w)*float64(h)*s*s > float64(maxPixels) {
-		s = math.Sqrt(float64(maxPixels) / (float64(w) * float64(h)))
-	}
-	if s >= 1 {
-		return w, h
-	}
-	return max(1, int(float64(w)*s)), max(1, int(float64(h)*s))
-}
-
-// passesProcessorKwargs: vLLM and SGLang take mm_processor_kwargs per request, so the Qwen processor
-// itself applies the official pixel bounds.
-func (b *Backend) passesProcessorKwargs() bool {
-	return b.Kind == KindVLLM || b.Kind == KindSGLang
-}
-
-// Prepare builds the chat-completions body for one verdict: the filled rubric text and the picture, in
-// the order and with the settings of the backend's profile.
-//
-//   - gpt: system "You are a helpful assistant.", user turn with the text first and the image second,
-//     temperature 0, top_p 1, seed 42 (left out for Gemini models), max tokens 4096;
-//   - qwen: one user turn with the image first, then the text, greedy (temperature 0), repetition
-//     penalty 1.05, pixel bounds 200,704-1,003,520 (as mm_processor_kwargs on vLLM/SGLang), 1024 tokens.
-//
-// Extra fields from the configuration are merged last.
-func (b *Backend) Prepare(text string, pic Picture) (Prepared, error) {
-	// The SDK re-encodes a nested string at every level of the message; a 1 MB data URL would be copied
-	// a dozen times. The body is marshalled with a placeholder and the data URL spliced in once.
-	img := openai.ImageContentPart(openai.ChatCompletionContentPartImageImageURLParam{URL: ImagePlaceholder, Detail: b.Detail})
-	txt := openai.TextContentPart(text)
-	p := openai.ChatCompletionNewParams{Model: b.Model, Temperature: openai.Float(0)}
-	extra := map[string]any{}
-	switch b.Profile {
-	case "qwen":
-		p.Messages = []openai.ChatCompletionMessageParamUnion{openai.UserMessage([]openai.ChatCompletionContentPartUnionParam{img, txt})}
-		if b.Kind != KindOpenAI {
-			extra["repetition_penalty"] = 1.05
-		}
-		if b.passesProcessorKwargs() {
-			extra["mm_processor_kwargs"] = map[string]any{"min_pixels": QwenMinPixels, "max_pixels": QwenMaxPixels}
-		}
-	default:
-		p.Messages = []openai.ChatCompletionMessageParamUnion{
-			openai.SystemMessage(systemPrompt),
-			openai.UserMessage([]openai.ChatCompletionContentPartUnionParam{txt, img}),
-		}
-		p.TopP = openai.Float(1)
-		if !strings.Contains(strings.ToLower(b.Model), "gemini") {
-			p.Seed = openai.Int(42)
-		}
-	}
-	if b.TokenField == "max_completion_tokens" {
-		p.MaxCompletionTokens = openai.Int(int64(b.MaxTokens))
-	} else {
-		p.MaxTokens = openai.Int(int64(b.MaxTokens))
-	}
-	switch b.Structured {
-	case "json_schema":
-		p.ResponseFormat = openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONSchema: &openai.ResponseFormatJSONSchemaParam{
-			JSONSchema: openai.ResponseFormatJSONSchemaJSONSchemaParam{Name: "verdict", Strict: openai.Bool(true), Schema: verdictSchema},
-		}}
-	case "json_object":
-		p.ResponseFormat = openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONObject: &openai.ResponseFormatJSONObjectParam{}}
-	}
-	for k, v := range b.Extra {
-		extra[k] = v
-	}
-	if len(extra) > 0 {
-		p.SetExtraFields(extra)
-	}
-	body, err := json.Marshal(p)
+	pic, err := b.PreparePicture(img)
 	if err != nil {
-		return Prepared{}, fmt.Errorf("backend %q: building the request: %w", b.Name, err)
+		return vlm.Prepared{}, fmt.Errorf("item %d: %w", t.ItemID, err)
 	}
-	if body, err = SpliceImage(body, pic); err != nil {
-		return Prepared{}, fmt.Errorf("backend %q: %w", b.Name, err)
-	}
-	return Prepared{
-		Body:      body,
-		Key:       RequestKey(b.Name, b.Model, body),
-		EstInput:  utf8.RuneCountInString(text)/4 + 12 + b.ImageTokens(pic.W, pic.H),
-		EstOutput: 120,
-		ImageMIME: pic.MIME,
-	}, nil
-}
-
-// ImagePlaceholder stands for the data URL while a body is marshalled (JSON-safe: no escapes); a
-// builder puts it as the image part's URL and calls SpliceImage on the marshalled body.
-const ImagePlaceholder = "loupe-image-placeholder-6c6f757065"
-
-// SpliceImage puts the picture's data URL where the placeholder is, base64-encoding straight into the
-// body (the data URL's characters need no JSON escaping).
-func SpliceImage(body []byte, pic Picture) ([]byte, error) {
-	ph := []byte(`"` + ImagePlaceholder + `"`)
-	i := bytes.Index(body, ph)
-	if i < 0 {
-		return nil, fmt.Errorf("building the request: no image slot")
-	}
-	prefix := `"data:` + pic.MIME + `;base64,`
-	n := base64.StdEncoding.EncodedLen(len(pic.Data))
-	out := make([]byte, 0, len(body)-len(ph)+len(prefix)+n+1)
-	out = append(out, body[:i]...)
-	out = append(out, prefix...)
-	out = out[:len(out)+n]
-	base64.StdEncoding.Encode(out[len(out)-n:], pic.Data)
-	out = append(out, '"')
-	return append(out, body[i+len(ph):]...), nil
-}
-
-// RequestKey is the content address of a request: sha256 over the backend's name, the model and the
-// exact body (the image included), hex.
-func RequestKey(backend, model string, body []byte) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00", backend, model)
-	h.Write(body)
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// ImageTokens estimates the input tokens of one image: OpenAI's tile method (85 + 170 per 512 px tile
-// after fitting in 2048 and scaling the short side to 768; 85 at low detail), or one token per 28x28
-// block within the Qwen pixel bounds for everything else.
-func (b *Backend) ImageTokens(w, h int) int {
-	if w <= 0 || h <= 0 {
-		return 0
-	}
-	if b.Kind == KindOpenAI {
-		if b.Detail == "low" {
-			return 85
-		}
-		fw, fh := fitWithin(w, h, 2048, 0)
-		s := 768 / float64(min(fw, fh))
-		if s < 1 {
-			fw, fh = int(float64(fw)*s), int(float64(fh)*s)
-		}
-		tiles := ((fw + 511) / 512) * ((fh + 511) / 512)
-		return 85 + 170*tiles
-	}
-	px := float64(w) * float64(h)
-	px = math.Min(math.Max(px, QwenMinPixels), QwenMaxPixels)
-	return int(px / (28 * 28))
+	return b.Prepare(text, pic, verdictSchema)
 }

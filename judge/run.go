@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/loupe-dev/loupe/vlm"
 )
 
 // Progress is a run's state, reported after each result.
@@ -55,7 +57,7 @@ func (r *Runner) Run(stop, hard context.Context, tasks []*Task) (Progress, error
 	var wg sync.WaitGroup
 	var fatal atomic.Bool // set by the worker that meets a fatal error, so no other call starts
 	emit := func(res Result) {
-		var ce *CallError
+		var ce *vlm.CallError
 		if res.Err != nil && errors.As(res.Err, &ce) && ce.Fatal() {
 			fatal.Store(true)
 		}
@@ -149,7 +151,7 @@ func (r *Runner) Run(stop, hard context.Context, tasks []*Task) (Progress, error
 		case res.Err != nil:
 			p.Errors++
 			p.LastError = res.Err.Error()
-			var ce *CallError
+			var ce *vlm.CallError
 			if errors.As(res.Err, &ce) && ce.Fatal() {
 				mu.Lock()
 				if halt == nil {

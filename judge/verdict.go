@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/loupe-dev/loupe/vlm"
 )
 
 // Task is one verdict to make: a kind of verdict on one item's picture against its prompt.
@@ -48,7 +50,7 @@ type Result struct {
 // failed verdict; a truncated answer is parsed all the same and fails only if it does not parse; the
 // text is parsed exactly as leniently as the reference (ParseVerdict).
 func Interpret(body []byte) Result {
-	c, err := ParseCompletion(body)
+	c, err := vlm.ParseCompletion(body)
 	if err != nil {
 		return Result{Failure: err.Error(), Raw: truncate(string(body), 2000)}
 	}
@@ -99,30 +101,13 @@ type Judge interface {
 }
 
 // HTTPJudge is a VLM judge behind an OpenAI-compatible backend.
-type HTTPJudge struct{ C *Client }
+type HTTPJudge struct{ C *vlm.Client }
 
 // Name implements Judge.
 func (j HTTPJudge) Name() string { return j.C.B.Name }
 
 // Model implements Judge.
 func (j HTTPJudge) Model() string { return j.C.B.Model }
-
-// Build prepares a task's request (image encoding, rubric filling) without sending it.
-func (b *Backend) Build(t *Task) (Prepared, error) {
-	text, err := t.Rubric.Fill(t.Prompt)
-	if err != nil {
-		return Prepared{}, err
-	}
-	img, err := t.Image()
-	if err != nil {
-		return Prepared{}, fmt.Errorf("item %d: image: %w", t.ItemID, err)
-	}
-	pic, err := b.PreparePicture(img)
-	if err != nil {
-		return Prepared{}, fmt.Errorf("item %d: %w", t.ItemID, err)
-	}
-	return b.Prepare(text, pic)
-}
 
 // Run implements Judge: the cache first, then the backend.
 func (j HTTPJudge) Run(ctx context.Context, t *Task, cache Cache, dryRun bool) Result {
@@ -136,14 +121,14 @@ func (j HTTPJudge) Run(ctx context.Context, t *Task, cache Cache, dryRun bool) R
 // Staged is a task whose request is built and not in the cache: it only needs the call.
 type Staged struct {
 	Task *Task
-	P    Prepared
+	P    vlm.Prepared
 }
 
 // Stage builds the task's request and answers it from the cache when it can (done != nil). The
 // runner stages requests ahead of the calls, so the CPU work happens while other calls wait on the
 // network rather than in a burst when they return.
 func (j HTTPJudge) Stage(ctx context.Context, t *Task, cache Cache, dryRun bool) (Staged, *Result) {
-	p, err := j.C.B.Build(t)
+	p, err := Build(j.C.B, t)
 	if err != nil {
 		return Staged{}, &Result{Task: t, Failure: err.Error()}
 	}
@@ -154,7 +139,7 @@ func (j HTTPJudge) Stage(ctx context.Context, t *Task, cache Cache, dryRun bool)
 		}
 		if ok {
 			// redacted again: a body cached before loupe redacted answers may hold the key
-			r := redactResult(Interpret(j.C.RedactBody(body)), j.C.key)
+			r := redactResult(Interpret(j.C.RedactBody(body)), j.C.Redactor())
 			r.Task, r.Key, r.Cached = t, p.Key, true
 			return Staged{}, &r
 		}
@@ -170,20 +155,20 @@ func (j HTTPJudge) Call(ctx context.Context, s Staged) Result {
 	t, p := s.Task, s.P
 	body, err := j.C.Send(ctx, p)
 	if err != nil {
-		var ce *CallError
+		var ce *vlm.CallError
 		if errors.As(err, &ce) && ce.Terminal() {
-			return redactResult(Result{Task: t, Key: p.Key, Failure: ce.Error()}, j.C.key)
+			return redactResult(Result{Task: t, Key: p.Key, Failure: ce.Error()}, j.C.Redactor())
 		}
-		return redactResult(Result{Task: t, Key: p.Key, Err: err}, j.C.key)
+		return redactResult(Result{Task: t, Key: p.Key, Err: err}, j.C.Redactor())
 	}
 	r := Interpret(body)
 	r.Task, r.Key, r.Body = t, p.Key, body
-	return redactResult(r, j.C.key)
+	return redactResult(r, j.C.Redactor())
 }
 
 // OfflineJudge adapts the OCR and rules judges: deterministic, no network, alignment only, and only
 // for prompts they can check (the others are skipped, not failed).
-type OfflineJudge struct{ B *Backend }
+type OfflineJudge struct{ B *vlm.Backend }
 
 // Name implements Judge.
 func (j OfflineJudge) Name() string { return j.B.Name }
@@ -240,11 +225,11 @@ func (j OfflineJudge) Run(ctx context.Context, t *Task, _ Cache, dryRun bool) Re
 }
 
 // New makes the judge for a backend.
-func New(b *Backend) (Judge, error) {
+func New(b *vlm.Backend) (Judge, error) {
 	if b.Offline() {
 		return OfflineJudge{B: b}, nil
 	}
-	c, err := NewClient(b, nil)
+	c, err := vlm.NewClient(b, nil)
 	if err != nil {
 		return nil, err
 	}

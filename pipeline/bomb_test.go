@@ -4,16 +4,16 @@ import (
 	"testing"
 
 	"github.com/loupe-dev/loupe/internal/imagesafe/imagesafetest"
-	"github.com/loupe-dev/loupe/judge"
+	"github.com/loupe-dev/loupe/vlm"
 )
 
 // TestStepsRefuseBombs: every step that sends the picture refuses a decompression bomb with the
 // shared guard's message, in well under a second and 100 MB, for a backend that scales pictures and
 // for one that would send the original bytes.
 func TestStepsRefuseBombs(t *testing.T) {
-	backends := []*judge.Backend{
-		{Name: "scales", Kind: judge.KindVLLM, Model: "m", MaxSide: 1024},
-		{Name: "sends as is", Kind: judge.KindVLLM, Model: "m", MaxSide: 1 << 20, Formats: []string{"image/png"}},
+	backends := []*vlm.Backend{
+		{Name: "scales", Kind: vlm.KindVLLM, Model: "m", MaxSide: 1024},
+		{Name: "sends as is", Kind: vlm.KindVLLM, Model: "m", MaxSide: 1 << 20, Formats: []string{"image/png"}},
 	}
 	for _, b := range backends {
 		if err := b.Normalize(); err != nil {
@@ -29,7 +29,7 @@ func TestStepsRefuseBombs(t *testing.T) {
 	} {
 		for _, b := range backends {
 			for _, name := range Order {
-				s := Steps[name]
+				s := byName[name]
 				if s == nil || !s.NeedsImage {
 					continue
 				}

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loupe-dev/loupe/judge"
+	"github.com/loupe-dev/loupe/vlm"
 )
 
 func sampleInput() Input {
@@ -47,10 +47,10 @@ func pngBytes(t testing.TB, w, h int) []byte {
 
 func TestOrderAndSteps(t *testing.T) {
 	for _, n := range Order {
-		s, ok := Steps[n]
+		s, ok := Lookup(n)
 		if n == "generate" {
-			if ok {
-				t.Error("generate should have no Steps entry")
+			if !ok || !s.Generates || s.Schema != nil || s.Version != "" {
+				t.Errorf("generate: %+v", s)
 			}
 			continue
 		}
@@ -64,8 +64,15 @@ func TestOrderAndSteps(t *testing.T) {
 			t.Errorf("step %s: temperature %v", n, s.Temperature)
 		}
 	}
-	if len(Steps) != len(Order)-1 {
-		t.Errorf("%d steps, %d in order", len(Steps), len(Order))
+	var names []string
+	for _, s := range Steps() {
+		names = append(names, s.Name)
+	}
+	if !slices.Equal(names, Order) {
+		t.Errorf("Steps() in order %v, want %v", names, Order)
+	}
+	if got := ItemSteps(); len(got) != len(Order)-1 || slices.Contains(got, "expand") || got[0] != "rewrite" {
+		t.Errorf("ItemSteps() = %v", got)
 	}
 }
 
@@ -74,8 +81,8 @@ var placeholder = regexp.MustCompile(`\{[a-z_]+\}`)
 func TestTextRenders(t *testing.T) {
 	in := sampleInput()
 	for _, n := range Order {
-		s := Steps[n]
-		if s == nil {
+		s := byName[n]
+		if s.Generates {
 			continue
 		}
 		text, err := s.Text(in)
@@ -93,18 +100,18 @@ func TestTextRenders(t *testing.T) {
 	}
 	// Inputs that contain placeholder syntax are not re-expanded.
 	in.Prompt = "a sign saying {format}"
-	text, _ := Steps["quality"].Text(in)
+	text, _ := byName["quality"].Text(in)
 	if !strings.Contains(text, "a sign saying {format}") {
 		t.Error("prompt text was expanded")
 	}
 	// Missing required inputs are errors naming the input.
-	if _, err := Steps["rewrite"].Text(Input{}); err == nil || !strings.Contains(err.Error(), "caption") {
+	if _, err := byName["rewrite"].Text(Input{}); err == nil || !strings.Contains(err.Error(), "caption") {
 		t.Errorf("rewrite without caption: %v", err)
 	}
-	if _, err := Steps["translate"].Text(Input{Captions: map[string]string{"text": "  "}}); err == nil {
+	if _, err := byName["translate"].Text(Input{Captions: map[string]string{"text": "  "}}); err == nil {
 		t.Error("translate without captions accepted")
 	}
-	tr, _ := Steps["translate"].Text(sampleInput())
+	tr, _ := byName["translate"].Text(sampleInput())
 	for _, want := range []string{"“OPEN 24 HOURS”", "“Joe's”", `<caption kind="detail">`} {
 		if !strings.Contains(tr, want) {
 			t.Errorf("translate text lacks %s:\n%s", want, tr)
@@ -166,7 +173,10 @@ func checkStrict(t *testing.T, path string, s map[string]any) {
 }
 
 func TestSchemasStrict(t *testing.T) {
-	for n, s := range Steps {
+	for n, s := range byName {
+		if s.Generates {
+			continue
+		}
 		if s.Schema["type"] != "object" {
 			t.Errorf("%s: top level is not an object", n)
 		}
@@ -181,7 +191,7 @@ func TestSchemasStrict(t *testing.T) {
 			t.Fatalf("%s: %v", n, err)
 		}
 	}
-	b, _ := json.Marshal(Steps["quality"].Schema)
+	b, _ := json.Marshal(byName["quality"].Schema)
 	if a, c := bytes.Index(b, []byte(`"analysis"`)), bytes.Index(b, []byte(`"clarity"`)); a < 0 || a > c {
 		t.Errorf("analysis does not come before the scores: %s", b)
 	}
@@ -201,7 +211,10 @@ func TestParseRoundTrip(t *testing.T) {
 		inputs = append(inputs, in)
 	}
 	messy := map[string]int{}
-	for n, s := range Steps {
+	for n, s := range byName {
+		if s.Generates {
+			continue
+		}
 		for _, in := range inputs {
 			text, err := s.Text(in)
 			if err != nil {
@@ -314,7 +327,7 @@ func TestParseRejects(t *testing.T) {
 		{"align-original", `{"analysis": "x", "original_alignment": null}`, "null is not a JSON number"},
 	}
 	for _, c := range cases {
-		_, err := Steps[c.step].Parse(c.content)
+		_, err := byName[c.step].Parse(c.content)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s %q: err %v, want %q", c.step, c.content, err, c.want)
 		}
@@ -326,7 +339,7 @@ func TestParseRejects(t *testing.T) {
 		"```\n{\"analysis\": \"fine\", \"clarity\": 0, \"structure\": 10}\n```",
 	}
 	for _, c := range ok {
-		o, err := Steps["quality"].Parse(c)
+		o, err := byName["quality"].Parse(c)
 		if err != nil {
 			t.Errorf("%q: %v", c, err)
 		} else if o.Scores["structure"] < 9 {
@@ -347,15 +360,18 @@ func decodeBody(t *testing.T, body []byte) map[string]any {
 func TestRequest(t *testing.T) {
 	pic := pngBytes(t, 64, 48)
 	for _, profile := range []string{"gpt", "qwen"} {
-		b := &judge.Backend{Name: "b", Kind: judge.KindVLLM, Model: "m", Profile: profile, MaxTokens: 777,
+		b := &vlm.Backend{Name: "b", Kind: vlm.KindVLLM, Model: "m", Profile: profile, MaxTokens: 777,
 			TokenField: "max_completion_tokens", Structured: "json_schema", Detail: "high", MaxSide: 2048,
 			Formats: []string{"image/png"}, Extra: map[string]any{"top_k": 20}}
-		for n, s := range Steps {
+		for n, s := range byName {
+			if s.Generates {
+				continue
+			}
 			p, err := s.Request(b, sampleInput(), pic)
 			if err != nil {
 				t.Fatalf("%s: %v", n, err)
 			}
-			if p.Key != judge.RequestKey("b", "m", p.Body) || p.EstInput <= 0 || p.EstOutput <= 0 {
+			if p.Key != vlm.RequestKey("b", "m", p.Body) || p.EstInput <= 0 || p.EstOutput <= 0 {
 				t.Errorf("%s: key/estimates %+v", n, p.Key)
 			}
 			m := decodeBody(t, p.Body)
@@ -407,14 +423,14 @@ func TestRequest(t *testing.T) {
 			} else if img != "" || len(parts) != 1 {
 				t.Errorf("%s: image part without NeedsImage", n)
 			}
-			if bytes.Contains(p.Body, []byte(judge.ImagePlaceholder)) {
+			if bytes.Contains(p.Body, []byte(vlm.ImagePlaceholder)) {
 				t.Errorf("%s: placeholder left in the body", n)
 			}
 		}
 	}
 	// The schema keeps its property order through the SDK's marshalling.
-	qb := &judge.Backend{Name: "q", Kind: judge.KindVLLM, Model: "m", Profile: "gpt", MaxTokens: 100, Structured: "json_schema", Formats: []string{"image/png"}}
-	qp, err := Steps["quality"].Request(qb, sampleInput(), pic)
+	qb := &vlm.Backend{Name: "q", Kind: vlm.KindVLLM, Model: "m", Profile: "gpt", MaxTokens: 100, Structured: "json_schema", Formats: []string{"image/png"}}
+	qp, err := byName["quality"].Request(qb, sampleInput(), pic)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,23 +439,23 @@ func TestRequest(t *testing.T) {
 		t.Errorf("schema order lost: %s", rf[:min(len(rf), 300)])
 	}
 	// json_object, max_tokens and the picture requirement.
-	b := &judge.Backend{Name: "o", Kind: judge.KindOpenAI, Model: "gpt-4.1", Profile: "gpt", TokenField: "max_tokens", Structured: "json_object", Detail: "low", Formats: []string{"image/jpeg"}}
-	p, err := Steps["gcot"].Request(b, sampleInput(), pic)
+	b := &vlm.Backend{Name: "o", Kind: vlm.KindOpenAI, Model: "gpt-4.1", Profile: "gpt", TokenField: "max_tokens", Structured: "json_object", Detail: "low", Formats: []string{"image/jpeg"}}
+	p, err := byName["gcot"].Request(b, sampleInput(), pic)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := decodeBody(t, p.Body)
-	if m["response_format"].(map[string]any)["type"] != "json_object" || m["max_tokens"] != float64(Steps["gcot"].MaxTokens) || m["seed"] != 42.0 {
+	if m["response_format"].(map[string]any)["type"] != "json_object" || m["max_tokens"] != float64(byName["gcot"].MaxTokens) || m["seed"] != 42.0 {
 		t.Errorf("json_object body: %v %v %v", m["response_format"], m["max_tokens"], m["seed"])
 	}
 	if !bytes.Contains(p.Body, []byte(`data:image/jpeg;base64,`)) {
 		t.Error("png not re-encoded for a jpeg-only backend")
 	}
-	if _, err := Steps["quality"].Request(b, sampleInput(), nil); err == nil {
+	if _, err := byName["quality"].Request(b, sampleInput(), nil); err == nil {
 		t.Error("quality without a picture accepted")
 	}
 	b.Structured = "none"
-	p, _ = Steps["translate"].Request(b, sampleInput(), nil)
+	p, _ = byName["translate"].Request(b, sampleInput(), nil)
 	if m := decodeBody(t, p.Body); m["response_format"] != nil {
 		t.Error("response_format with structured none")
 	}

@@ -1,5 +1,5 @@
 // Package pipeline defines the LLM/VLM steps of a FLUX-Reason-6M style curation pipeline: our own
-// prompt wording, a strict JSON schema for each answer, the request builder (on judge.Backend) and a
+// prompt wording, a strict JSON schema for each answer, the request builder (on vlm.Backend) and a
 // tolerant answer parser. Every output is stored with its step's Version.
 package pipeline
 
@@ -15,13 +15,17 @@ import (
 
 	"github.com/openai/openai-go/v3"
 
-	"github.com/loupe-dev/loupe/judge"
+	"github.com/loupe-dev/loupe/vlm"
 )
 
-// Step is one versioned pipeline step: our own prompt wording and a JSON schema for the answer.
+// Step is one pipeline step: for the LLM/VLM steps, our own versioned prompt wording and a JSON schema
+// for the answer; for generate, the text-to-image model (no prompt, no schema, no version). Steps
+// lists them all in pipeline order.
 type Step struct {
-	Name        string // rewrite, expand, quality, traits, mine-text, typography, captions, gcot, align-original, translate
-	Version     string // e.g. "rewrite-v1": stored with every output
+	Name        string // expand, rewrite, generate, quality, traits, mine-text, typography, captions, gcot, align-original, translate
+	Version     string // e.g. "rewrite-v1": stored with every output ("" for generate)
+	Generates   bool   // generate: a generator backend makes the picture; no LLM request
+	OnPrompts   bool   // expand: works on seed prompts before items exist, so it cannot run on one item
 	NeedsImage  bool
 	Temperature float64        // expand: 0.9; others 0
 	Schema      map[string]any // JSON schema (strict-mode compatible: all properties required, additionalProperties false)
@@ -64,7 +68,7 @@ var TranslateKinds = []string{"composition", "entity", "text", "imaginative", "s
 // ExpandCount is how many new prompts the expand step asks for.
 const ExpandCount = 4
 
-// Order is every step in pipeline order; "generate" (the text-to-image model, no LLM) has no entry in Steps.
+// Order is every step's name in pipeline order (Steps' order).
 var Order = []string{"expand", "rewrite", "generate", "quality", "traits", "mine-text", "typography", "captions", "gcot", "align-original", "translate"}
 
 // Property is one named property of an object schema; Properties keep their order when marshalled,
@@ -128,13 +132,40 @@ func isScore(s map[string]any) bool { return s["type"] == "integer" && s["enum"]
 
 const baseSystem = "You are a meticulous annotator for a text-to-image training dataset. You follow the instructions exactly and answer with one JSON object and nothing else."
 
-// Steps are the LLM/VLM steps by name.
-var Steps = map[string]*Step{}
+// byName holds every step by name; registry holds them in Order. Both are filled once by init and
+// never changed.
+var (
+	byName   = map[string]*Step{}
+	registry []*Step
+)
+
+// Steps returns every step in pipeline order, generate included: the one registry the pipeline
+// command, the workspace's runner and the review screen's P list read. The slice is the caller's; the
+// steps are shared and must not be changed.
+func Steps() []*Step { return slices.Clone(registry) }
+
+// Lookup returns the step named name.
+func Lookup(name string) (*Step, bool) {
+	s, ok := byName[name]
+	return s, ok
+}
+
+// ItemSteps returns the names of the steps that can run on one existing item, in pipeline order (every
+// step but expand): what the review screen offers to rerun.
+func ItemSteps() []string {
+	var out []string
+	for _, s := range registry {
+		if !s.OnPrompts {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}
 
 func init() {
 	for _, s := range []*Step{
 		{
-			Name: "expand", Version: "expand-v1", Temperature: 0.9, MaxTokens: 1200,
+			Name: "expand", Version: "expand-v1", OnPrompts: true, Temperature: 0.9, MaxTokens: 1200,
 			needs:  []string{"prompt"},
 			System: baseSystem + " You write inventive, vivid prompts for an image generator.",
 			Schema: object(prop("prompts", arrayOf(str("one self-contained image prompt"), fmt.Sprintf("exactly %d new prompts", ExpandCount)))),
@@ -302,8 +333,19 @@ func init() {
 				return nil
 			},
 		},
+		{Name: "generate", Generates: true},
 	} {
-		Steps[s.Name] = s
+		byName[s.Name] = s
+	}
+	for _, n := range Order {
+		s, ok := byName[n]
+		if !ok {
+			panic("pipeline: step " + n + " is in Order but not defined")
+		}
+		registry = append(registry, s)
+	}
+	if len(registry) != len(byName) {
+		panic("pipeline: a defined step is missing from Order")
 	}
 }
 
@@ -633,29 +675,29 @@ func (s *Step) Parse(content string) (Output, error) {
 }
 
 // Request builds the chat-completions body for one item, with the backend's profile settings as
-// judge.Backend.Prepare applies them (qwen: image first, repetition penalty, pixel bounds; gpt: text
+// vlm.Backend.Prepare applies them (qwen: image first, repetition penalty, pixel bounds; gpt: text
 // first, top_p 1, seed 42 except for Gemini), the step's system message and temperature, the
 // backend's token field and limit (the step's MaxTokens when the backend sets none), the step's schema
 // as response_format (json_schema) or json_object, and the backend's extra fields merged last. The
-// picture is prepared with judge.Backend.PreparePicture and spliced in as a data URL.
-func (s *Step) Request(b *judge.Backend, in Input, picture []byte) (judge.Prepared, error) {
+// picture is prepared with vlm.Backend.PreparePicture and spliced in as a data URL.
+func (s *Step) Request(b *vlm.Backend, in Input, picture []byte) (vlm.Prepared, error) {
 	text, err := s.Text(in)
 	if err != nil {
-		return judge.Prepared{}, err
+		return vlm.Prepared{}, err
 	}
-	var pic judge.Picture
+	var pic vlm.Picture
 	if s.NeedsImage {
 		if len(picture) == 0 {
-			return judge.Prepared{}, fmt.Errorf("step %s: needs a picture", s.Name)
+			return vlm.Prepared{}, fmt.Errorf("step %s: needs a picture", s.Name)
 		}
 		if pic, err = b.PreparePicture(picture); err != nil {
-			return judge.Prepared{}, fmt.Errorf("step %s: %w", s.Name, err)
+			return vlm.Prepared{}, fmt.Errorf("step %s: %w", s.Name, err)
 		}
 	}
 	txt := openai.TextContentPart(text)
 	parts := []openai.ChatCompletionContentPartUnionParam{txt}
 	if s.NeedsImage {
-		img := openai.ImageContentPart(openai.ChatCompletionContentPartImageImageURLParam{URL: judge.ImagePlaceholder, Detail: b.Detail})
+		img := openai.ImageContentPart(openai.ChatCompletionContentPartImageImageURLParam{URL: vlm.ImagePlaceholder, Detail: b.Detail})
 		if b.Profile == "qwen" {
 			parts = []openai.ChatCompletionContentPartUnionParam{img, txt}
 		} else {
@@ -670,11 +712,11 @@ func (s *Step) Request(b *judge.Backend, in Input, picture []byte) (judge.Prepar
 	extra := map[string]any{}
 	switch b.Profile {
 	case "qwen":
-		if b.Kind != judge.KindOpenAI {
+		if b.Kind != vlm.KindOpenAI {
 			extra["repetition_penalty"] = 1.05
 		}
-		if s.NeedsImage && (b.Kind == judge.KindVLLM || b.Kind == judge.KindSGLang) {
-			extra["mm_processor_kwargs"] = map[string]any{"min_pixels": judge.QwenMinPixels, "max_pixels": judge.QwenMaxPixels}
+		if s.NeedsImage && (b.Kind == vlm.KindVLLM || b.Kind == vlm.KindSGLang) {
+			extra["mm_processor_kwargs"] = map[string]any{"min_pixels": vlm.QwenMinPixels, "max_pixels": vlm.QwenMaxPixels}
 		}
 	default:
 		p.TopP = openai.Float(1)
@@ -709,20 +751,20 @@ func (s *Step) Request(b *judge.Backend, in Input, picture []byte) (judge.Prepar
 	}
 	body, err := json.Marshal(p)
 	if err != nil {
-		return judge.Prepared{}, fmt.Errorf("backend %q: step %s: building the request: %w", b.Name, s.Name, err)
+		return vlm.Prepared{}, fmt.Errorf("backend %q: step %s: building the request: %w", b.Name, s.Name, err)
 	}
 	if s.NeedsImage {
-		if body, err = judge.SpliceImage(body, pic); err != nil {
-			return judge.Prepared{}, fmt.Errorf("backend %q: step %s: %w", b.Name, s.Name, err)
+		if body, err = vlm.SpliceImage(body, pic); err != nil {
+			return vlm.Prepared{}, fmt.Errorf("backend %q: step %s: %w", b.Name, s.Name, err)
 		}
 	}
 	est := s.MaxTokens / 2
 	if est > maxTokens {
 		est = maxTokens
 	}
-	return judge.Prepared{
+	return vlm.Prepared{
 		Body:      body,
-		Key:       judge.RequestKey(b.Name, b.Model, body),
+		Key:       vlm.RequestKey(b.Name, b.Model, body),
 		EstInput:  utf8.RuneCountInString(s.System+text)/4 + 12 + b.ImageTokens(pic.W, pic.H),
 		EstOutput: est,
 		ImageMIME: pic.MIME,

@@ -15,10 +15,12 @@ import (
 	"cmp"
 	"math"
 	"slices"
+
+	"github.com/loupe-dev/loupe/review"
 )
 
-// Tracks lists the seven PRISM-Bench tracks in the official order.
-var Tracks = []string{"imagination", "entity", "text_rendering", "style", "affection", "composition", "long_text"}
+// Tracks lists the seven PRISM-Bench tracks in the official order (review.Tracks).
+var Tracks = slices.Clone(review.Tracks[:])
 
 // Verdict kinds.
 const (

@@ -44,6 +44,9 @@ func ParseScoreRange(s string) (ScoreRange, error) {
 	if r.Min > r.Max {
 		return r, fmt.Errorf("score range %q: minimum above maximum", s)
 	}
+	if r.Min < 0 || r.Max > 10 {
+		return r, fmt.Errorf("score range %q: scores run from 0 to 10", s)
+	}
 	return r, nil
 }
 

@@ -2,43 +2,9 @@ package tui
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/loupe-dev/loupe/store"
 )
-
-// loadStates reads this annotator's decision in force on every position of the session's items.
-func loadStates(ctx context.Context, st *store.Store, ses *store.Session) ([]int8, error) {
-	dim, err := store.DimensionID(ctx, st.DB, "decision")
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.DB.QueryContext(ctx, `SELECT qi.pos, qi.item_id, h.value FROM queue_items qi
-		JOIN human_current h ON h.item_id = qi.item_id AND h.annotator_id = ? AND h.dimension_id = ?
-		WHERE qi.queue_id = ?`, ses.AnnotatorID, dim, ses.QueueID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := make([]int8, len(ses.Items))
-	for rows.Next() {
-		var qpos int
-		var item int64
-		var v *float64
-		if err := rows.Scan(&qpos, &item, &v); err != nil {
-			return nil, err
-		}
-		if pos, ok := ses.Position(qpos, item); ok {
-			out[pos] = -1
-			if v != nil && *v > 0 {
-				out[pos] = 1
-			}
-		}
-	}
-	return out, rows.Err()
-}
 
 // saved acknowledges a store call that returned.
 func (m *Model) saved(msg savedMsg) tea.Cmd {
@@ -84,7 +50,7 @@ func (m *Model) saved(msg savedMsg) tea.Cmd {
 	case msg.advance && m.pos == msg.pos && msg.leased:
 		m.done = false
 		m.move(msg.next)
-	case msg.advance && m.pos == msg.pos && m.pos < len(m.ses.Items)-1:
+	case msg.advance && m.pos == msg.pos && m.pos < len(m.ids)-1:
 		m.move(m.pos + 1)
 	}
 	return m.loadCur()
@@ -120,34 +86,14 @@ func (m *Model) undo() tea.Cmd {
 		return nil
 	}
 	m.busy = true
-	ctx, st, ses, pos, posOf := m.ctx, m.cfg.Store, m.ses, m.pos, m.posOf
+	ctx, ses, pos, posOf := m.ctx, m.ses, m.pos, m.posOf
 	return func() tea.Msg {
 		item, err := ses.Undo(ctx)
 		msg := savedMsg{what: "undone", pos: pos, undo: true, undone: item, err: err}
 		if p, ok := posOf[item]; ok && err == nil {
 			msg.hasState, msg.statePos = true, p
-			msg.stateVal, msg.err = itemState(ctx, st, ses, item)
+			msg.stateVal, msg.err = ses.State(ctx, item)
 		}
 		return msg
 	}
-}
-
-// itemState reads this annotator's decision in force on one item.
-func itemState(ctx context.Context, st *store.Store, ses *store.Session, item int64) (int8, error) {
-	dim, err := store.DimensionID(ctx, st.DB, "decision")
-	if err != nil {
-		return 0, err
-	}
-	var v *float64
-	err = st.DB.QueryRowContext(ctx, `SELECT value FROM human_current WHERE item_id = ? AND annotator_id = ? AND dimension_id = ?`,
-		item, ses.AnnotatorID, dim).Scan(&v)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return 0, nil
-	case err != nil:
-		return 0, err
-	case v != nil && *v > 0:
-		return 1, nil
-	}
-	return -1, nil
 }

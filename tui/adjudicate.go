@@ -9,24 +9,23 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/loupe-dev/loupe/review"
-	"github.com/loupe-dev/loupe/store"
 )
 
 // AdjudicationConfig is what the adjudication screen is opened with.
 type AdjudicationConfig struct {
-	Store       *store.Store
+	Disputes    Disputes
 	Queue       string
 	Adjudicator string // recorded with every final decision
 	Keys        Keymap // rebinds actions (accept, reject, next, previous, first, last, help, quit)
 }
 
-// Adjudication is the reviewer's screen over a queue's disputes (store.Disputes: items whose
+// Adjudication is the reviewer's screen over a queue's disputes (Disputes.Disputes: items whose
 // annotators disagree, or that someone flagged): every answer with its reason, the flags and the final
-// decision, which a and x record (store.Adjudicate).
+// decision, which a and x record (Disputes.Adjudicate).
 type Adjudication struct {
 	cfg      AdjudicationConfig
 	ctx      context.Context
-	disputes []store.Dispute
+	disputes []Dispute
 	texts    map[int64][]review.Text // the items' captions and prompts, loaded as they are shown
 	pos      int
 	w, h     int
@@ -64,10 +63,10 @@ type adjTextsMsg struct {
 
 // NewAdjudication reads the queue's disputes.
 func NewAdjudication(ctx context.Context, cfg AdjudicationConfig) (*Adjudication, error) {
-	if cfg.Store == nil {
+	if cfg.Disputes == nil {
 		return nil, errors.New("tui: no workspace")
 	}
-	ds, err := cfg.Store.Disputes(ctx, cfg.Queue)
+	ds, err := cfg.Disputes.Disputes(ctx, cfg.Queue)
 	if err != nil {
 		return nil, err
 	}
@@ -95,13 +94,13 @@ func (a *Adjudication) loadTexts() tea.Cmd {
 	if _, ok := a.texts[id]; ok {
 		return nil
 	}
-	ctx, st := a.ctx, a.cfg.Store
+	ctx, src := a.ctx, a.cfg.Disputes
 	return func() tea.Msg {
-		it, err := st.ItemByID(ctx, id)
+		texts, err := src.Texts(ctx, id)
 		if err != nil {
 			return adjTextsMsg{item: id, texts: []review.Text{{Kind: "error", Body: err.Error()}}}
 		}
-		return adjTextsMsg{item: id, texts: it.Texts}
+		return adjTextsMsg{item: id, texts: texts}
 	}
 }
 
@@ -153,9 +152,9 @@ func (a *Adjudication) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 		a.busy = true
 		accept, pos, item := s == "a", a.pos, a.disputes[a.pos].ItemID
-		ctx, st, who := a.ctx, a.cfg.Store, a.cfg.Adjudicator
+		ctx, src, who := a.ctx, a.cfg.Disputes, a.cfg.Adjudicator
 		return func() tea.Msg {
-			_, err := st.Adjudicate(ctx, item, who, accept, "")
+			err := src.Adjudicate(ctx, item, who, accept)
 			return adjSavedMsg{pos: pos, accept: accept, err: err}
 		}
 	}
@@ -215,7 +214,7 @@ func (a *Adjudication) render() string {
 
 // disputeLines shows one dispute: the item, every answer with its reason, the flags, the final
 // decision, then the item's texts.
-func (a *Adjudication) disputeLines(d store.Dispute) []string {
+func (a *Adjudication) disputeLines(d Dispute) []string {
 	out := []string{youStyle.Render("item " + cleanLine(d.ExtID)), "", "answers:"}
 	if len(d.Answers) == 0 {
 		out = append(out, "  (no decisions)")

@@ -3,9 +3,10 @@
 // raw sixel/iTerm2 pictures drawn with tea.Raw over blank cells after the frame), the text pane
 // (captions by kind, English or Chinese, scrollable), the scores pane (pipeline bars, judge verdicts,
 // ground truth, the annotator's own values) and the status bar - plus a text entry mode for notes and
-// overrides (and the / filter prompt, ParseFilter) in which no key triggers an action. With leases
-// (Config.Lease, or a queue whose overlap is above 1) each decision moves to the item Session.Lease
-// hands out. Adjudication is a separate, smaller screen over store.Disputes that records final
-// decisions. Every store call runs in a tea.Cmd and the screen acknowledges a key only when the call
-// returned. Everything from the workspace is drawn through Clean.
+// overrides (and the / filter prompt) in which no key triggers an action. With leases (Config.Lease, or
+// a queue whose overlap is above 1) each decision moves to the item Session.Lease hands out.
+// Adjudication is a separate, smaller screen over Disputes that records final decisions. The screens
+// reach the workspace only through the small interfaces they declare (Session, Disputes), with review's
+// types and their own; every call runs in a tea.Cmd and the screen acknowledges a key only when the
+// call returned. Everything from the workspace is drawn through Clean.
 package tui

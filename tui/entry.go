@@ -16,7 +16,7 @@ type entryKind int
 const (
 	noteEntry entryKind = iota
 	overrideEntry
-	filterEntry // the / prompt: a filter expression (ParseFilter)
+	filterEntry // the / prompt: a filter expression (review.ParseFilter)
 	exportEntry // E: "FORMAT PATH" to export the current view
 	stepEntry   // P: a pipeline step to rerun on the current item
 )
@@ -95,7 +95,7 @@ func (m *Model) submitEntry() tea.Cmd {
 	var cmd tea.Cmd
 	switch e.kind {
 	case filterEntry:
-		if _, err := ParseFilter(text); err != nil {
+		if _, err := m.parseFilter(text); err != nil {
 			m.flash = "filter: " + cleanLine(err.Error()) // the prompt stays open to fix it
 			return nil
 		}

@@ -55,7 +55,7 @@ func openWith(t testing.TB, st *store.Store, caps termimg.Caps) *Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(ctx, Config{Store: st, Session: ses, Caps: caps, Start: -1})
+	m, err := New(ctx, Config{Session: session(st, ses), Caps: caps, Start: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func BenchmarkNavigate(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		k := key("j")
-		if m.pos == len(m.ses.Items)-1 {
+		if m.pos == len(m.ids)-1 {
 			k = key("g")
 		}
 		_, cmd := m.Update(k)

@@ -31,7 +31,7 @@ func TestReviewRefusesRewrittenShard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := loadItem(ctx, st, 0, id); d.err != nil || len(d.texts) == 0 {
+	if d := loadItem(ctx, session(st, nil), 0, id); d.err != nil || len(d.texts) == 0 {
 		t.Fatalf("before: %v", d.err)
 	}
 	rows, err := parquet.ReadFile[dataset.FluxRow](paths[0])
@@ -44,7 +44,7 @@ func TestReviewRefusesRewrittenShard(t *testing.T) {
 	}
 	later := time.Now().Add(2 * time.Second)
 	os.Chtimes(paths[0], later, later)
-	d := loadItem(ctx, st, 0, id)
+	d := loadItem(ctx, session(st, nil), 0, id)
 	if d.err == nil || !strings.Contains(d.err.Error(), filepath.Base(paths[0])) || !strings.Contains(d.err.Error(), "loupe import") {
 		t.Fatalf("after rewrite: %v (texts %d)", d.err, len(d.texts))
 	}

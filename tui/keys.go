@@ -75,7 +75,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 			m.flash = "export is not available here"
 			return nil
 		}
-		m.entry = &entry{kind: exportEntry, text: []rune(defaultExport(m.ses.Queue))}
+		m.entry = &entry{kind: exportEntry, text: []rune(defaultExport(m.ses.Queue()))}
 		return nil
 	case "q":
 		return m.quitCmd()
@@ -158,7 +158,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 	case "g", "home":
 		m.move(0)
 	case "G", "end":
-		m.move(len(m.ses.Items) - 1)
+		m.move(len(m.ids) - 1)
 	default:
 		return nil
 	}

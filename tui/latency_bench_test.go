@@ -130,7 +130,7 @@ func BenchmarkNextItem1M(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			m, err := New(ctx, Config{Store: st, Session: ses, Caps: caps, Start: 0})
+			m, err := New(ctx, Config{Session: session(st, ses), Caps: caps, Start: 0})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -152,7 +152,7 @@ func BenchmarkNextItem1M(b *testing.B) {
 					m.image.cache.Close()
 					m.image = newImagePane(caps) // no picture rendered ahead
 				}
-				if run.pause && m.pos+1 < len(m.ses.Items) {
+				if run.pause && m.pos+1 < len(m.ids) {
 					if d, ok := m.items[m.pos+1]; ok && d.it != nil {
 						k := m.image.key(m, d)
 						for w := 0; w < 200; w++ {
@@ -164,7 +164,7 @@ func BenchmarkNextItem1M(b *testing.B) {
 					}
 				}
 				k := key("j")
-				if m.pos == len(m.ses.Items)-1 {
+				if m.pos == len(m.ids)-1 {
 					k = key("g")
 				}
 				b.StartTimer()

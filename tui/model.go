@@ -7,15 +7,12 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/loupe-dev/loupe/review"
-	"github.com/loupe-dev/loupe/store"
 	"github.com/loupe-dev/loupe/termimg"
-	itemcontent "github.com/loupe-dev/loupe/workspace"
 )
 
 // Config is what the review screen is opened with.
 type Config struct {
-	Store   *store.Store
-	Session *store.Session
+	Session Session
 	Blind   bool         // hide judge and pipeline values until the annotator has decided the item
 	Caps    termimg.Caps // how pictures are drawn (Protocol None draws a frame instead)
 	Start   int          // queue position to open at; -1: where the annotator left off (Session.Resume)
@@ -38,8 +35,6 @@ type Config struct {
 	// answer asked again, its outputs replaced) and describes the result. Nil: not available.
 	Steps     []string
 	RerunStep func(ctx context.Context, itemID int64, step string) (string, error)
-	// Stats computes the agreement report of the session's queue for the statistics screen; nil: none.
-	Stats func(ctx context.Context) (*review.AgreementReport, error)
 }
 
 // LeaseTTL is how long a leased item stays reserved for the annotator it was handed to.
@@ -54,7 +49,8 @@ var Dimensions = []string{"composition", "entity", "text", "imagination", "style
 type Model struct {
 	cfg   Config
 	ctx   context.Context
-	ses   *store.Session
+	ses   Session
+	ids   []int64 // the session's items (Session.Items, replaced by a filter)
 	posOf map[int64]int
 
 	pos   int               // current queue position
@@ -92,7 +88,7 @@ type itemData struct {
 	pos   int
 	it    *review.Item
 	texts []review.Text
-	c     *itemcontent.Content // its content: the shard row is read once, for texts and picture
+	pic   func() ([]byte, error) // reads its encoded picture (read with its texts for a shard row)
 	err   error
 }
 
@@ -120,13 +116,13 @@ type savedMsg struct {
 // New returns the review screen's model. It reads the decisions so far and, with Start -1, resumes
 // where the annotator left off.
 func New(ctx context.Context, cfg Config) (*Model, error) {
-	if cfg.Session == nil || cfg.Store == nil {
+	if cfg.Session == nil {
 		return nil, errors.New("tui: no session")
 	}
-	m := &Model{cfg: cfg, ctx: ctx, ses: cfg.Session, items: map[int]*itemData{},
+	m := &Model{cfg: cfg, ctx: ctx, ses: cfg.Session, ids: cfg.Session.Items(), items: map[int]*itemData{},
 		w: 80, h: 24, started: time.Now(), text: textPane{lang: "en"}, filt: cfg.Filter}
-	m.posOf = positions(cfg.Session)
-	st, err := loadStates(ctx, cfg.Store, cfg.Session)
+	m.posOf = positions(m.ids)
+	st, err := cfg.Session.States(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +141,7 @@ func New(ctx context.Context, cfg Config) (*Model, error) {
 			return nil, err
 		}
 	}
-	m.pos = min(m.pos, max(0, len(m.ses.Items)-1))
+	m.pos = min(m.pos, max(0, len(m.ids)-1))
 	m.image = newImagePane(cfg.Caps)
 	return m, nil
 }
@@ -157,12 +153,12 @@ func (m *Model) Init() tea.Cmd { return m.loadCur() }
 func (m *Model) cur() *itemData { return m.items[m.pos] }
 
 func (m *Model) loadCmd(pos int, prefetch bool) tea.Cmd {
-	if pos < 0 || pos >= len(m.ses.Items) {
+	if pos < 0 || pos >= len(m.ids) {
 		return nil
 	}
-	st, id, ctx, gen := m.cfg.Store, m.ses.Items[pos], m.ctx, m.gen
+	ses, id, ctx, gen := m.ses, m.ids[pos], m.ctx, m.gen
 	return func() tea.Msg {
-		return itemMsg{d: loadItem(ctx, st, pos, id), prefetch: prefetch, gen: gen}
+		return itemMsg{d: loadItem(ctx, ses, pos, id), prefetch: prefetch, gen: gen}
 	}
 }
 
@@ -187,25 +183,21 @@ func (m *Model) loadCur() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-func loadItem(ctx context.Context, st *store.Store, pos int, id int64) *itemData {
+// loadItem reads the item at a position with its texts (Session.Content).
+func loadItem(ctx context.Context, ses Session, pos int, id int64) *itemData {
 	d := &itemData{pos: pos}
-	d.it, d.err = st.ItemByID(ctx, id)
-	if d.err != nil {
-		return d
-	}
-	d.c = itemcontent.ContentOf(d.it)
-	d.texts, d.err = d.c.Texts, d.c.RowErr
+	d.it, d.texts, d.pic, d.err = ses.Content(ctx, id)
 	return d
 }
 
 // imageLoader decodes an item's picture: the bytes read with its shard row, or its file.
 func imageLoader(d *itemData) termimg.Loader {
-	c := d.c
-	if c == nil {
-		c = itemcontent.ContentOf(d.it)
-	}
+	pic := d.pic
 	return func(context.Context) (*termimg.Source, error) {
-		b, err := c.Picture()
+		if pic == nil {
+			return nil, errors.New("the item has no picture")
+		}
+		b, err := pic()
 		if err != nil {
 			return nil, err
 		}
@@ -242,7 +234,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case itemMsg:
-		if msg.gen != m.gen || msg.d.pos < 0 || msg.d.pos >= len(m.ses.Items) {
+		if msg.gen != m.gen || msg.d.pos < 0 || msg.d.pos >= len(m.ids) {
 			return m, nil
 		}
 		m.items[msg.d.pos] = msg.d
@@ -288,7 +280,7 @@ func (m *Model) quitCmd() tea.Cmd {
 
 // move goes to queue position p (clamped), resetting the per-item view state.
 func (m *Model) move(p int) {
-	p = max(0, min(p, len(m.ses.Items)-1))
+	p = max(0, min(p, len(m.ids)-1))
 	if p != m.pos {
 		m.pos = p
 		m.text.scroll = 0

@@ -12,6 +12,7 @@ import (
 	"github.com/loupe-dev/loupe/store"
 	"github.com/loupe-dev/loupe/store/storetest"
 	"github.com/loupe-dev/loupe/termimg"
+	loupews "github.com/loupe-dev/loupe/workspace"
 )
 
 var ctx = context.Background()
@@ -56,13 +57,17 @@ func workspace(t *testing.T) *store.Store {
 	return st
 }
 
+// session gives the screen a store session through the workspace (as loupe review does); ses may be
+// nil for item reads only.
+func session(st *store.Store, ses *store.Session) Session { return loupews.New(st).Session(ses) }
+
 func open(t *testing.T, st *store.Store, blind bool, w, h int) *Model {
 	t.Helper()
 	ses, err := st.OpenSession(ctx, "q", "ana")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(ctx, Config{Store: st, Session: ses, Blind: blind, Caps: termimg.Caps{Protocol: termimg.None}, Start: -1})
+	m, err := New(ctx, Config{Session: session(st, ses), Blind: blind, Caps: termimg.Caps{Protocol: termimg.None}, Start: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +160,7 @@ func current(t *testing.T, st *store.Store, item int64, dim string) (float64, bo
 func TestAcceptRejectSkip(t *testing.T) {
 	st := workspace(t)
 	m := open(t, st, false, 120, 40)
-	ids := m.ses.Items
+	ids := m.ids
 	press(t, m, "a")
 	if m.pos != 1 || m.state[0] != 1 || m.flash != "accepted" {
 		t.Fatalf("after a: pos %d state %v flash %q", m.pos, m.state, m.flash)
@@ -192,7 +197,7 @@ func TestAcceptRejectSkip(t *testing.T) {
 func TestUndo(t *testing.T) {
 	st := workspace(t)
 	m := open(t, st, false, 80, 24)
-	ids := m.ses.Items
+	ids := m.ids
 	press(t, m, "a", "a")
 	if m.pos != 2 {
 		t.Fatalf("pos %d", m.pos)
@@ -220,7 +225,7 @@ func TestUndo(t *testing.T) {
 func TestScoreDigitsAndAgree(t *testing.T) {
 	st := workspace(t)
 	m := open(t, st, false, 120, 40)
-	id := m.ses.Items[0]
+	id := m.ids[0]
 	press(t, m, "tab") // entity
 	press(t, m, "0")
 	if v, _ := current(t, st, id, "entity"); v != 10 {

@@ -5,35 +5,34 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/loupe-dev/loupe/review"
-	"github.com/loupe-dev/loupe/store"
 )
 
 // leasing reports whether items are handed out with Session.Lease: asked for, or the queue wants
 // more than one annotator per item.
-func (m *Model) leasing() bool { return m.cfg.Lease || m.ses.Overlap > 1 }
+func (m *Model) leasing() bool { return m.cfg.Lease || m.ses.Overlap() > 1 }
 
 // positions maps a session's items to their positions.
-func positions(ses *store.Session) map[int64]int {
-	out := make(map[int64]int, len(ses.Items))
-	for i, id := range ses.Items {
+func positions(ids []int64) map[int64]int {
+	out := make(map[int64]int, len(ids))
+	for i, id := range ids {
 		out[id] = i
 	}
 	return out
 }
 
-// filterMsg reports that a filter from the / prompt was applied (on a copy of the session).
+// filterMsg reports that a filter from the / prompt was applied (Session.Restrict).
 type filterMsg struct {
 	text  string
-	ses   *store.Session
+	ids   []int64 // the session's items now
 	state []int8
 	next  int // leasing: the position handed out (-1: nothing left); else -1
 	err   error
 }
 
-// applyFilter restricts a copy of the session to the filter in the background; the screen switches to
-// it when it returned (filtered).
+// applyFilter restricts the session to the filter in the background; the screen switches to its items
+// when it returned (filtered).
 func (m *Model) applyFilter(text string) tea.Cmd {
-	f, err := ParseFilter(text)
+	f, err := m.parseFilter(text)
 	if err != nil {
 		m.flash = "filter: " + cleanLine(err.Error())
 		return nil
@@ -42,19 +41,18 @@ func (m *Model) applyFilter(text string) tea.Cmd {
 		return nil
 	}
 	m.busy = true
-	ctx, st, lease := m.ctx, m.cfg.Store, m.leasing()
-	cp := *m.ses
+	ctx, ses, lease := m.ctx, m.ses, m.leasing()
 	text = FilterString(f)
 	return func() tea.Msg {
-		msg := filterMsg{text: text, ses: &cp, next: -1}
-		if msg.err = cp.Restrict(ctx, f); msg.err != nil {
+		msg := filterMsg{text: text, next: -1}
+		if msg.ids, msg.err = ses.Restrict(ctx, f); msg.err != nil {
 			return msg
 		}
-		if msg.state, msg.err = loadStates(ctx, st, &cp); msg.err != nil {
+		if msg.state, msg.err = ses.States(ctx); msg.err != nil {
 			return msg
 		}
 		if lease {
-			msg.next, msg.err = cp.Lease(ctx, LeaseTTL)
+			msg.next, msg.err = ses.Lease(ctx, LeaseTTL)
 		}
 		return msg
 	}
@@ -69,11 +67,11 @@ func (m *Model) filtered(msg filterMsg) tea.Cmd {
 		return nil
 	}
 	var curID int64
-	if m.pos < len(m.ses.Items) {
-		curID = m.ses.Items[m.pos]
+	if m.pos < len(m.ids) {
+		curID = m.ids[m.pos]
 	}
-	m.ses, m.state, m.filt = msg.ses, msg.state, msg.text
-	m.posOf = positions(m.ses)
+	m.ids, m.state, m.filt = msg.ids, msg.state, msg.text
+	m.posOf = positions(m.ids)
 	m.items = map[int]*itemData{}
 	m.gen++
 	m.done = false
@@ -93,27 +91,24 @@ func (m *Model) filtered(msg filterMsg) tea.Cmd {
 		}
 	}
 	m.pos, m.text.scroll = p, 0
-	m.flash = fmt.Sprintf("filter: %d items", len(m.ses.Items))
+	m.flash = fmt.Sprintf("filter: %d items", len(m.ids))
 	if msg.text == "" {
-		m.flash = fmt.Sprintf("filter cleared: %d items", len(m.ses.Items))
+		m.flash = fmt.Sprintf("filter cleared: %d items", len(m.ids))
 	}
 	return m.loadCur()
 }
 
-// ParseFilter parses the / prompt's filter (review.ParseFilter's syntax) and checks it against the
-// workspace's dimensions, tracks and kinds.
-func ParseFilter(s string) (review.Filter, error) {
+// parseFilter parses the / prompt's filter (review.ParseFilter's syntax) and checks it against the
+// workspace's dimensions, tracks and kinds (Session.CheckFilter).
+func (m *Model) parseFilter(s string) (review.Filter, error) {
 	f, err := review.ParseFilter(s)
 	if err != nil {
 		return f, err
 	}
-	if _, _, err := store.FilterSQL(f); err != nil {
-		return f, err
-	}
-	return f, nil
+	return f, m.ses.CheckFilter(f)
 }
 
-// FilterString writes a filter in ParseFilter's syntax ("" for the empty filter; Queue is left out).
+// FilterString writes a filter in the / prompt's syntax ("" for the empty filter; Queue is left out).
 func FilterString(f review.Filter) string { return review.FilterString(f) }
 
 // filterPrompt opens the text entry mode on the active filter.

@@ -19,7 +19,7 @@ func openAs(t *testing.T, st *store.Store, name string, lease bool) *Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(ctx, Config{Store: st, Session: ses, Caps: termimg.Caps{Protocol: termimg.None}, Start: -1, Lease: lease})
+	m, err := New(ctx, Config{Session: session(st, ses), Caps: termimg.Caps{Protocol: termimg.None}, Start: -1, Lease: lease})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestLeaseOverlapOneHandsOutDifferentItems(t *testing.T) {
 		t.Fatalf("not done: %v %v\n%s\n%s", a.done, b.done, a.status(), b.status())
 	}
 	per, by := decisionsPerItem(t, st)
-	ids := a.ses.Items
+	ids := a.ids
 	if len(per) != 4 || !slices.Equal(by["ana"], []int64{ids[0], ids[2]}) || !slices.Equal(by["ben"], []int64{ids[1], ids[3]}) {
 		t.Fatalf("decisions %v by %v", per, by)
 	}
@@ -116,7 +116,7 @@ func TestLeaseOverlapTwo(t *testing.T) {
 	}
 	for _, m := range ms {
 		if !m.done {
-			t.Fatalf("%s is not done", m.ses.Annotator)
+			t.Fatalf("%s is not done", m.ses.Annotator())
 		}
 	}
 }
@@ -136,7 +136,7 @@ func typeText(t *testing.T, m *Model, s string) {
 func TestFilterPrompt(t *testing.T) {
 	st := workspace(t)
 	m := open(t, st, false, 120, 40)
-	ids := slices.Clone(m.ses.Items)
+	ids := slices.Clone(m.ids)
 	sub, err := store.EnsureSubset(ctx, st.DB, "text", "dataset")
 	if err != nil {
 		t.Fatal(err)
@@ -146,15 +146,15 @@ func TestFilterPrompt(t *testing.T) {
 	}
 	press(t, m, "/")
 	typeText(t, m, "subset=text  kind=sample")
-	if m.entry == nil || m.pos != 0 || m.quit || len(events(t, st)) != 0 || len(m.ses.Items) != 4 {
+	if m.entry == nil || m.pos != 0 || m.quit || len(events(t, st)) != 0 || len(m.ids) != 4 {
 		t.Fatalf("typing a filter acted: pos %d quit %v events %q", m.pos, m.quit, events(t, st))
 	}
 	if v := m.render(); !strings.Contains(v, "> subset=text  kind=sample_") || !strings.Contains(v, "filter: enter applies") || !strings.Contains(m.status(), "TEXT ENTRY") {
 		t.Fatalf("filter prompt not shown:\n%s", v)
 	}
 	press(t, m, "enter")
-	if m.entry != nil || !slices.Equal(m.ses.Items, []int64{ids[1], ids[3]}) || m.pos != 0 {
-		t.Fatalf("filter not applied: entry %v items %v pos %d flash %q", m.entry != nil, m.ses.Items, m.pos, m.flash)
+	if m.entry != nil || !slices.Equal(m.ids, []int64{ids[1], ids[3]}) || m.pos != 0 {
+		t.Fatalf("filter not applied: entry %v items %v pos %d flash %q", m.entry != nil, m.ids, m.pos, m.flash)
 	}
 	if s := m.status(); !strings.Contains(s, "1/2") || !strings.Contains(s, "filter kind=sample subset=text") {
 		t.Fatalf("status %q", s)
@@ -180,37 +180,15 @@ func TestFilterPrompt(t *testing.T) {
 		t.Fatalf("bad filter: entry %v flash %q", m.entry != nil, m.flash)
 	}
 	press(t, m, "esc")
-	if len(m.ses.Items) != 2 {
+	if len(m.ids) != 2 {
 		t.Fatal("esc changed the filter")
 	}
 	// An empty filter restores the queue and stays on the current item.
 	press(t, m, "/")
 	send(t, m, tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl})
 	press(t, m, "enter")
-	if len(m.ses.Items) != 4 || m.pos != 3 || m.filt != "" || strings.Contains(m.status(), "filter kind") || m.state[1] != 1 {
-		t.Fatalf("cleared: items %d pos %d filt %q state %v status %q", len(m.ses.Items), m.pos, m.filt, m.state, m.status())
-	}
-}
-
-func TestParseFilter(t *testing.T) {
-	for in, want := range map[string]string{
-		"":                             "",
-		"subset=text score=clarity=8:": "subset=text score=clarity=8:",
-		"subset=a,b subset=c track=text_rendering":                            "subset=a,b,c track=text_rendering",
-		"model=flux lang=zh has-caption=text score=entity=:3 kind=generation": "kind=generation model=flux lang=zh has-caption=text score=entity=:3",
-	} {
-		f, err := ParseFilter(in)
-		if err != nil {
-			t.Fatalf("%q: %v", in, err)
-		}
-		if got := FilterString(f); got != want {
-			t.Errorf("%q: %q, want %q", in, got, want)
-		}
-	}
-	for _, bad := range []string{"subset", "colour=red", "kind=video", "score=clarity", "score=nope=1:2", "track=nope"} {
-		if _, err := ParseFilter(bad); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
+	if len(m.ids) != 4 || m.pos != 3 || m.filt != "" || strings.Contains(m.status(), "filter kind") || m.state[1] != 1 {
+		t.Fatalf("cleared: items %d pos %d filt %q state %v status %q", len(m.ids), m.pos, m.filt, m.state, m.status())
 	}
 }
 
@@ -237,7 +215,7 @@ func TestHelpFitsAndListsNewKeys(t *testing.T) {
 func TestFilterWithLeases(t *testing.T) {
 	st := workspace(t)
 	m := openAs(t, st, "ana", true)
-	ids := slices.Clone(m.ses.Items)
+	ids := slices.Clone(m.ids)
 	sub, err := store.EnsureSubset(ctx, st.DB, "text", "dataset")
 	if err != nil {
 		t.Fatal(err)
@@ -252,8 +230,8 @@ func TestFilterWithLeases(t *testing.T) {
 	press(t, m, "/")
 	typeText(t, m, "subset=text")
 	press(t, m, "enter")
-	if m.ses.Items[m.pos] != ids[3] || m.done {
-		t.Fatalf("ana got item %d (pos %d), want the free matching item %d", m.ses.Items[m.pos], m.pos, ids[3])
+	if m.ids[m.pos] != ids[3] || m.done {
+		t.Fatalf("ana got item %d (pos %d), want the free matching item %d", m.ids[m.pos], m.pos, ids[3])
 	}
 	press(t, m, "a")
 	if !m.done || !strings.Contains(m.status(), "queue done") {

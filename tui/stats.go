@@ -37,19 +37,15 @@ type statsScreen struct {
 
 // openStats shows the statistics screen and starts computing.
 func (m *Model) openStats() tea.Cmd {
-	if m.cfg.Stats == nil {
-		m.flash = "statistics are not available here"
-		return nil
-	}
 	m.stats.open, m.stats.scroll = true, 0
 	m.stats.gen++
 	return tea.Batch(m.image.hide(), m.statsCmd())
 }
 
 func (m *Model) statsCmd() tea.Cmd {
-	fn, ctx, gen := m.cfg.Stats, m.ctx, m.stats.gen
+	ses, ctx, gen := m.ses, m.ctx, m.stats.gen
 	return func() tea.Msg {
-		rep, err := fn(ctx)
+		rep, err := ses.Stats(ctx)
 		return statsMsg{rep: rep, err: err, gen: gen}
 	}
 }
@@ -121,7 +117,7 @@ func figure(stats []review.Stat, prefix string) (review.Stat, bool) {
 // statsLines renders the screen's content at width w.
 func (m *Model) statsLines(w int) []string {
 	st := m.stats
-	out := []string{statHead.Render("statistics · "+cleanLine(m.ses.Queue)) + faint.Render("  (S or esc: back to review; j/k scroll; recomputed every 5 s)")}
+	out := []string{statHead.Render("statistics · "+cleanLine(m.ses.Queue())) + faint.Render("  (S or esc: back to review; j/k scroll; recomputed every 5 s)")}
 	switch {
 	case st.err != nil:
 		return append(out, "", "could not compute: "+cleanLine(st.err.Error()))

@@ -34,7 +34,7 @@ func (m *Model) textHeight() int {
 	d := m.cur()
 	n := 0
 	if d != nil {
-		n = len(m.scores.lines(d, m.ses.Annotator, m.revealed(), m.rightWidth()))
+		n = len(m.scores.lines(d, m.ses.Annotator(), m.revealed(), m.rightWidth()))
 	}
 	return m.h - 1 - m.scoresHeight(n) - 1
 }
@@ -74,10 +74,10 @@ func (m *Model) render() string {
 		left := fit(m.image.lines(m.imageBox(), loading), lw, body)
 		d := m.cur()
 		var right []string
-		if len(m.ses.Items) == 0 {
+		if len(m.ids) == 0 {
 			right = []string{"the queue is empty"}
 		} else {
-			sc := m.scores.lines(d, m.ses.Annotator, m.revealed(), rw)
+			sc := m.scores.lines(d, m.ses.Annotator(), m.revealed(), rw)
 			sh := m.scoresHeight(len(sc))
 			var ev []string
 			if m.entry != nil {
@@ -104,7 +104,7 @@ func (m *Model) render() string {
 // raw picture).
 func (m *Model) status() string {
 	dec, acc, rej := m.counts()
-	n := len(m.ses.Items)
+	n := len(m.ids)
 	pos := m.pos + 1
 	if n == 0 {
 		pos = 0
@@ -129,7 +129,7 @@ func (m *Model) status() string {
 		mode += " · blind"
 	}
 	if m.leasing() {
-		mode += fmt.Sprintf(" · overlap %d", max(1, m.ses.Overlap))
+		mode += fmt.Sprintf(" · overlap %d", max(1, m.ses.Overlap()))
 	}
 	if m.filt != "" {
 		mode += " · filter " + cleanLine(m.filt)
@@ -142,7 +142,7 @@ func (m *Model) status() string {
 		where += " · queue done"
 	}
 	left := fmt.Sprintf(" %s · %s · %s · decided %d (✓%d ✗%d)%s%s",
-		cleanLine(m.ses.Queue), cleanLine(m.ses.Annotator), where, dec, acc, rej, rate, mode)
+		cleanLine(m.ses.Queue()), cleanLine(m.ses.Annotator()), where, dec, acc, rej, rate, mode)
 	right := " ? help "
 	if m.flash != "" {
 		right = " " + m.flash + " ·" + right

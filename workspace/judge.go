@@ -11,6 +11,7 @@ import (
 	"github.com/loupe-dev/loupe/judge"
 	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
+	"github.com/loupe-dev/loupe/vlm"
 )
 
 // StoredRubrics turns a rubric set into the rows the workspace keeps (alignment by track, then
@@ -63,7 +64,7 @@ func RubricSet(ctx context.Context, st *store.Store, name string) (judge.RubricS
 // Rater returns the rater a backend's verdicts are stored under: the model and the rubric set for VLM
 // judges (so verdicts made with other rubric texts never share a rater); the offline judge's own name
 // otherwise.
-func Rater(ctx context.Context, st *store.Store, b *judge.Backend, set, setHash string) (int64, string, error) {
+func Rater(ctx context.Context, st *store.Store, b *vlm.Backend, set, setHash string) (int64, string, error) {
 	name, model, version := store.RaterName(b.Model, set, setHash), b.Model, setHash
 	if b.Offline() {
 		name, model, version = b.Kind, b.Kind, "offline-v1"
@@ -144,8 +145,8 @@ func OpenTasks(ctx context.Context, st *store.Store, sel Selection, set judge.Ru
 
 // VerdictOf is the stored form of a result, with the backend's API key redacted from its texts and
 // response (the client already redacts what it receives; this pass covers every other way in).
-func VerdictOf(res judge.Result, b *judge.Backend, raterID, runID int64, sample int) store.Verdict {
-	res = b.RedactResult(res)
+func VerdictOf(res judge.Result, b *vlm.Backend, raterID, runID int64, sample int) store.Verdict {
+	res = judge.RedactResult(b, res)
 	return store.Verdict{
 		ItemID: res.Task.ItemID, Dimension: res.Task.Dimension(), RaterID: raterID, RunID: runID, Sample: sample,
 		RubricHash: res.Task.Rubric.Hash(), Value: res.Score, Justification: res.Justification, Raw: res.Raw,
@@ -157,7 +158,7 @@ func VerdictOf(res judge.Result, b *judge.Backend, raterID, runID int64, sample 
 // Offline runs an offline judge (ocr or rules) over a queue with loupe's rubrics and stores its
 // verdicts; it returns how many verdicts it stored and how many items it did not apply to.
 func Offline(ctx context.Context, st *store.Store, kind, queue string) (stored, skipped int, err error) {
-	b := &judge.Backend{Name: kind, Kind: kind}
+	b := &vlm.Backend{Name: kind, Kind: kind}
 	if err := b.Normalize(); err != nil {
 		return 0, 0, err
 	}

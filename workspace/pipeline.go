@@ -27,6 +27,7 @@ import (
 	"github.com/loupe-dev/loupe/pipeline"
 	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
+	"github.com/loupe-dev/loupe/vlm"
 )
 
 // Thresholds are the keep/drop rules between steps (0-10).
@@ -43,7 +44,7 @@ var DefaultThresholds = Thresholds{Clarity: 7, Structure: 6, Trait: 6, Typograph
 // PipelineOptions describe a run.
 type PipelineOptions struct {
 	Steps      []string
-	Backend    *judge.Backend // the LLM/VLM steps' backend (nil: only generate)
+	Backend    *vlm.Backend // the LLM/VLM steps' backend (nil: only generate)
 	Generator  generate.Generator
 	GenName    string
 	Prompts    []string // seed prompts (a prompt file); empty: work on existing items
@@ -86,7 +87,7 @@ type PipelineSummary struct {
 type pipeRunner struct {
 	st      *store.Store
 	o       PipelineOptions
-	client  *judge.Client
+	client  *vlm.Client
 	raterID int64
 	rater   string
 	mu      sync.Mutex
@@ -178,7 +179,7 @@ func (r *pipeRunner) call(ctx context.Context, s *pipeline.Step, in pipeline.Inp
 		if body, err = r.client.Send(ctx, p); err != nil {
 			return pipeline.Output{}, err
 		}
-		c, _ := judge.ParseCompletion(body)
+		c, _ := vlm.ParseCompletion(body)
 		if err := store.CacheResponse(ctx, r.st.DB, p.Key, r.o.Backend.Name, r.o.Backend.Model, body, c.InputTokens, c.OutputTokens); err != nil {
 			return pipeline.Output{}, err
 		}
@@ -191,7 +192,7 @@ func (r *pipeRunner) call(ctx context.Context, s *pipeline.Step, in pipeline.Inp
 	}
 	// Send redacts the API key from what it receives; redacted again here for answers cached before
 	// it did, so no step output (caption, translation, label, note) holds the key
-	c, err := judge.ParseCompletion(r.client.RedactBody(body))
+	c, err := vlm.ParseCompletion(r.client.RedactBody(body))
 	if err != nil {
 		return pipeline.Output{}, err
 	}
@@ -274,7 +275,7 @@ func (x *pipeItem) hasNote(prefix string) bool {
 func RunPipeline(ctx context.Context, st *store.Store, o PipelineOptions) (*PipelineSummary, error) {
 	r := &pipeRunner{st: st, o: o}
 	if o.Backend != nil {
-		c, err := judge.NewClient(o.Backend, nil)
+		c, err := vlm.NewClient(o.Backend, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -292,27 +293,28 @@ func RunPipeline(ctx context.Context, st *store.Store, o PipelineOptions) (*Pipe
 	}
 	sum := &PipelineSummary{}
 	steps := o.Steps
-	for _, s := range steps {
-		if s != "generate" && pipeline.Steps[s] == nil {
-			return nil, fmt.Errorf("unknown step %q (steps: %s)", s, strings.Join(pipeline.Order, ", "))
-		}
-		if s != "generate" && o.Backend == nil {
-			return nil, fmt.Errorf("step %s needs --backend", s)
-		}
-		if s == "generate" && o.Generator == nil {
-			return nil, errors.New("step generate needs --generator")
+	for _, name := range steps {
+		s, ok := pipeline.Lookup(name)
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("unknown step %q (steps: %s)", name, strings.Join(pipeline.Order, ", "))
+		case !s.Generates && o.Backend == nil:
+			return nil, fmt.Errorf("step %s needs --backend", name)
+		case s.Generates && o.Generator == nil:
+			return nil, fmt.Errorf("step %s needs --generator", name)
 		}
 	}
 	ids := o.Items
 	prompts := o.Prompts
 	if len(prompts) > 0 {
 		if slices.Contains(steps, "expand") {
-			stats := &StepStats{Step: "expand", Version: pipeline.Steps["expand"].Version}
+			expand, _ := pipeline.Lookup("expand")
+			stats := &StepStats{Step: "expand", Version: expand.Version}
 			sum.Steps = append(sum.Steps, stats)
 			start := time.Now()
 			var extra []string
 			for i, p := range prompts {
-				out, err := r.call(ctx, pipeline.Steps["expand"], pipeline.Input{Prompt: p}, nil, stats)
+				out, err := r.call(ctx, expand, pipeline.Input{Prompt: p}, nil, stats)
 				stats.Items++
 				if err != nil {
 					stats.Failed++
@@ -342,10 +344,8 @@ func RunPipeline(ctx context.Context, st *store.Store, o PipelineOptions) (*Pipe
 		if name == "expand" {
 			continue
 		}
-		stats := &StepStats{Step: name}
-		if s := pipeline.Steps[name]; s != nil {
-			stats.Version = s.Version
-		}
+		s, _ := pipeline.Lookup(name)
+		stats := &StepStats{Step: name, Version: s.Version}
 		sum.Steps = append(sum.Steps, stats)
 		start := time.Now()
 		err := r.each(ctx, ids, name, stats)
@@ -415,7 +415,7 @@ func (r *pipeRunner) each(ctx context.Context, ids []int64, name string, stats *
 				r.mu.Lock()
 				done++
 				if err != nil {
-					var ce *judge.CallError
+					var ce *vlm.CallError
 					if errors.As(err, &ce) && ce.Fatal() && fatal == nil {
 						fatal = err
 					}
@@ -474,7 +474,7 @@ func (r *pipeRunner) step(ctx context.Context, id int64, name string, stats *Ste
 		r.count(func() { stats.Dropped++ })
 		return r.drop(ctx, x, name, why)
 	}
-	s := pipeline.Steps[name]
+	s, _ := pipeline.Lookup(name)
 	switch name {
 	case "rewrite":
 		if x.text("prompt") != "" && !r.o.Force {

@@ -13,12 +13,13 @@ import (
 
 	"github.com/loupe-dev/loupe/judge"
 	"github.com/loupe-dev/loupe/store"
+	"github.com/loupe-dev/loupe/vlm"
 )
 
 // JudgePlan is a judge run made ready: the backend, its rater, the rubric set and the open tasks of a
 // selection. Run runs it; the CLI's batch files use its parts.
 type JudgePlan struct {
-	Backend *judge.Backend
+	Backend *vlm.Backend
 	Set     judge.RubricSet
 	SetHash string
 	RaterID int64
@@ -28,7 +29,7 @@ type JudgePlan struct {
 
 // PlanJudge finds the rubric set (ErrNoRubricSet when it is not stored), the backend's rater and the
 // tasks of the selection that rater has not done.
-func (w *Workspace) PlanJudge(ctx context.Context, sel Selection, b *judge.Backend, rubrics string) (*JudgePlan, error) {
+func (w *Workspace) PlanJudge(ctx context.Context, sel Selection, b *vlm.Backend, rubrics string) (*JudgePlan, error) {
 	if rubrics == "" {
 		rubrics = judge.Builtin().Name
 	}
@@ -81,13 +82,13 @@ type JudgeReport struct {
 func (w *Workspace) Run(ctx context.Context, plan *JudgePlan, o JudgeOptions) (*JudgeReport, error) {
 	b := plan.Backend
 	j := o.judge
-	var client *judge.Client
+	var client *vlm.Client
 	if j == nil {
 		if b.Offline() {
 			j = judge.OfflineJudge{B: b}
 		} else {
 			var err error
-			if client, err = judge.NewClient(b, nil); err != nil {
+			if client, err = vlm.NewClient(b, nil); err != nil {
 				return nil, err
 			}
 			j = judge.HTTPJudge{C: client}
@@ -147,7 +148,7 @@ func (w *Workspace) Run(ctx context.Context, plan *JudgePlan, o JudgeOptions) (*
 }
 
 // Judge plans and runs a judge over a selection (PlanJudge, then Run).
-func (w *Workspace) Judge(ctx context.Context, sel Selection, b *judge.Backend, rubrics string, o JudgeOptions) (*JudgePlan, *JudgeReport, error) {
+func (w *Workspace) Judge(ctx context.Context, sel Selection, b *vlm.Backend, rubrics string, o JudgeOptions) (*JudgePlan, *JudgeReport, error) {
 	plan, err := w.PlanJudge(ctx, sel, b, rubrics)
 	if err != nil {
 		return nil, nil, err
@@ -159,7 +160,7 @@ func (w *Workspace) Judge(ctx context.Context, sel Selection, b *judge.Backend, 
 // Offline runs an offline judge (ocr or rules) over a queue with loupe's rubrics and stores its
 // verdicts; it returns how many verdicts it stored and how many items it did not apply to.
 func (w *Workspace) Offline(ctx context.Context, kind, queue string) (stored, skipped int, err error) {
-	b := &judge.Backend{Name: kind, Kind: kind}
+	b := &vlm.Backend{Name: kind, Kind: kind}
 	if err := b.Normalize(); err != nil {
 		return 0, 0, err
 	}
@@ -182,17 +183,17 @@ func (w *Workspace) Offline(ctx context.Context, kind, queue string) (stored, sk
 // clients, are made once per backend and kept. It is safe for concurrent use by multiple goroutines.
 type Rejudger struct {
 	w        *Workspace
-	backends func(name string) (*judge.Backend, error)
+	backends func(name string) (*vlm.Backend, error)
 	mu       sync.Mutex // guards judges
 	judges   map[string]judge.Judge
 }
 
 // NewRejudger returns a Rejudger finding backends by name with backend (the configuration's).
-func (w *Workspace) NewRejudger(backend func(name string) (*judge.Backend, error)) *Rejudger {
+func (w *Workspace) NewRejudger(backend func(name string) (*vlm.Backend, error)) *Rejudger {
 	return &Rejudger{w: w, backends: backend, judges: map[string]judge.Judge{}}
 }
 
-func (r *Rejudger) judge(name string) (judge.Judge, *judge.Backend, error) {
+func (r *Rejudger) judge(name string) (judge.Judge, *vlm.Backend, error) {
 	b, err := r.backends(name)
 	if err != nil {
 		return nil, nil, err

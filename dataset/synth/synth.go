@@ -17,17 +17,26 @@ package synth
 
 import (
 	"math/rand/v2"
+
+	"github.com/loupe-dev/loupe/review"
 )
 
 // CaptionKinds are the dataset's caption kinds, in FLUX-Reason-6M column
 // order (caption_<kind>, caption_<kind>_cn).
-var CaptionKinds = [8]string{"composition", "entity", "text", "imaginative", "style", "abstract", "original", "detail"}
+var CaptionKinds = review.CaptionKinds
 
-// ScoreNames are the dataset's score columns (score_<name>), in order.
-var ScoreNames = [9]string{"composition", "entity", "text", "imaginative", "style", "abstract", "original", "image_clarity", "image_structure"}
+// ScoreNames are the dataset's score columns (score_<name>), in order (review.PipelineScores).
+var ScoreNames = scoreNames()
+
+func scoreNames() (out [9]string) {
+	for i, p := range review.PipelineScores {
+		out[i] = p.Column
+	}
+	return out
+}
 
 // Tracks are the PRISM-Bench track keys in official order.
-var Tracks = [7]string{"imagination", "entity", "text_rendering", "style", "affection", "composition", "long_text"}
+var Tracks = review.Tracks
 
 // Subsets are the dataset subsets (id prefixes).
 var Subsets = [4]string{"aesthetics-part01", "aesthetics-part02", "imaginative", "text"}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/loupe-dev/loupe/internal/config"
 	"github.com/loupe-dev/loupe/judge"
+	"github.com/loupe-dev/loupe/vlm"
 	"github.com/spf13/cobra"
 )
 
@@ -28,9 +29,9 @@ func newBackendsCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var bs []*judge.Backend
-			for _, n := range append(cfg.BackendNames(), judge.KindOCR, judge.KindRules) {
-				if _, ok := cfg.Backends[n]; ok && (n == judge.KindOCR || n == judge.KindRules) && len(bs) > 0 && bs[len(bs)-1].Name == n {
+			var bs []*vlm.Backend
+			for _, n := range append(cfg.BackendNames(), vlm.KindOCR, vlm.KindRules) {
+				if _, ok := cfg.Backends[n]; ok && (n == vlm.KindOCR || n == vlm.KindRules) && len(bs) > 0 && bs[len(bs)-1].Name == n {
 					continue
 				}
 				b, err := cfg.Backend(n)
@@ -102,22 +103,22 @@ func newBackendsCmd(g *globals) *cobra.Command {
 }
 
 // probeBackend checks a backend: three tiny requests for HTTP backends; the tools for offline judges.
-func probeBackend(ctx context.Context, b *judge.Backend) ([]judge.ProbeResult, error) {
+func probeBackend(ctx context.Context, b *vlm.Backend) ([]vlm.ProbeResult, error) {
 	switch b.Kind {
-	case judge.KindOCR:
+	case vlm.KindOCR:
 		path, err := exec.LookPath("tesseract")
 		if err != nil {
-			return []judge.ProbeResult{{Check: "tesseract", Detail: judge.ErrNoTesseract.Error()}}, nil
+			return []vlm.ProbeResult{{Check: "tesseract", Detail: judge.ErrNoTesseract.Error()}}, nil
 		}
 		out, _ := exec.CommandContext(ctx, path, "--version").CombinedOutput()
 		ver := strings.SplitN(strings.TrimSpace(string(out)), "\n", 2)[0]
 		langs, _ := exec.CommandContext(ctx, path, "--list-langs").CombinedOutput()
 		detail := ver + "; languages: " + strings.Join(strings.Fields(strings.SplitN(string(langs), "\n", 2)[min(1, strings.Count(string(langs), "\n"))]), " ")
-		return []judge.ProbeResult{{Check: "tesseract", OK: true, Detail: detail}}, nil
-	case judge.KindRules:
-		return []judge.ProbeResult{{Check: "rules", OK: true, Detail: "built in, deterministic, no model"}}, nil
+		return []vlm.ProbeResult{{Check: "tesseract", OK: true, Detail: detail}}, nil
+	case vlm.KindRules:
+		return []vlm.ProbeResult{{Check: "rules", OK: true, Detail: "built in, deterministic, no model"}}, nil
 	}
-	c, err := judge.NewClient(b, nil)
+	c, err := vlm.NewClient(b, nil)
 	if err != nil {
 		return nil, err
 	}

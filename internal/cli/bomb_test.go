@@ -303,7 +303,7 @@ func TestReviewScreenWithBomb(t *testing.T) {
 	if pos < 0 || pos+1 >= len(ses.Items) || ses.Items[pos+1] == bombs[1].id {
 		t.Fatalf("queue %v: the header bomb %d must have a good item after it", ses.Items, bombs[0].id)
 	}
-	m, err := tui.New(ctx, tui.Config{Store: st, Session: ses, Caps: termimg.Caps{Protocol: termimg.None}, Start: pos,
+	m, err := tui.New(ctx, tui.Config{Session: workspace.New(st).Session(ses), Caps: termimg.Caps{Protocol: termimg.None}, Start: pos,
 		Judges: []string{"emu"}, Rejudge: workspace.New(st).NewRejudger(cfg.Backend).Rejudge})
 	if err != nil {
 		t.Fatal(err)

@@ -194,7 +194,7 @@ func runExport(ctx context.Context, g *globals, o *exportOpts) error {
 	if sum.Estimated {
 		size = "about " + size + " (estimated from the first 200)"
 	}
-	fmt.Fprintf(g.out, "%s %d items (%s) as %s", verb, sum.Records, size, o.format)
+	fmt.Fprintf(g.out, "%s %s (%s) as %s", verb, plural(sum.Records, "item"), size, o.format)
 	if !sum.DryRun {
 		fmt.Fprintf(g.out, " to %s in %.1f s", Clean(o.out), sum.Seconds)
 	}
@@ -211,7 +211,7 @@ func runExport(ctx context.Context, g *globals, o *exportOpts) error {
 		fmt.Fprintf(g.out, "  decisions: %s\n", strings.Join(ds, ", "))
 	}
 	if len(sum.Files) > 0 {
-		fmt.Fprintf(g.out, "  %d files", len(sum.Files))
+		fmt.Fprintf(g.out, "  %s", plural(len(sum.Files), "file"))
 		if len(sum.Files) <= 5 {
 			fmt.Fprintf(g.out, ": %s", Clean(strings.Join(sum.Files, ", ")))
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/loupe-dev/loupe/internal/config"
 	"github.com/loupe-dev/loupe/judge"
 	"github.com/loupe-dev/loupe/store"
+	"github.com/loupe-dev/loupe/vlm"
 	"github.com/loupe-dev/loupe/workspace"
 	"github.com/spf13/cobra"
 )
@@ -335,7 +336,7 @@ func (p *progress) done() {
 
 // runBatchOut writes the open tasks as batch request files, after storing what the cache already
 // answers, and records them as pending.
-func runBatchOut(ctx context.Context, g *globals, o *judgeOpts, st *store.Store, b *judge.Backend, raterID int64, setHash string,
+func runBatchOut(ctx context.Context, g *globals, o *judgeOpts, st *store.Store, b *vlm.Backend, raterID int64, setHash string,
 	tasks []*judge.Task, sum judgeSummary) error {
 	if _, err := os.Stat(o.batchOut); err == nil {
 		return usageError{fmt.Errorf("%s exists: choose another --batch-out", o.batchOut)}
@@ -349,7 +350,7 @@ func runBatchOut(ctx context.Context, g *globals, o *judgeOpts, st *store.Store,
 	cache := store.JudgeCache{S: st}
 	var pend []store.Pending
 	for _, t := range tasks {
-		p, err := b.Build(t)
+		p, err := judge.Build(b, t)
 		if err != nil {
 			sum.Errors++
 			sum.LastError = err.Error()
@@ -359,7 +360,7 @@ func runBatchOut(ctx context.Context, g *globals, o *judgeOpts, st *store.Store,
 			bw.Abort()
 			return err
 		} else if ok {
-			res := b.RedactResult(judge.Interpret(body))
+			res := judge.RedactResult(b, judge.Interpret(body))
 			if err := st.SaveVerdicts(ctx, []store.Verdict{{ItemID: t.ItemID, Dimension: t.Dimension(), RaterID: raterID, RunID: runID,
 				RubricHash: t.Rubric.Hash(), Value: res.Score, Justification: res.Justification, Raw: res.Raw, Error: res.Failure}}); err != nil {
 				bw.Abort()

@@ -133,34 +133,21 @@ func snapshotThresholds(ctx context.Context, st *store.Store, id string, th *wor
 	if err != nil {
 		return usageError{fmt.Errorf("--thresholds %q: want a snapshot id (loupe stats prints it)", id)}
 	}
-	rows, err := st.DB.QueryContext(ctx, `SELECT dimension, threshold FROM stat_thresholds WHERE snapshot_id = ? AND rater = 'pipeline'`, n)
+	ts, err := st.SnapshotThresholds(ctx, n, "pipeline")
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
 	found := 0
-	for rows.Next() {
-		var dim string
-		var t float64
-		if err := rows.Scan(&dim, &t); err != nil {
-			return err
+	for dim, p := range map[string]*float64{"clarity": &th.Clarity, "structure": &th.Structure, "original_alignment": &th.Original} {
+		if t, ok := ts[dim]; ok {
+			*p = t
+			found++
 		}
-		switch dim {
-		case "clarity":
-			th.Clarity = t
-		case "structure":
-			th.Structure = t
-		case "original_alignment":
-			th.Original = t
-		default:
-			continue
-		}
-		found++
 	}
 	if found == 0 {
 		return fmt.Errorf("snapshot %d has no pipeline thresholds for clarity, structure or original_alignment", n)
 	}
-	return rows.Err()
+	return nil
 }
 
 func runPipeline(ctx context.Context, g *globals, o *pipelineOpts) error {
@@ -250,16 +237,11 @@ func runPipeline(ctx context.Context, g *globals, o *pipelineOpts) error {
 		if _, err := ingest.Import(ctx, st, []string{abs}, ingest.Options{}); err != nil {
 			return err
 		}
-		rows, err := st.DB.QueryContext(ctx, `SELECT i.id FROM items i JOIN sources s ON s.id = i.source_id WHERE s.path = ? ORDER BY i.id`, abs)
+		ids, err := st.ItemsBySource(ctx, abs)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id int64
-			rows.Scan(&id)
-			ro.Items = append(ro.Items, id)
-		}
-		rows.Close()
+		ro.Items = append(ro.Items, ids...)
 		if len(ro.Items) == 0 {
 			return fmt.Errorf("%s: no images imported", o.images)
 		}
@@ -304,7 +286,7 @@ func runPipeline(ctx context.Context, g *globals, o *pipelineOpts) error {
 }
 
 func printPipelineSummary(g *globals, sum *workspace.PipelineSummary) {
-	fmt.Fprintf(g.out, "pipeline over %d items\n", sum.Items)
+	fmt.Fprintf(g.out, "pipeline over %s\n", plural(sum.Items, "item"))
 	t := &table{head: []string{"step", "version", "items", "requests", "cached", "done before", "kept", "dropped", "failed", "tokens in", "tokens out", "cost", "s"}}
 	for _, s := range sum.Steps {
 		t.rows = append(t.rows, []string{s.Step, s.Version, strconv.Itoa(s.Items), strconv.Itoa(s.Requests), strconv.Itoa(s.Cached), strconv.Itoa(s.Skipped),

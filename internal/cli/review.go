@@ -134,7 +134,7 @@ func (o *reviewOptions) check() error {
 	}
 	o.scores = nil
 	if o.filterExpr != "" {
-		f, err := tui.ParseFilter(o.filterExpr)
+		f, err := workspace.ParseFilter(o.filterExpr)
 		if err != nil {
 			return usageError{fmt.Errorf("--filter: %w", err)}
 		}
@@ -149,7 +149,7 @@ func (o *reviewOptions) check() error {
 		}
 		o.filterExpr = ""
 	}
-	if _, _, err := store.FilterSQL(o.filter); err != nil {
+	if err := workspace.CheckFilter(o.filter); err != nil {
 		return usageError{err}
 	}
 	return nil
@@ -194,18 +194,19 @@ func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.
 		}
 	}
 	if o.adjudicate {
-		return tui.Config{}, &tui.AdjudicationConfig{Store: st, Queue: queue, Adjudicator: name, Keys: keys}, nil
+		return tui.Config{}, &tui.AdjudicationConfig{Disputes: disputes{st}, Queue: queue, Adjudicator: name, Keys: keys}, nil
 	}
-	ses, err := st.OpenSession(ctx, queue, name)
+	ws := workspace.New(st)
+	ses, err := ws.OpenSession(ctx, queue, name)
 	if err != nil {
 		return tui.Config{}, nil, err
 	}
-	if len(ses.Items) == 0 {
+	if len(ses.Items()) == 0 {
 		return tui.Config{}, nil, fmt.Errorf("queue %q is empty", queue)
 	}
 	filter := tui.FilterString(o.filter)
 	if filter != "" {
-		if err := ses.Restrict(ctx, o.filter); err != nil {
+		if _, err := ses.Restrict(ctx, o.filter); err != nil {
 			return tui.Config{}, nil, err
 		}
 	}
@@ -219,7 +220,6 @@ func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.
 			return tui.Config{}, nil, fmt.Errorf("--judge: %w", err)
 		}
 	}
-	ws := workspace.New(st)
 	var steps []string
 	var rerun func(ctx context.Context, id int64, step string) (string, error)
 	if o.backend != "" {
@@ -240,14 +240,47 @@ func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.
 			return ws.RerunStep(ctx, id, step, b, gen, gc.Name)
 		}
 	}
-	return tui.Config{Steps: steps, RerunStep: rerun, Store: st, Session: ses, Blind: o.blind, Start: -1, Lease: o.lease, Filter: filter, Keys: keys,
+	return tui.Config{Steps: steps, RerunStep: rerun, Session: ses, Blind: o.blind, Start: -1, Lease: o.lease, Filter: filter, Keys: keys,
 		Judges: judges, Rejudge: ws.NewRejudger(cfg.Backend).Rejudge,
 		Export: func(ctx context.Context, format, path, filter string) (string, error) {
 			return ws.ExportView(ctx, queue, filter, format, path)
-		},
-		Stats: func(ctx context.Context) (*review.AgreementReport, error) {
-			return ws.ReviewStats(ctx, queue)
 		}}, nil, nil
+}
+
+// The review screen's session is the workspace's.
+var _ tui.Session = (*workspace.Session)(nil)
+
+// disputes gives the adjudication screen a store's disputes in its own types.
+type disputes struct{ st *store.Store }
+
+var _ tui.Disputes = disputes{}
+
+func (d disputes) Disputes(ctx context.Context, queue string) ([]tui.Dispute, error) {
+	ds, err := d.st.Disputes(ctx, queue)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]tui.Dispute, len(ds))
+	for i, x := range ds {
+		out[i] = tui.Dispute{ItemID: x.ItemID, ExtID: x.ExtID, Flags: x.Flags, Final: x.Final}
+		for _, a := range x.Answers {
+			out[i].Answers = append(out[i].Answers, tui.Answer(a))
+		}
+	}
+	return out, nil
+}
+
+func (d disputes) Texts(ctx context.Context, item int64) ([]review.Text, error) {
+	it, err := d.st.ItemByID(ctx, item)
+	if err != nil {
+		return nil, err
+	}
+	return it.Texts, nil
+}
+
+func (d disputes) Adjudicate(ctx context.Context, item int64, adjudicator string, accept bool) error {
+	_, err := d.st.Adjudicate(ctx, item, adjudicator, accept, "")
+	return err
 }
 
 func runReview(ctx context.Context, g *globals, o *reviewOptions) error {

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -91,6 +89,9 @@ func computeStats(ctx context.Context, st *store.Store, o *statsOpts) (*review.A
 }
 
 func runStats(ctx context.Context, g *globals, o *statsOpts) error {
+	if o.minItems < 0 {
+		return usageError{fmt.Errorf("--min-items %d: want 0 or more", o.minItems)}
+	}
 	open := g.openReadOnly
 	if o.save && !o.noSave {
 		open = g.openExisting
@@ -123,29 +124,12 @@ func runStats(ctx context.Context, g *globals, o *statsOpts) error {
 }
 
 func writeHTMLReport(path string, rep *review.AgreementReport, snap *store.SnapshotInfo, db string, o *statsOpts) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
 	meta := report.Meta{Title: "loupe agreement report", Workspace: db, Scope: store.RatingsScope{Queue: o.queue}.Name()}
 	if snap != nil {
 		meta.SnapshotID, meta.Fingerprint, meta.Created = snap.ID, snap.Fingerprint, snap.Created
 	}
-	if err := report.WriteHTML(tmp, rep, meta); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	// one rule for every output file: missing folders are created, the file appears complete or not at all
+	return writeOutputFile(path, func(w io.Writer) error { return report.WriteHTML(w, rep, meta) })
 }
 
 // fmtStat renders a figure with its CI, or why it is undefined.
@@ -237,8 +221,8 @@ func printStats(w io.Writer, rep *review.AgreementReport, snap *store.SnapshotIn
 	if !o.markdown {
 		h = ""
 	}
-	fmt.Fprintf(w, "%sagreement: %s, %d items, %d ratings; figures need %d items; CIs: %d bootstrap resamples (seed %d, %g%%)\n",
-		strings.TrimSpace(h+" "), CleanLine(scope), rep.Items, rep.Ratings, rep.MinItems, rep.Resamples, o.seed, o.level*100)
+	fmt.Fprintf(w, "%sagreement: %s, %s, %s; figures need %s; CIs: %d bootstrap resamples (seed %d, %g%%)\n",
+		strings.TrimSpace(h+" "), CleanLine(scope), plural(rep.Items, "item"), plural(rep.Ratings, "rating"), plural(rep.MinItems, "item"), rep.Resamples, o.seed, o.level*100)
 	if snap != nil {
 		state := "stored as snapshot"
 		if snap.Existing {

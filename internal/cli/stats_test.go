@@ -138,7 +138,7 @@ func TestStatsEndToEnd(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "| kind") || strings.Contains(out, "human:ben") {
 		t.Errorf("markdown with --pair:\n%s", out)
 	}
-	html := filepath.Join(dir, "r.html")
+	html := filepath.Join(dir, "reports", "new", "r.html") // missing folders are created, as for every output
 	code, _, e = run(t, "--db", db, "stats", "--html", html)
 	b, err := os.ReadFile(html)
 	if code != 0 || err != nil || !strings.Contains(string(b), "<svg") || strings.Contains(string(b), "<script src") {
@@ -146,6 +146,12 @@ func TestStatsEndToEnd(t *testing.T) {
 	}
 	if code, _, e := run(t, "--db", db, "stats", "--by", "colour"); code != ExitUsage {
 		t.Errorf("--by colour: %d %s", code, e)
+	}
+	if code, _, e := run(t, "--db", db, "stats", "--min-items", "-1"); code != ExitUsage || !strings.Contains(e, "--min-items") {
+		t.Errorf("--min-items -1: %d %s", code, e)
+	}
+	if code, _, e := run(t, "--db", db, "export", "--format", "jsonl", "--out", filepath.Join(dir, "x.jsonl"), "--filter", "score=text=11:12"); code != ExitUsage || !strings.Contains(e, "0 to 10") {
+		t.Errorf("a score range outside 0-10: %d %s", code, e)
 	}
 }
 

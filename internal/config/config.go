@@ -6,7 +6,7 @@
 //	[keys]                     # rebind review-screen actions; every key of an action is listed
 //	accept = ["a", "y"]
 //	reject = ["x", "r"]
-//	[backends.gpt41]           # judges and pipeline models; see judge.Backend
+//	[backends.gpt41]           # judges and pipeline models; see vlm.Backend
 //	kind = "openai"
 //	model = "gpt-4.1-2025-04-14"
 //	api_key_env = "OPENAI_API_KEY"
@@ -23,7 +23,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/loupe-dev/loupe/generate"
-	"github.com/loupe-dev/loupe/judge"
+	"github.com/loupe-dev/loupe/vlm"
 )
 
 // EnvVar names the configuration file when --config is not given.
@@ -31,29 +31,36 @@ const EnvVar = "LOUPE_CONFIG"
 
 // Config is the configuration file's content.
 type Config struct {
-	Annotator string                    `toml:"annotator"`
-	Keys      map[string][]string       `toml:"keys"`
-	Backends  map[string]*judge.Backend `toml:"backends"`
+	Annotator string                  `toml:"annotator"`
+	Keys      map[string][]string     `toml:"keys"`
+	Backends  map[string]*vlm.Backend `toml:"backends"`
 	// Generators are the image generators of the pipeline ([generators.NAME]); "procedural" is built in.
 	Generators map[string]*generate.Config `toml:"generators"`
 	Path       string                      `toml:"-"` // where it was read from ("" when no file)
+	Looked     string                      `toml:"-"` // the default path looked at when there was no file
 }
 
 // Backend returns the named backend with its defaults filled in. The offline judges "ocr" and "rules"
 // exist without configuration.
-func (c Config) Backend(name string) (*judge.Backend, error) {
+func (c Config) Backend(name string) (*vlm.Backend, error) {
 	b, ok := c.Backends[name]
 	if !ok {
 		switch name {
-		case judge.KindOCR, judge.KindRules:
-			b = &judge.Backend{Kind: name}
+		case vlm.KindOCR, vlm.KindRules:
+			b = &vlm.Backend{Kind: name}
 		default:
-			where := "no configuration file"
-			if c.Path != "" {
+			where := "no configuration file (give one with --config FILE or $" + EnvVar + ")"
+			switch {
+			case c.Path != "":
 				where = c.Path
+			case c.Looked != "":
+				where = "no configuration file at " + c.Looked + " (write one there, or give --config FILE or $" + EnvVar + ")"
 			}
-			names := c.BackendNames()
-			return nil, fmt.Errorf("no backend %q in %s (configured: %s; built in: ocr, rules)", name, where, strings.Join(names, ", "))
+			configured := strings.Join(c.BackendNames(), ", ")
+			if configured == "" {
+				configured = "none"
+			}
+			return nil, fmt.Errorf("no backend %q in %s; configured: %s; built in: ocr, rules", name, where, configured)
 		}
 	}
 	cp := *b
@@ -133,7 +140,9 @@ func Load(path string, named bool) (Config, error) {
 	}
 	md, err := toml.DecodeFile(path, &c)
 	if errors.Is(err, fs.ErrNotExist) && !named {
-		return Default(), nil
+		c = Default()
+		c.Looked = path
+		return c, nil
 	}
 	if err != nil {
 		var pe toml.ParseError

@@ -96,3 +96,18 @@ mm_processor_kwargs = { max_pixels = 1254400 }
 		}
 	}
 }
+
+// An unknown backend's message names the file looked at and says when none is configured (it read
+// "in no configuration file (configured: ; ...)").
+func TestUnknownBackendMessage(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "loupe", "loupe.toml")
+	c, err := Load(p, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Backend("nosuch")
+	if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "configured: none") || strings.Contains(err.Error(), "configured: ;") {
+		t.Fatalf("unknown backend: %v", err)
+	}
+}

@@ -17,10 +17,10 @@ import (
 	"github.com/loupe-dev/loupe/dataset"
 	"github.com/loupe-dev/loupe/dataset/synth"
 	"github.com/loupe-dev/loupe/ingest"
-	"github.com/loupe-dev/loupe/internal/judging"
 	"github.com/loupe-dev/loupe/judge"
 	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
+	"github.com/loupe-dev/loupe/workspace"
 )
 
 // Options sizes the demo.
@@ -169,7 +169,7 @@ func Build(ctx context.Context, st *store.Store, o Options) (*Summary, error) {
 		}
 		o.say("judging with the offline %s judge", kind)
 		for _, q := range sum.Queues {
-			n, _, err := judging.Offline(ctx, st, kind, q)
+			n, _, err := workspace.New(st).Offline(ctx, kind, q)
 			if err != nil {
 				return nil, fmt.Errorf("demo %s verdicts: %w", kind, err)
 			}

@@ -1,4 +1,4 @@
-package judge
+package vlm
 
 import (
 	"bytes"
@@ -97,7 +97,7 @@ func (c *Client) Probe(ctx context.Context) []ProbeResult {
 		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage(
 			`Rate how well the word "apple" matches the prompt "a red apple" from 0 to 10. Answer as JSON {"justification": ..., "score": ...}.`)},
 		ResponseFormat: openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONSchema: &openai.ResponseFormatJSONSchemaParam{
-			JSONSchema: openai.ResponseFormatJSONSchemaJSONSchemaParam{Name: "verdict", Strict: openai.Bool(true), Schema: verdictSchema}}}}
+			JSONSchema: openai.ResponseFormatJSONSchemaJSONSchemaParam{Name: "verdict", Strict: openai.Bool(true), Schema: probeSchema}}}}
 	send("json schema", js, func(c Completion) (bool, string) {
 		var v struct {
 			Justification *string  `json:"justification"`
@@ -111,12 +111,28 @@ func (c *Client) Probe(ctx context.Context) []ProbeResult {
 	return out
 }
 
+// probeSchema is the schema of the structured-output check: a verdict's shape (justification first,
+// an integer score 0-10 as an enum).
+var probeSchema = map[string]any{
+	"type": "object",
+	"properties": map[string]any{
+		"justification": map[string]any{"type": "string"},
+		"score":         map[string]any{"type": "integer", "enum": []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
+	},
+	"required":             []string{"justification", "score"},
+	"additionalProperties": false,
+}
+
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
 func quoteShort(s string) string {
 	s = strings.TrimSpace(s)
 	if len(s) > 80 {
-		s = truncate(s, 80)
+		cut := 80
+		for cut > 0 && s[cut]&0xC0 == 0x80 {
+			cut--
+		}
+		s = s[:cut] + "..."
 	}
 	b, _ := json.Marshal(s)
 	return string(b)

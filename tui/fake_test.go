@@ -1,0 +1,126 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/loupe-dev/loupe/review"
+	"github.com/loupe-dev/loupe/termimg"
+)
+
+// fakeSession is a Session in memory: three items, one annotator, no workspace.
+type fakeSession struct {
+	items []int64
+	state map[int64]int8
+	done  []int64  // items decided, in order (Undo withdraws the latest)
+	log   []string // the calls that write
+}
+
+var _ Session = (*fakeSession)(nil)
+
+func newFake() *fakeSession {
+	return &fakeSession{items: []int64{11, 12, 13}, state: map[int64]int8{}}
+}
+
+func (f *fakeSession) Queue() string                   { return "fq" }
+func (f *fakeSession) Annotator() string               { return "fay" }
+func (f *fakeSession) Overlap() int                    { return 1 }
+func (f *fakeSession) Items() []int64                  { return f.items }
+func (f *fakeSession) CheckFilter(review.Filter) error { return nil }
+func (f *fakeSession) Restrict(context.Context, review.Filter) ([]int64, error) {
+	return nil, errors.New("fake: no filters")
+}
+
+func (f *fakeSession) States(context.Context) ([]int8, error) {
+	out := make([]int8, len(f.items))
+	for i, id := range f.items {
+		out[i] = f.state[id]
+	}
+	return out, nil
+}
+func (f *fakeSession) State(_ context.Context, item int64) (int8, error) { return f.state[item], nil }
+func (f *fakeSession) Resume(ctx context.Context) (int, error) {
+	st, _ := f.States(ctx)
+	for i, s := range st {
+		if s == 0 {
+			return i, nil
+		}
+	}
+	return len(st), nil
+}
+func (f *fakeSession) Lease(context.Context, time.Duration) (int, error) { return -1, nil }
+
+func (f *fakeSession) Decide(_ context.Context, item int64, accept bool, reason string) (int64, error) {
+	f.state[item] = map[bool]int8{true: 1, false: -1}[accept]
+	f.done = append(f.done, item)
+	f.log = append(f.log, fmt.Sprintf("decide %d %v", item, accept))
+	return int64(len(f.log)), nil
+}
+func (f *fakeSession) SetScore(_ context.Context, item int64, dim string, v float64, _ string) (int64, error) {
+	f.log = append(f.log, fmt.Sprintf("score %d %s %v", item, dim, v))
+	return int64(len(f.log)), nil
+}
+func (f *fakeSession) Skip(_ context.Context, item int64) (int64, error) {
+	f.log = append(f.log, fmt.Sprintf("skip %d", item))
+	return int64(len(f.log)), nil
+}
+func (f *fakeSession) Flag(_ context.Context, item int64, _ string) (int64, error) {
+	f.log = append(f.log, fmt.Sprintf("flag %d", item))
+	return int64(len(f.log)), nil
+}
+func (f *fakeSession) Note(_ context.Context, item int64, text string) (int64, error) {
+	f.log = append(f.log, fmt.Sprintf("note %d %s", item, text))
+	return int64(len(f.log)), nil
+}
+func (f *fakeSession) Undo(context.Context) (int64, error) {
+	if len(f.done) == 0 {
+		return 0, nil
+	}
+	item := f.done[len(f.done)-1]
+	f.done = f.done[:len(f.done)-1]
+	delete(f.state, item)
+	f.log = append(f.log, fmt.Sprintf("undo %d", item))
+	return item, nil
+}
+
+func (f *fakeSession) Content(_ context.Context, item int64) (*review.Item, []review.Text, func() ([]byte, error), error) {
+	texts := []review.Text{{Kind: "detail", Lang: "en", Body: fmt.Sprintf("fake caption %d", item)}}
+	it := &review.Item{ID: item, ExtID: fmt.Sprintf("fake-%d", item), Texts: texts}
+	return it, texts, func() ([]byte, error) { return nil, errors.New("fake: no picture") }, nil
+}
+
+func (f *fakeSession) Stats(context.Context) (*review.AgreementReport, error) {
+	return &review.AgreementReport{}, nil
+}
+
+// TestScreenOnFakeSession: the screen needs nothing but its Session: it shows the fake's items, a
+// decision and an undo go through it, and the screen follows what it returned.
+func TestScreenOnFakeSession(t *testing.T) {
+	f := newFake()
+	f.state[11] = 1 // decided before: the screen resumes at the second item
+	m, err := New(ctx, Config{Session: f, Caps: termimg.Caps{Protocol: termimg.None}, Start: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.image.cache.Close)
+	run(t, m, m.Init())
+	send(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
+	view := ansi.Strip(m.View().Content)
+	if m.pos != 1 || !strings.Contains(view, "fake caption 12") || !strings.Contains(view, "fq") || !strings.Contains(view, "fay") {
+		t.Fatalf("pos %d:\n%s", m.pos, view)
+	}
+	press(t, m, "x")
+	if len(f.log) != 1 || f.log[0] != "decide 12 false" || m.pos != 2 || m.state[1] != -1 {
+		t.Fatalf("after x: log %v pos %d state %v", f.log, m.pos, m.state)
+	}
+	press(t, m, "u")
+	if f.log[len(f.log)-1] != "undo 12" || m.pos != 1 || m.state[1] != 0 || m.flash != "undone" {
+		t.Fatalf("after u: log %v pos %d state %v flash %q", f.log, m.pos, m.state, m.flash)
+	}
+}

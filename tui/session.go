@@ -1,0 +1,76 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	"github.com/loupe-dev/loupe/review"
+)
+
+// Session is what the review screen needs from the workspace: one annotator's session on one queue.
+// Every write commits before it returns (the screen acknowledges a key only then). The screen calls it
+// from background commands, one write or filter at a time, beside item and statistics reads.
+// workspace.Session implements it; tests can give the screen a fake.
+type Session interface {
+	Queue() string
+	Annotator() string
+	Overlap() int // how many annotators should decide each item (above 1: items are leased)
+	// Items are the session's items in queue order; Restrict narrows them to a filter's (and returns
+	// them) without changing a slice handed out before. An error leaves the session as it was.
+	Items() []int64
+	Restrict(ctx context.Context, f review.Filter) ([]int64, error)
+	// CheckFilter says why a filter names an unknown dimension, track, kind or decision.
+	CheckFilter(f review.Filter) error
+
+	// States are the annotator's decisions in force on every position of Items, State on one item:
+	// 1 accepted, -1 rejected, 0 none.
+	States(ctx context.Context) ([]int8, error)
+	State(ctx context.Context, item int64) (int8, error)
+	// Resume is the first undecided position; Lease hands out the next item nobody else holds (-1:
+	// nothing is left) for ttl.
+	Resume(ctx context.Context) (int, error)
+	Lease(ctx context.Context, ttl time.Duration) (int, error)
+
+	// The annotator's actions, each returning its event's id; Undo returns the item it withdrew a
+	// value on (0: nothing to undo).
+	Decide(ctx context.Context, item int64, accept bool, reason string) (int64, error)
+	SetScore(ctx context.Context, item int64, dim string, value float64, reason string) (int64, error)
+	Skip(ctx context.Context, item int64) (int64, error)
+	Flag(ctx context.Context, item int64, reason string) (int64, error)
+	Note(ctx context.Context, item int64, text string) (int64, error)
+	Undo(ctx context.Context) (int64, error)
+
+	// Content reads an item, its texts and a reader of its encoded picture. A failed lookup returns a
+	// nil item; an item whose texts are incomplete (a shard row that could not be read) returns the item
+	// with the error.
+	Content(ctx context.Context, item int64) (*review.Item, []review.Text, func() ([]byte, error), error)
+	// Stats computes the queue's agreement report for the statistics screen (S).
+	Stats(ctx context.Context) (*review.AgreementReport, error)
+}
+
+// Disputes is what the adjudication screen needs from the workspace.
+type Disputes interface {
+	// Disputes lists the queue's items whose annotators disagree or that someone flagged, in queue
+	// order.
+	Disputes(ctx context.Context, queue string) ([]Dispute, error)
+	// Texts are an item's texts, shown under its dispute.
+	Texts(ctx context.Context, item int64) ([]review.Text, error)
+	// Adjudicate records the adjudicator's final decision on an item (a later one replaces it).
+	Adjudicate(ctx context.Context, item int64, adjudicator string, accept bool) error
+}
+
+// Dispute is an item that needs adjudication, with every annotator's answer.
+type Dispute struct {
+	ItemID  int64
+	ExtID   string
+	Answers []Answer
+	Flags   []string // "annotator: reason"
+	Final   *bool    // the adjudicator's final decision, if any
+}
+
+// Answer is one annotator's decision in force on a disputed item.
+type Answer struct {
+	Annotator string
+	Accept    bool
+	Reason    string
+}

@@ -1,0 +1,158 @@
+package workspace
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/loupe-dev/loupe/review"
+	"github.com/loupe-dev/loupe/store"
+)
+
+// Session is one annotator's review session on one queue, as the review screen uses it: its items,
+// decisions and scores (every call commits before it returns), leases, filter, item content and
+// statistics. It is safe for concurrent use by multiple goroutines.
+type Session struct {
+	w  *Workspace
+	mu sync.Mutex     // guards ss: Restrict replaces it, and its item index is built on first use
+	ss *store.Session // the store's session (replaced, never changed, by Restrict)
+}
+
+// OpenSession starts annotator's session on the named queue (creating the annotator if new).
+func (w *Workspace) OpenSession(ctx context.Context, queue, annotator string) (*Session, error) {
+	ss, err := w.st.OpenSession(ctx, queue, annotator)
+	if err != nil {
+		return nil, err
+	}
+	return w.Session(ss), nil
+}
+
+// Session wraps a store session opened (and perhaps restricted) on the workspace's store.
+func (w *Workspace) Session(ss *store.Session) *Session { return &Session{w: w, ss: ss} }
+
+// ParseFilter parses a filter in the review screen's / prompt syntax (review.ParseFilter) and checks
+// it against the workspace's dimensions, tracks, kinds and decisions.
+func ParseFilter(s string) (review.Filter, error) {
+	f, err := review.ParseFilter(s)
+	if err != nil {
+		return f, err
+	}
+	return f, CheckFilter(f)
+}
+
+// CheckFilter reports why a filter names an unknown dimension, track, kind or decision (nil if none).
+func CheckFilter(f review.Filter) error {
+	_, _, err := store.FilterSQL(f)
+	return err
+}
+
+// CheckFilter is the package's CheckFilter (the review screen's filter prompt calls it).
+func (s *Session) CheckFilter(f review.Filter) error { return CheckFilter(f) }
+
+// cur returns the store session in force.
+func (s *Session) cur() *store.Session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ss
+}
+
+// Queue is the session's queue.
+func (s *Session) Queue() string { return s.cur().Queue }
+
+// Annotator is the session's annotator.
+func (s *Session) Annotator() string { return s.cur().Annotator }
+
+// Overlap is how many annotators should decide each item of the queue.
+func (s *Session) Overlap() int { return s.cur().Overlap }
+
+// Items are the session's items in queue order (those passing the filter after Restrict). The slice
+// is not changed afterwards: Restrict makes a new one.
+func (s *Session) Items() []int64 { return s.cur().Items }
+
+// Restrict narrows the session to the queue's items that pass f (an empty filter: the whole queue) and
+// returns them: Items, States, Resume and Lease then see only those. On error (one that wraps
+// store.ErrNoMatch when nothing matches) the session is left as it was.
+func (s *Session) Restrict(ctx context.Context, f review.Filter) ([]int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cp := *s.ss
+	if err := cp.Restrict(ctx, f); err != nil {
+		return nil, err
+	}
+	s.ss = &cp
+	return cp.Items, nil
+}
+
+// States returns this annotator's decision in force on every position of Items: 1 accepted, -1
+// rejected, 0 none.
+func (s *Session) States(ctx context.Context) ([]int8, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.st.DecisionStates(ctx, s.ss)
+}
+
+// State returns this annotator's decision in force on one item (as States).
+func (s *Session) State(ctx context.Context, item int64) (int8, error) {
+	return s.w.st.DecisionState(ctx, s.cur(), item)
+}
+
+// Resume returns the first position this annotator has not decided (len(Items) when all are).
+func (s *Session) Resume(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ss.Resume(ctx)
+}
+
+// Lease hands this annotator the next item nobody else holds (store.Session.Lease): its position in
+// Items, or -1 when nothing is left.
+func (s *Session) Lease(ctx context.Context, ttl time.Duration) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ss.Lease(ctx, ttl)
+}
+
+// Decide records accept (true) or reject (false) for an item, ending this annotator's lease on it.
+func (s *Session) Decide(ctx context.Context, item int64, accept bool, reason string) (int64, error) {
+	return s.cur().Decide(ctx, item, accept, reason)
+}
+
+// SetScore records the annotator's own value (0-10) on a score dimension.
+func (s *Session) SetScore(ctx context.Context, item int64, dim string, value float64, reason string) (int64, error) {
+	return s.cur().SetScore(ctx, item, dim, value, reason)
+}
+
+// Skip records that the annotator skipped an item.
+func (s *Session) Skip(ctx context.Context, item int64) (int64, error) {
+	return s.cur().Skip(ctx, item)
+}
+
+// Flag marks an item for adjudication, with a reason.
+func (s *Session) Flag(ctx context.Context, item int64, reason string) (int64, error) {
+	return s.cur().Flag(ctx, item, reason)
+}
+
+// Note attaches free text to an item.
+func (s *Session) Note(ctx context.Context, item int64, text string) (int64, error) {
+	return s.cur().Note(ctx, item, text)
+}
+
+// Undo withdraws this annotator's latest value still in force in the queue and returns the item it was
+// on (0 when there is nothing to undo).
+func (s *Session) Undo(ctx context.Context) (int64, error) { return s.cur().Undo(ctx) }
+
+// Content reads an item with its texts (the workspace's, then its shard's captions) and a reader of its
+// encoded picture; a shard row is read once for both (ContentOf). A failed lookup returns a nil item; an
+// item whose shard row could not be read comes with its own texts and the error, which the picture
+// reader returns too.
+func (s *Session) Content(ctx context.Context, item int64) (*review.Item, []review.Text, func() ([]byte, error), error) {
+	c, err := s.w.Content(ctx, item)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return c.Item, c.Texts, c.Picture, c.RowErr
+}
+
+// Stats is the queue's agreement report for the review screen's statistics (ReviewStats).
+func (s *Session) Stats(ctx context.Context) (*review.AgreementReport, error) {
+	return s.w.ReviewStats(ctx, s.Queue())
+}
