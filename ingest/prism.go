@@ -281,12 +281,12 @@ func importVerdicts(ctx context.Context, tx *sql.Tx, mdir, judge, subset string,
 					r.Skipped++
 					continue
 				}
-				if v.Err != "" {
+				if v.Error != "" {
 					// Kept with no value: a failed verdict is excluded from every mean, never counted as 0.
-					r.problem(dataset.Problem{File: path, Message: "verdict failed: " + v.Err + " (kept without a score)"})
+					r.problem(dataset.Problem{File: path, Message: "verdict failed: " + v.Error + " (kept without a score)"})
 				}
 				added, err := store.PutLabel(ctx, tx, store.NewLabel{ItemID: id, Dimension: vd[1], RaterID: rater,
-					Value: v.Score, Justification: v.Justification, Raw: v.Raw})
+					Value: v.Value, Justification: v.Justification, Raw: v.Raw})
 				if err != nil {
 					return fmt.Errorf("%s: %w", path, err)
 				}

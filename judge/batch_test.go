@@ -77,13 +77,13 @@ func TestReadBatchResults(t *testing.T) {
 	if len(got) != 5 {
 		t.Fatalf("%d results", len(got))
 	}
-	if got[0].Error != "" || Interpret(got[0].Body).Score == nil || *Interpret(got[0].Body).Score != 7 {
+	if got[0].Error != "" || Interpret(got[0].Body).Value == nil || *Interpret(got[0].Body).Value != 7 {
 		t.Errorf("ok line: %+v", got[0])
 	}
 	if !strings.Contains(got[1].Error, "HTTP 400: bad image") || !strings.Contains(got[2].Error, "expired") {
 		t.Errorf("failed lines: %q %q", got[1].Error, got[2].Error)
 	}
-	if got[3].Error != "" || *Interpret(got[3].Body).Score != 3 {
+	if got[3].Error != "" || *Interpret(got[3].Body).Value != 3 {
 		t.Errorf("old vLLM envelope: %+v", got[3])
 	}
 	if got[4].Line != 5 || !strings.Contains(got[4].Error, "not a JSON object") {

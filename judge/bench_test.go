@@ -114,8 +114,8 @@ func BenchmarkClientCPU1024JPEG(b *testing.B) {
 		if len(p.Key) != 64 {
 			b.Fatal("no key")
 		}
-		if r := Interpret(answer); r.Score == nil {
-			b.Fatal(r.Failure)
+		if r := Interpret(answer); r.Value == nil {
+			b.Fatal(r.Error)
 		}
 	}
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/1e6, "cpu_ms/op")
@@ -137,8 +137,8 @@ func BenchmarkClientRoundTrip1024JPEG(b *testing.B) {
 	t := testTask(b, pic)
 	cpu0 := cpuTime()
 	for b.Loop() {
-		if r := (HTTPJudge{c}).Run(context.Background(), t, nil, false); r.Score == nil {
-			b.Fatal(r.Failure, r.Err)
+		if r := (HTTPJudge{c}).Run(context.Background(), t, nil, false); r.Value == nil {
+			b.Fatal(r.Error, r.Err)
 		}
 	}
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/1e6, "cpu_ms/op")

@@ -31,10 +31,10 @@ func failure(r Result) error {
 		return fmt.Errorf("a run-level error, not a per-item failure: %w", r.Err)
 	case r.Skipped != "":
 		return fmt.Errorf("skipped, not failed: %s", r.Skipped)
-	case r.Failure == "":
+	case r.Error == "":
 		return nil
 	}
-	return errors.New(r.Failure)
+	return errors.New(r.Error)
 }
 
 // TestBombsFailPerItem: every judge path refuses a decompression bomb with a clear per-item failure,
@@ -120,8 +120,8 @@ func TestBombsDoNotStopARun(t *testing.T) {
 	}
 	var failures []string
 	run := &Runner{Judge: OfflineJudge{B: rules}, Workers: 16, Store: func(res Result) error {
-		if res.Failure != "" {
-			failures = append(failures, res.Failure)
+		if res.Error != "" {
+			failures = append(failures, res.Error)
 		}
 		return nil
 	}}

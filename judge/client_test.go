@@ -81,7 +81,7 @@ func TestGPTProfileRequest(t *testing.T) {
 	t.Setenv("OPENAI_ORG_ID", "org-should-not-be-sent")
 	c, _ := testClient(t, srv, vlm.KindOpenAI, func(b *vlm.Backend) { b.APIKeyEnv = "LOUPE_TEST_KEY" })
 	res := HTTPJudge{c}.Run(context.Background(), testTask(t, testPNG(t, 64, 48)), nil, false)
-	if res.Err != nil || res.Failure != "" || res.Score == nil {
+	if res.Err != nil || res.Error != "" || res.Value == nil {
 		t.Fatalf("result %+v", res)
 	}
 	reqs := srv.Requests()
@@ -131,7 +131,7 @@ func TestQwenProfileAndGemini(t *testing.T) {
 		t.Fatalf("profile %q", c.B.Profile)
 	}
 	res := HTTPJudge{c}.Run(context.Background(), testTask(t, testJPEG(t, 40, 40)), nil, false)
-	if res.Score == nil {
+	if res.Value == nil {
 		t.Fatalf("%+v", res)
 	}
 	r := srv.Requests()[0]
@@ -154,7 +154,7 @@ func TestOllamaGetsMaxTokensAndDataURL(t *testing.T) {
 	defer srv.Close()
 	c, _ := testClient(t, srv, vlm.KindOllama, func(b *vlm.Backend) { b.Model = "qwen2.5vl:7b"; b.Profile = "gpt" })
 	res := HTTPJudge{c}.Run(context.Background(), testTask(t, testPNG(t, 32, 32)), nil, false)
-	if res.Score == nil {
+	if res.Value == nil {
 		t.Fatalf("%+v", res)
 	}
 	r := srv.Requests()[0]
@@ -197,16 +197,16 @@ func TestVerdictContents(t *testing.T) {
 				t.Fatal(res.Err)
 			}
 			if tc.score < 0 {
-				if res.Score != nil || !strings.Contains(res.Failure, tc.failure) {
-					t.Errorf("score %v failure %q, want failure %q", res.Score, res.Failure, tc.failure)
+				if res.Value != nil || !strings.Contains(res.Error, tc.failure) {
+					t.Errorf("score %v failure %q, want failure %q", res.Value, res.Error, tc.failure)
 				}
-				if res.Body == nil {
+				if res.Response == nil {
 					t.Error("a failed verdict keeps its response")
 				}
 				return
 			}
-			if res.Score == nil || *res.Score != tc.score {
-				t.Errorf("score %v (%s), want %v", res.Score, res.Failure, tc.score)
+			if res.Value == nil || *res.Value != tc.score {
+				t.Errorf("score %v (%s), want %v", res.Value, res.Error, tc.score)
 			}
 		})
 	}
@@ -232,7 +232,7 @@ func TestCallErrorsBecomeFailuresOrErrors(t *testing.T) {
 			c, _ := testClient(t, srv, vlm.KindVLLM, nil)
 			res := HTTPJudge{c}.Run(context.Background(), testTask(t, testPNG(t, 8, 8)), nil, false)
 			var ce *vlm.CallError
-			if tc.failure && (res.Failure == "" || res.Err != nil) {
+			if tc.failure && (res.Error == "" || res.Err != nil) {
 				t.Errorf("want a failure, got %+v", res)
 			}
 			if !tc.failure && (!errors.As(res.Err, &ce) || !ce.Fatal()) {

@@ -51,11 +51,11 @@ func FuzzInterpret(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		fuzzcheck.Check(t, len(body), func() {
 			r := Interpret(body)
-			if (r.Score == nil) == (r.Failure == "") {
-				t.Errorf("score %v with failure %q", r.Score, r.Failure)
+			if (r.Value == nil) == (r.Error == "") {
+				t.Errorf("score %v with failure %q", r.Value, r.Error)
 			}
-			if r.Score != nil && (*r.Score < 0 || *r.Score > 10) {
-				t.Errorf("score %v outside 0-10", *r.Score)
+			if r.Value != nil && (*r.Value < 0 || *r.Value > 10) {
+				t.Errorf("score %v outside 0-10", *r.Value)
 			}
 		})
 	})

@@ -6,15 +6,9 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-)
 
-// ParsedVerdict is a judge's parsed answer: a 0-10 score and a one-sentence justification.
-type ParsedVerdict struct {
-	Score         *float64 // nil when the verdict failed to parse or has no numeric score
-	Justification string
-	Raw           string
-	Err           string // why the verdict failed, "" if it parsed
-}
+	"github.com/loupe-dev/loupe/review"
+)
 
 var (
 	trailingComma = regexp.MustCompile(`,\s*([}\]])`)
@@ -23,9 +17,11 @@ var (
 
 // ParseVerdict parses a judge response as PRISM-Bench does: strip, drop a leading ```json and a trailing
 // ```, strip, remove trailing commas before } or ], strict JSON, else a lenient pass (single quotes,
-// unquoted keys). A score counts only as a JSON number within 0-10; a string "8" is rejected.
-func ParseVerdict(raw string) ParsedVerdict {
-	v := ParsedVerdict{Raw: raw}
+// unquoted keys). A score counts only as a JSON number within 0-10; a string "8" is rejected. The
+// verdict holds the score (Value; nil when it failed to parse or has no numeric score), the
+// justification, the raw text, and why it failed (Error, "" if it parsed).
+func ParseVerdict(raw string) review.Verdict {
+	v := review.Verdict{Raw: raw}
 	s := strings.TrimSpace(raw)
 	s = strings.TrimPrefix(s, "```json")
 	s = strings.TrimPrefix(s, "```")
@@ -44,7 +40,7 @@ func ParseVerdict(raw string) ParsedVerdict {
 			if err == nil {
 				err = errors.New("trailing data after the JSON object")
 			}
-			v.Err = "not a JSON object: " + jsonSyntaxErr(err)
+			v.Error = "not a JSON object: " + jsonSyntaxErr(err)
 			return v
 		}
 	}
@@ -55,16 +51,16 @@ func ParseVerdict(raw string) ParsedVerdict {
 	case json.Number:
 		f, err := sc.Float64()
 		if err != nil {
-			v.Err = fmt.Sprintf("score %s is not a number", sc)
+			v.Error = fmt.Sprintf("score %s is not a number", sc)
 		} else if f < 0 || f > 10 {
-			v.Err = fmt.Sprintf("score %v is outside 0-10", f)
+			v.Error = fmt.Sprintf("score %v is outside 0-10", f)
 		} else {
-			v.Score = &f
+			v.Value = &f
 		}
 	case nil:
-		v.Err = `no "score" field`
+		v.Error = `no "score" field`
 	default:
-		v.Err = fmt.Sprintf("score %v is not a JSON number", sc)
+		v.Error = fmt.Sprintf("score %v is not a JSON number", sc)
 	}
 	return v
 }

@@ -24,11 +24,11 @@ func TestParseVerdict(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			v := ParseVerdict(tc.raw)
 			if tc.score < 0 {
-				if v.Score != nil || v.Err == "" {
+				if v.Value != nil || v.Error == "" {
 					t.Fatalf("want failure, got %+v", v)
 				}
-			} else if v.Score == nil || *v.Score != tc.score {
-				t.Fatalf("score %v (err %s), want %v", v.Score, v.Err, tc.score)
+			} else if v.Value == nil || *v.Value != tc.score {
+				t.Fatalf("score %v (err %s), want %v", v.Value, v.Error, tc.score)
 			}
 			if v.Justification != tc.why || v.Raw != tc.raw {
 				t.Errorf("justification %q raw kept %v", v.Justification, v.Raw == tc.raw)
@@ -59,11 +59,11 @@ func FuzzParseVerdict(f *testing.F) {
 			if v.Raw != raw {
 				t.Error("raw text not kept")
 			}
-			if (v.Score == nil) == (v.Err == "") {
-				t.Errorf("score %v with error %q", v.Score, v.Err)
+			if (v.Value == nil) == (v.Error == "") {
+				t.Errorf("score %v with error %q", v.Value, v.Error)
 			}
-			if v.Score != nil && (*v.Score < 0 || *v.Score > 10) {
-				t.Errorf("score %v outside 0-10", *v.Score)
+			if v.Value != nil && (*v.Value < 0 || *v.Value > 10) {
+				t.Errorf("score %v outside 0-10", *v.Value)
 			}
 		})
 	})

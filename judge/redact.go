@@ -15,9 +15,9 @@ func redactResult(r Result, red vlm.Redactor) Result {
 	}
 	r.Justification = red.String(r.Justification)
 	r.Raw = red.String(r.Raw)
-	r.Failure = red.String(r.Failure)
+	r.Error = red.String(r.Error)
 	r.Skipped = red.String(r.Skipped)
-	r.Body = red.JSON(r.Body)
+	r.Response = red.JSON(r.Response)
 	r.Err = red.Error(r.Err)
 	return r
 }

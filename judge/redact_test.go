@@ -22,8 +22,8 @@ func (m mapCache) Get(_ context.Context, key string) ([]byte, bool, error) {
 
 // resultHolds reports whether any stored part of a result holds s.
 func resultHolds(r Result, s string) bool {
-	return strings.Contains(r.Justification, s) || strings.Contains(r.Raw, s) || strings.Contains(r.Failure, s) ||
-		strings.Contains(string(r.Body), s) || (r.Err != nil && strings.Contains(r.Err.Error(), s))
+	return strings.Contains(r.Justification, s) || strings.Contains(r.Raw, s) || strings.Contains(r.Error, s) ||
+		strings.Contains(string(r.Response), s) || (r.Err != nil && strings.Contains(r.Err.Error(), s))
 }
 
 // TestSuccessfulAnswersAreRedacted: a server that echoes the Authorization header in a 200 answer (in
@@ -42,11 +42,11 @@ func TestSuccessfulAnswersAreRedacted(t *testing.T) {
 	j := HTTPJudge{c}
 	task := testTask(t, testPNG(t, 32, 32))
 	res := j.Run(context.Background(), task, nil, false)
-	if res.Score == nil || !strings.Contains(res.Justification, "[redacted]") {
+	if res.Value == nil || !strings.Contains(res.Justification, "[redacted]") {
 		t.Fatalf("verdict %+v", res)
 	}
 	if resultHolds(res, "sk-echo-0123456789") {
-		t.Errorf("the verdict holds the key: %q %q %s", res.Justification, res.Raw, res.Body)
+		t.Errorf("the verdict holds the key: %q %q %s", res.Justification, res.Raw, res.Response)
 	}
 	for _, rep := range []*judgetest.Reply{
 		{Content: "no verdict here: " + key},
@@ -66,7 +66,7 @@ func TestSuccessfulAnswersAreRedacted(t *testing.T) {
 	}
 	old := fmt.Sprintf(`{"choices":[{"message":{"content":%q},"finish_reason":"stop"}]}`, `{"justification": "old `+key+`", "score": 5}`)
 	res = j.Run(context.Background(), task, mapCache{p.Key: []byte(old)}, false)
-	if !res.Cached || res.Score == nil || resultHolds(res, "sk-echo-0123456789") {
+	if !res.Cached || res.Value == nil || resultHolds(res, "sk-echo-0123456789") {
 		t.Errorf("cached answer: %+v", res)
 	}
 }

@@ -161,7 +161,7 @@ func (r *Runner) Run(stop, hard context.Context, tasks []*Task) (Progress, error
 			}
 		case res.Skipped != "":
 			p.Skipped++
-		case res.Failure != "":
+		case res.Error != "":
 			p.Failed++
 		default:
 			p.Verdicts++

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/vlm"
 )
 
@@ -27,23 +28,31 @@ func (t *Task) Dimension() string {
 	return "prism_alignment"
 }
 
-// Result is a task's outcome. Exactly one of these holds: Score is set (a verdict); Failure is set (a
-// failed verdict: stored, never averaged); Skipped is set (the judge does not apply); Err is set
-// (nothing to store: the task stays open for the next run).
+// Result is a task's outcome: its verdict (review.Verdict, stored as it is) and how the call went.
+// Exactly one of these holds: Value is set (a verdict); Error is set (a failed verdict: stored, never
+// averaged); Skipped is set (the judge does not apply); Err is set (nothing to store: the task stays open
+// for the next run). The judges fill in the verdict's item, dimension, rubric, backend and model (see
+// For); whoever stores it adds the rater, the run and the sample.
 type Result struct {
-	Task          *Task
-	Key           string // request key (content address); "" for offline judges
-	Body          []byte // the raw 200 body, to cache; nil when it came from the cache
-	Cached        bool
-	Score         *float64
-	Justification string
-	Raw           string // the model's text (or refusal)
-	Failure       string
-	Skipped       string
-	Err           error
-	InputTokens   int
-	OutputTokens  int
-	EstInput      int // the estimate, when the call was not made (dry run)
+	review.Verdict
+	Task     *Task
+	Cached   bool   // the answer came from the cache (Response is nil)
+	Skipped  string // why the judge does not apply
+	Err      error
+	EstInput int // the estimate, when the call was not made (dry run)
+}
+
+// For returns the result with its task and with the verdict's item, dimension, rubric hash, backend
+// and model filled in from the task and the backend.
+func (r Result) For(t *Task, b *vlm.Backend) Result {
+	r.Task = t
+	if t != nil {
+		r.ItemID, r.Dimension, r.RubricHash = t.ItemID, t.Dimension(), t.Rubric.Hash()
+	}
+	if b != nil {
+		r.Backend, r.Model = b.Name, b.Model
+	}
+	return r
 }
 
 // Interpret reads a chat completion body as a PRISM-Bench verdict: a refusal or a content filter is a
@@ -52,27 +61,35 @@ type Result struct {
 func Interpret(body []byte) Result {
 	c, err := vlm.ParseCompletion(body)
 	if err != nil {
-		return Result{Failure: err.Error(), Raw: truncate(string(body), 2000)}
+		return Result{Verdict: review.Verdict{Error: err.Error(), Raw: truncate(string(body), 2000)}}
 	}
-	r := Result{InputTokens: c.InputTokens, OutputTokens: c.OutputTokens, Raw: c.Content}
+	r := Result{Verdict: review.Verdict{InputTokens: c.InputTokens, OutputTokens: c.OutputTokens, Raw: c.Content}}
 	switch {
 	case c.Refusal != "":
-		r.Raw, r.Failure = c.Refusal, "refused: "+truncate(c.Refusal, 200)
+		r.Raw, r.Error = c.Refusal, "refused: "+truncate(c.Refusal, 200)
 		return r
 	case c.FinishReason == "content_filter":
-		r.Failure = "refused: the content filter stopped the answer"
+		r.Error = "refused: the content filter stopped the answer"
 		return r
 	}
 	v := ParseVerdict(c.Content)
-	if v.Score == nil {
-		r.Failure = v.Err
+	if v.Value == nil {
+		r.Error = v.Error
 		if c.FinishReason == "length" {
-			r.Failure = "truncated at the token limit: " + v.Err
+			r.Error = "truncated at the token limit: " + v.Error
 		}
 		return r
 	}
-	r.Score, r.Justification = v.Score, v.Justification
+	r.Value, r.Justification = v.Value, v.Justification
 	return r
+}
+
+// failed is a failed verdict: why it failed.
+func failed(why string) Result { return Result{Verdict: review.Verdict{Error: why}} }
+
+// scored is a verdict: its score, justification and raw text.
+func scored(score float64, justification, raw string) Result {
+	return Result{Verdict: review.Verdict{Value: &score, Justification: justification, Raw: raw}}
 }
 
 func truncate(s string, n int) string {
@@ -130,22 +147,28 @@ type Staged struct {
 func (j HTTPJudge) Stage(ctx context.Context, t *Task, cache Cache, dryRun bool) (Staged, *Result) {
 	p, err := Build(j.C.B, t)
 	if err != nil {
-		return Staged{}, &Result{Task: t, Failure: err.Error()}
+		r := failed(err.Error()).For(t, j.C.B)
+		return Staged{}, &r
 	}
 	if cache != nil {
 		body, ok, err := cache.Get(ctx, p.Key)
 		if err != nil {
-			return Staged{}, &Result{Task: t, Key: p.Key, Err: err}
+			r := Result{Err: err}.For(t, j.C.B)
+			r.Key = p.Key
+			return Staged{}, &r
 		}
 		if ok {
 			// redacted again: a body cached before loupe redacted answers may hold the key
 			r := redactResult(Interpret(j.C.RedactBody(body)), j.C.Redactor())
-			r.Task, r.Key, r.Cached = t, p.Key, true
+			r = r.For(t, j.C.B)
+			r.Key, r.Cached = p.Key, true
 			return Staged{}, &r
 		}
 	}
 	if dryRun {
-		return Staged{}, &Result{Task: t, Key: p.Key, EstInput: p.EstInput + p.EstOutput, Skipped: "dry run"}
+		r := Result{EstInput: p.EstInput + p.EstOutput, Skipped: "dry run"}.For(t, j.C.B)
+		r.Key = p.Key
+		return Staged{}, &r
 	}
 	return Staged{Task: t, P: p}, nil
 }
@@ -157,12 +180,16 @@ func (j HTTPJudge) Call(ctx context.Context, s Staged) Result {
 	if err != nil {
 		var ce *vlm.CallError
 		if errors.As(err, &ce) && ce.Terminal() {
-			return redactResult(Result{Task: t, Key: p.Key, Failure: ce.Error()}, j.C.Redactor())
+			r := failed(ce.Error()).For(t, j.C.B)
+			r.Key = p.Key
+			return redactResult(r, j.C.Redactor())
 		}
-		return redactResult(Result{Task: t, Key: p.Key, Err: err}, j.C.Redactor())
+		r := Result{Err: err}.For(t, j.C.B)
+		r.Key = p.Key
+		return redactResult(r, j.C.Redactor())
 	}
-	r := Interpret(body)
-	r.Task, r.Key, r.Body = t, p.Key, body
+	r := Interpret(body).For(t, j.C.B)
+	r.Key, r.Response = p.Key, body
 	return redactResult(r, j.C.Redactor())
 }
 
@@ -178,39 +205,42 @@ func (j OfflineJudge) Model() string { return j.B.Model }
 
 // Run implements Judge.
 func (j OfflineJudge) Run(ctx context.Context, t *Task, _ Cache, dryRun bool) Result {
+	return j.run(ctx, t, dryRun).For(t, j.B)
+}
+
+// run makes the verdict of Run, without its task.
+func (j OfflineJudge) run(ctx context.Context, t *Task, dryRun bool) Result {
 	if t.Kind != "alignment" {
-		return Result{Task: t, Skipped: j.B.Kind + " judges alignment only"}
+		return Result{Skipped: j.B.Kind + " judges alignment only"}
 	}
 	if dryRun {
-		return Result{Task: t, Skipped: "dry run"}
+		return Result{Skipped: "dry run"}
 	}
 	img, err := t.Image()
 	if err != nil {
-		return Result{Task: t, Failure: "image: " + err.Error()}
+		return failed("image: " + err.Error())
 	}
 	switch j.B.Kind {
 	case KindOCR:
 		if len(ExpectedText(t.Prompt)) == 0 {
-			return Result{Task: t, Skipped: "the prompt asks for no text"}
+			return Result{Skipped: "the prompt asks for no text"}
 		}
 		v, err := OCRJudge{Lang: j.B.Lang}.Judge(ctx, img, t.Prompt)
 		if errors.Is(err, ErrNoTesseract) {
-			return Result{Task: t, Err: err}
+			return Result{Err: err}
 		}
 		if err != nil {
-			return Result{Task: t, Failure: err.Error()}
+			return failed(err.Error())
 		}
-		s := v.Score
-		return Result{Task: t, Score: &s, Justification: v.Justification, Raw: "OCR read: " + v.Read}
+		return scored(v.Score, v.Justification, "OCR read: "+v.Read)
 	case KindRules:
 		v, err := RulesJudge{}.Judge(ctx, img, t.Prompt)
 		if errors.Is(err, ErrRulesNotApplicable) {
-			return Result{Task: t, Skipped: "no colour, count or position constraint to check"}
+			return Result{Skipped: "no colour, count or position constraint to check"}
 		}
 		if err != nil {
-			return Result{Task: t, Failure: err.Error()}
+			return failed(err.Error())
 		}
-		s := v.Score
 		var raw strings.Builder
 		for _, c := range v.Checks {
 			mark := "ok"
@@ -219,9 +249,9 @@ func (j OfflineJudge) Run(ctx context.Context, t *Task, _ Cache, dryRun bool) Re
 			}
 			fmt.Fprintf(&raw, "%s %s: %s\n", mark, c.Constraint, c.Detail)
 		}
-		return Result{Task: t, Score: &s, Justification: v.Justification, Raw: strings.TrimSpace(raw.String())}
+		return scored(v.Score, v.Justification, strings.TrimSpace(raw.String()))
 	}
-	return Result{Task: t, Err: fmt.Errorf("backend %q: %s is not an offline judge", j.B.Name, j.B.Kind)}
+	return Result{Err: fmt.Errorf("backend %q: %s is not an offline judge", j.B.Name, j.B.Kind)}
 }
 
 // New makes the judge for a backend.

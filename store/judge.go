@@ -24,30 +24,10 @@ func (c JudgeCache) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	return b, err == nil, wrapErr(err)
 }
 
-// Verdict is one judge verdict to store, with the response it came from.
-type Verdict struct {
-	ItemID        int64
-	Dimension     string
-	RaterID       int64
-	Sample        int // 0 for a first verdict; repeated verdicts of the same rater count up
-	RunID         int64
-	RubricHash    string
-	Value         *float64 // nil: a failed verdict (Error says why)
-	Justification string
-	Raw           string
-	Error         string
-	Key           string // request key; with Response, cached
-	Response      []byte
-	Backend       string
-	Model         string
-	InputTokens   int
-	OutputTokens  int
-}
-
 // SaveVerdicts stores verdicts and their raw responses in one transaction (so a response is never
 // cached without its verdict or the reverse) and clears their pending batch entries. A verdict the rater
 // already gave for that item and dimension is left as it was.
-func (s *Store) SaveVerdicts(ctx context.Context, vs []Verdict) error {
+func (s *Store) SaveVerdicts(ctx context.Context, vs []review.Verdict) error {
 	if len(vs) == 0 {
 		return nil
 	}

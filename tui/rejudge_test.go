@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
 )
 
@@ -25,7 +26,7 @@ func TestRejudgeInBackground(t *testing.T) {
 			return "", err
 		}
 		v := 3.0
-		return "alignment 3", st.SaveVerdicts(ctx, []store.Verdict{{ItemID: item, Dimension: "prism_alignment", RaterID: r, Value: &v,
+		return "alignment 3", st.SaveVerdicts(ctx, []review.Verdict{{ItemID: item, Dimension: "prism_alignment", RaterID: r, Value: &v,
 			Justification: "saw 2 red objects, the prompt asks for 3"}})
 	}
 	start := m.cur().it.ID

@@ -143,16 +143,13 @@ func OpenTasks(ctx context.Context, st *store.Store, sel Selection, set judge.Ru
 	return out, nil
 }
 
-// VerdictOf is the stored form of a result, with the backend's API key redacted from its texts and
-// response (the client already redacts what it receives; this pass covers every other way in).
-func VerdictOf(res judge.Result, b *vlm.Backend, raterID, runID int64, sample int) store.Verdict {
-	res = judge.RedactResult(b, res)
-	return store.Verdict{
-		ItemID: res.Task.ItemID, Dimension: res.Task.Dimension(), RaterID: raterID, RunID: runID, Sample: sample,
-		RubricHash: res.Task.Rubric.Hash(), Value: res.Score, Justification: res.Justification, Raw: res.Raw,
-		Error: res.Failure, Key: res.Key, Response: res.Body, Backend: b.Name, Model: b.Model,
-		InputTokens: res.InputTokens, OutputTokens: res.OutputTokens,
-	}
+// toStore is a result's verdict as the store keeps it: with the rater, the run and the sample, and with
+// the backend's API key redacted from its texts and response (the client already redacts what it
+// receives; this pass covers every other way in).
+func toStore(res judge.Result, b *vlm.Backend, raterID, runID int64, sample int) []review.Verdict {
+	v := judge.RedactResult(b, res).Verdict
+	v.RaterID, v.RunID, v.Sample = raterID, runID, sample
+	return []review.Verdict{v}
 }
 
 // Offline runs an offline judge (ocr or rules) over a queue with loupe's rubrics and stores its
@@ -183,7 +180,7 @@ func Offline(ctx context.Context, st *store.Store, kind, queue string) (stored, 
 	}
 	r := &judge.Runner{Judge: judge.OfflineJudge{B: b}, Workers: b.Concurrency,
 		Store: func(res judge.Result) error {
-			return st.SaveVerdicts(ctx, []store.Verdict{VerdictOf(res, b, raterID, runID, 0)})
+			return st.SaveVerdicts(ctx, toStore(res, b, raterID, runID, 0))
 		}}
 	p, err := r.Run(ctx, ctx, tasks.Open)
 	status := "done"

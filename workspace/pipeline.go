@@ -212,7 +212,7 @@ func (r *pipeRunner) label(ctx context.Context, id int64, dim string, v float64,
 			return err
 		}
 	}
-	return r.st.SaveVerdicts(ctx, []store.Verdict{{ItemID: id, Dimension: dim, RaterID: r.raterID, Sample: sample, Value: &v, RubricHash: version, Justification: why}})
+	return r.st.SaveVerdicts(ctx, []review.Verdict{{ItemID: id, Dimension: dim, RaterID: r.raterID, Sample: sample, Value: &v, RubricHash: version, Justification: why}})
 }
 
 func (r *pipeRunner) drop(ctx context.Context, x *pipeItem, step, why string) error {

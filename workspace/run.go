@@ -120,7 +120,7 @@ func (w *Workspace) Run(ctx context.Context, plan *JudgePlan, o JudgeOptions) (*
 			if o.OnStored != nil {
 				o.OnStored(res)
 			}
-			return w.st.SaveVerdicts(hard, []store.Verdict{VerdictOf(res, b, plan.RaterID, rep.RunID, o.sample)})
+			return w.st.SaveVerdicts(hard, toStore(res, b, plan.RaterID, rep.RunID, o.sample))
 		}}
 	if o.DryRun {
 		r.Store = nil
@@ -281,10 +281,10 @@ func (r *Rejudger) Rejudge(ctx context.Context, itemID int64, backend string) (s
 			}
 		case res.Skipped != "":
 			parts = append(parts, k+" not applicable ("+res.Skipped+")")
-		case res.Failure != "":
-			parts = append(parts, k+" failed: "+res.Failure)
+		case res.Error != "":
+			parts = append(parts, k+" failed: "+res.Error)
 		default:
-			parts = append(parts, fmt.Sprintf("%s %g", k, *res.Score))
+			parts = append(parts, fmt.Sprintf("%s %g", k, *res.Value))
 		}
 	}
 	b1 := *b

@@ -12,6 +12,7 @@ import (
 
 	"github.com/loupe-dev/loupe/internal/config"
 	"github.com/loupe-dev/loupe/judge"
+	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
 	"github.com/loupe-dev/loupe/vlm"
 	"github.com/loupe-dev/loupe/workspace"
@@ -167,8 +168,8 @@ func runJudge(ctx context.Context, g *globals, o *judgeOpts) error {
 	rep, err := ws.Run(ctx, plan, workspace.JudgeOptions{MaxCost: o.maxCost, DryRun: o.dryRun, Abandon: hard, OnProgress: prog.update,
 		Settings: map[string]any{"backend": b, "rubrics": plan.Set.Name, "dimension": o.dimension, "queue": o.queue},
 		OnStored: func(res judge.Result) {
-			if res.Failure != "" {
-				sum.Failures[failureKind(res.Failure)]++
+			if res.Error != "" {
+				sum.Failures[failureKind(res.Error)]++
 			}
 		}})
 	prog.done()
@@ -360,9 +361,9 @@ func runBatchOut(ctx context.Context, g *globals, o *judgeOpts, st *store.Store,
 			bw.Abort()
 			return err
 		} else if ok {
-			res := judge.RedactResult(b, judge.Interpret(body))
-			if err := st.SaveVerdicts(ctx, []store.Verdict{{ItemID: t.ItemID, Dimension: t.Dimension(), RaterID: raterID, RunID: runID,
-				RubricHash: t.Rubric.Hash(), Value: res.Score, Justification: res.Justification, Raw: res.Raw, Error: res.Failure}}); err != nil {
+			v := judge.RedactResult(b, judge.Interpret(body).For(t, b)).Verdict
+			v.RaterID, v.RunID = raterID, runID
+			if err := st.SaveVerdicts(ctx, []review.Verdict{v}); err != nil {
 				bw.Abort()
 				return err
 			}
@@ -433,7 +434,7 @@ func runBatchIn(ctx context.Context, g *globals, o *judgeOpts) error {
 	}
 	s := batchInSummary{File: o.batchIn, ByFile: map[string]int{}}
 	cache := store.JudgeCache{S: st}
-	var batch []store.Verdict
+	var batch []review.Verdict
 	flush := func() error {
 		err := st.SaveVerdicts(ctx, batch)
 		batch = batch[:0]
@@ -458,15 +459,15 @@ func runBatchIn(ctx context.Context, g *globals, o *judgeOpts) error {
 			s.BadLines = append(s.BadLines, fmt.Sprintf("line %d (%s): %s", r.Line, shortKey(r.CustomID), r.Error))
 			return nil
 		}
-		res := judge.Interpret(r.Body)
-		if res.Failure != "" {
+		v := judge.Interpret(r.Body).Verdict
+		if v.Error != "" {
 			s.Failed++
 		} else {
 			s.Stored++
 		}
-		batch = append(batch, store.Verdict{ItemID: p.ItemID, Dimension: p.Dimension, RaterID: p.RaterID, RunID: p.RunID,
-			RubricHash: p.RubricHash, Value: res.Score, Justification: res.Justification, Raw: res.Raw, Error: res.Failure,
-			Key: r.CustomID, Response: r.Body, Backend: "batch", Model: p.Model, InputTokens: res.InputTokens, OutputTokens: res.OutputTokens})
+		v.ItemID, v.Dimension, v.RaterID, v.RunID, v.RubricHash = p.ItemID, p.Dimension, p.RaterID, p.RunID, p.RubricHash
+		v.Key, v.Response, v.Backend, v.Model = r.CustomID, r.Body, "batch", p.Model
+		batch = append(batch, v)
 		delete(pending, r.CustomID)
 		if len(batch) >= 500 {
 			return flush()

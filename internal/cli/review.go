@@ -235,7 +235,7 @@ func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.
 		if err != nil {
 			return tui.Config{}, nil, err
 		}
-		steps = slices.DeleteFunc(slices.Clone(pipeline.Order), func(s string) bool { return s == "expand" })
+		steps = pipeline.ItemSteps() // the registry: every step that runs on an item
 		rerun = func(ctx context.Context, id int64, step string) (string, error) {
 			return ws.RerunStep(ctx, id, step, b, gen, gc.Name)
 		}
