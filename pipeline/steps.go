@@ -32,9 +32,15 @@ type Step struct {
 	System      string
 	MaxTokens   int // output budget used when the backend sets none; also the output estimate
 
+	// ImageOptional: the step reads the picture when the item has one and goes without it otherwise
+	// (rewrite: a prompt run has no source picture yet, so the caption alone is rewritten).
+	ImageOptional bool
+
 	needs    []string // inputs that must be non-empty: prompt, caption, captions, text
 	template string   // user text with {prompt} {caption} {captions} {text} {trait} {ocr} {render} {format}
 	check    func(Output) error
+	prepare  prepareFunc // Prepare's step-specific part (nil: always Run)
+	apply    applyFunc   // Apply's step-specific part (nil: stores nothing)
 }
 
 // Input is what a step sees for one item.
@@ -185,7 +191,7 @@ func init() {
 			},
 		},
 		{
-			Name: "rewrite", Version: "rewrite-v1", NeedsImage: true, MaxTokens: 600,
+			Name: "rewrite", Version: "rewrite-v1", NeedsImage: true, ImageOptional: true, MaxTokens: 600,
 			needs:  []string{"caption"},
 			System: baseSystem,
 			Schema: object(prop("prompt", str("the rewritten prompt"))),
@@ -346,6 +352,13 @@ func init() {
 	}
 	if len(registry) != len(byName) {
 		panic("pipeline: a defined step is missing from Order")
+	}
+	for n, h := range stepHooks {
+		s, ok := byName[n]
+		if !ok {
+			panic("pipeline: hooks for unknown step " + n)
+		}
+		s.prepare, s.apply = h.prepare, h.apply
 	}
 }
 

@@ -23,20 +23,14 @@ import (
 	"github.com/loupe-dev/loupe/dataset"
 	"github.com/loupe-dev/loupe/export"
 	"github.com/loupe-dev/loupe/generate"
-	"github.com/loupe-dev/loupe/judge"
 	"github.com/loupe-dev/loupe/pipeline"
 	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
 	"github.com/loupe-dev/loupe/vlm"
 )
 
-// Thresholds are the keep/drop rules between steps (0-10).
-type Thresholds struct {
-	Clarity, Structure float64 // quality: drop below either (the wild's common rule: 7 and 6)
-	Trait              float64 // captions: a category caption for each trait scored at least this
-	Typography         float64 // typography: drop text images whose text correctness is below this
-	Original           float64 // align-original: keep the original caption at or above this
-}
+// Thresholds are the keep/drop rules between steps (0-10): the pipeline's, which its steps apply.
+type Thresholds = pipeline.Thresholds
 
 // DefaultThresholds are the thresholds without configuration.
 var DefaultThresholds = Thresholds{Clarity: 7, Structure: 6, Trait: 6, Typography: 5, Original: 6}
@@ -458,7 +452,8 @@ func (r *pipeRunner) count(f func()) {
 	r.mu.Unlock()
 }
 
-// step runs one step on one item.
+// step runs one step on one item: generate here, every model step through its pipeline.Step hooks
+// (Prepare completes the input or skips the item, the model is asked, Apply stores the answer).
 func (r *pipeRunner) step(ctx context.Context, id int64, name string, stats *StepStats) error {
 	x, err := r.load(ctx, id)
 	if err != nil {
@@ -474,29 +469,11 @@ func (r *pipeRunner) step(ctx context.Context, id int64, name string, stats *Ste
 		r.count(func() { stats.Dropped++ })
 		return r.drop(ctx, x, name, why)
 	}
-	s, _ := pipeline.Lookup(name)
-	switch name {
-	case "rewrite":
-		if x.text("prompt") != "" && !r.o.Force {
-			return skip()
-		}
-		pic, _ := x.picture()
-		step := s
-		if len(pic) == 0 && s.NeedsImage {
-			// a prompt run has no source picture yet: the caption alone is rewritten
-			cp := *s
-			cp.NeedsImage = false
-			step = &cp
-		}
-		out, err := r.call(ctx, step, pipeline.Input{Prompt: x.text("original"), Caption: x.text("original")}, pic, stats)
-		if err != nil {
-			return err
-		}
-		if err := r.putText(ctx, x, "prompt", "en", out.Texts["prompt"]); err != nil {
-			return err
-		}
-		return kept()
-	case "generate":
+	s, ok := pipeline.Lookup(name)
+	if !ok || s.OnPrompts {
+		return fmt.Errorf("step %s has no pipeRunner", name)
+	}
+	if s.Generates {
 		if _, err := os.Stat(x.path); err == nil && !r.o.Force {
 			return skip()
 		}
@@ -529,9 +506,13 @@ func (r *pipeRunner) step(ctx context.Context, id int64, name string, stats *Ste
 		}
 		return kept()
 	}
-	pic, perr := x.picture()
-	if s.NeedsImage && perr != nil {
-		return fmt.Errorf("%s: %w (run generate first)", x.ext, perr)
+	var pic []byte
+	if !s.ImageOptional { // an optional picture is read only when the step runs
+		var perr error
+		pic, perr = x.picture()
+		if s.NeedsImage && perr != nil {
+			return fmt.Errorf("%s: %w (run generate first)", x.ext, perr)
+		}
 	}
 	in := pipeline.Input{Prompt: x.text("prompt"), Caption: x.text("original"), Captions: map[string]string{}}
 	if in.Prompt == "" {
@@ -545,196 +526,84 @@ func (r *pipeRunner) step(ctx context.Context, id int64, name string, stats *Ste
 			in.Captions[k] = t
 		}
 	}
-	has := func(dim string) bool {
-		k := review.PipelineScoreIndex(dim)
-		return k >= 0 && x.scores[k] != review.NoScore
+	it := stepItem{r: r, x: x}
+	switch s.Prepare(ctx, it, &in, pic, r.o.Thresholds, r.o.Force) {
+	case pipeline.Done:
+		return skip()
+	case pipeline.Skip:
+		return nil
 	}
-	score := func(dim string) float64 { return float64(x.scores[review.PipelineScoreIndex(dim)]) }
-	switch name {
-	case "quality":
-		if has("clarity") && has("structure") && !r.o.Force {
-			return skip()
+	step := s
+	if s.ImageOptional {
+		pic, _ = x.picture()
+		if len(pic) == 0 && s.NeedsImage {
+			// a prompt run has no source picture yet: the step goes without it
+			cp := *s
+			cp.NeedsImage = false
+			step = &cp
 		}
-		out, err := r.call(ctx, s, in, pic, stats)
-		if err != nil {
-			return err
-		}
-		if err := r.setScores(ctx, x, s.Version, out.Scores); err != nil {
-			return err
-		}
-		t := r.o.Thresholds
-		if out.Scores["clarity"] < t.Clarity || out.Scores["structure"] < t.Structure {
-			return dropped(fmt.Sprintf("clarity %g, structure %g (keep at %g and %g)", out.Scores["clarity"], out.Scores["structure"], t.Clarity, t.Structure))
-		}
-		return kept()
-	case "traits":
-		if has("composition") && has("style") && has("affection") && !r.o.Force {
-			return skip()
-		}
-		out, err := r.call(ctx, s, in, pic, stats)
-		if err != nil {
-			return err
-		}
-		if err := r.setScores(ctx, x, s.Version, out.Scores); err != nil {
-			return err
-		}
-		return kept()
-	case "mine-text":
-		if x.hasNote("mine-text:") && !r.o.Force {
-			return skip()
-		}
-		out, err := r.call(ctx, s, in, pic, stats)
-		if err != nil {
-			return err
-		}
-		found := out.HasText != nil && *out.HasText && strings.TrimSpace(out.Texts["text"]) != ""
-		n := "mine-text: none"
-		if found {
-			n = "mine-text: " + strings.TrimSpace(out.Texts["text"])
-		}
-		if err := r.note(ctx, x, n); err != nil {
-			return err
-		}
-		return kept()
-	case "typography":
-		text := ""
-		for _, n := range x.notes {
-			if t, ok := strings.CutPrefix(n, "mine-text: "); ok && t != "none" {
-				text = t
-			}
-		}
-		if rs := pipeline.RenderStrings(in.Prompt + " " + in.Caption); text == "" && len(rs) > 0 {
-			text = strings.Join(rs, " ")
-		}
-		if text == "" {
-			return nil // not a text image
-		}
-		if x.hasNote("typography:") && !r.o.Force {
-			return skip()
-		}
-		in.Text = text
-		ocr, err := judge.OCRJudge{}.Judge(ctx, pic, `"`+text+`"`)
-		if err == nil {
-			in.OCR = ocr.Read
-		}
-		out, err := r.call(ctx, s, in, pic, stats)
-		if err != nil {
-			return err
-		}
-		leg, cor := out.Scores["legibility"], out.Scores["correctness"]
-		if err := r.note(ctx, x, fmt.Sprintf("typography: legibility %g, correctness %g; OCR read %q", leg, cor, in.OCR)); err != nil {
-			return err
-		}
-		if cor < r.o.Thresholds.Typography {
-			return dropped(fmt.Sprintf("text correctness %g below %g", cor, r.o.Thresholds.Typography))
-		}
-		return kept()
-	case "captions":
-		var traits []string
-		for k, dim := range []string{"composition", "entity", "text", "imagination", "style", "affection"} {
-			if has(dim) && score(dim) >= r.o.Thresholds.Trait {
-				traits = append(traits, pipeline.CaptionKinds[k])
-			}
-		}
-		if len(traits) == 0 {
-			return nil
-		}
-		missing := false
-		for _, k := range traits {
-			missing = missing || x.text(k) == ""
-		}
-		if !missing && !r.o.Force {
-			return skip()
-		}
-		in.Trait = strings.Join(traits, ",")
-		out, err := r.call(ctx, s, in, pic, stats)
-		if err != nil {
-			return err
-		}
-		for _, k := range traits {
-			if t := out.Texts[k]; t != "" {
-				if err := r.putText(ctx, x, k, "en", t); err != nil {
-					return err
-				}
-			}
-		}
-		return kept()
-	case "gcot":
-		if x.text("detail") != "" && !r.o.Force {
-			return skip()
-		}
-		out, err := r.call(ctx, s, in, pic, stats)
-		if err != nil {
-			return err
-		}
-		if err := r.putText(ctx, x, "detail", "en", out.Texts["detail"]); err != nil {
-			return err
-		}
-		return kept()
-	case "align-original":
-		if has("original_alignment") && !r.o.Force {
-			return skip()
-		}
-		if in.Caption == "" {
-			return nil
-		}
-		out, err := r.call(ctx, s, in, pic, stats)
-		if err != nil {
-			return err
-		}
-		if err := r.setScores(ctx, x, s.Version, out.Scores); err != nil {
-			return err
-		}
-		if out.Scores["original_alignment"] >= r.o.Thresholds.Original {
-			// the original caption passed the alignment gate (the dataset's bool_caption_original)
-			if err := r.putText(ctx, x, "original", "en", in.Caption); err != nil {
-				return err
-			}
-		}
-		return kept()
-	case "translate":
-		todo := map[string]string{}
-		for k, t := range in.Captions {
-			if x.texts[k]["zh"] == "" || r.o.Force {
-				todo[k] = t
-			}
-		}
-		if len(todo) == 0 {
-			return skip()
-		}
-		in.Captions = todo
-		out, err := r.call(ctx, s, in, pic, stats)
-		if err != nil {
-			return err
-		}
-		var bad []string
-		for k, en := range todo {
-			zh := out.Texts[k]
-			if zh == "" {
-				continue
-			}
-			if cerr := pipeline.CheckTranslation(en, zh); cerr != nil {
-				// one retry, asking again with the rule restated (a different request, not the cache)
-				in2 := in
-				in2.Captions = map[string]string{k: en}
-				in2.Text = "Keep every quoted English string exactly as written: " + strings.Join(pipeline.RenderStrings(en), ", ")
-				out2, err2 := r.call(ctx, s, in2, pic, stats)
-				if err2 == nil && pipeline.CheckTranslation(en, out2.Texts[k]) == nil {
-					zh = out2.Texts[k]
-				} else {
-					bad = append(bad, k+": "+cerr.Error())
-					continue
-				}
-			}
-			if err := r.putText(ctx, x, k, "zh", zh); err != nil {
-				return err
-			}
-		}
-		if len(bad) > 0 {
-			r.count(func() { stats.Failed++ })
-			return r.note(ctx, x, "translate flagged: "+strings.Join(bad, "; "))
-		}
-		return kept()
 	}
-	return fmt.Errorf("step %s has no pipeRunner", name)
+	call := func(ctx context.Context, in pipeline.Input) (pipeline.Output, error) {
+		return r.call(ctx, step, in, pic, stats)
+	}
+	out, err := call(ctx, in)
+	if err != nil {
+		return err
+	}
+	v, err := s.Apply(ctx, it, in, out, r.o.Thresholds, call)
+	if err != nil {
+		return err
+	}
+	switch {
+	case v.Drop != "":
+		return dropped(v.Drop)
+	case v.Flag != "":
+		r.count(func() { stats.Failed++ })
+		return it.Note(ctx, v.Flag)
+	}
+	return kept()
 }
+
+// stepItem is one item as the steps' hooks see it (pipeline.Item): the runner's item, written through
+// the runner.
+type stepItem struct {
+	r *pipeRunner
+	x *pipeItem
+}
+
+// Text returns the item's text of this kind and language.
+func (it stepItem) Text(kind, lang string) string { return it.x.texts[kind][lang] }
+
+// HasScore reports whether the pipeline score dim is set.
+func (it stepItem) HasScore(dim string) bool {
+	k := review.PipelineScoreIndex(dim)
+	return k >= 0 && it.x.scores[k] != review.NoScore
+}
+
+// Score returns the pipeline score dim (0 for an unknown dimension).
+func (it stepItem) Score(dim string) float64 {
+	k := review.PipelineScoreIndex(dim)
+	if k < 0 {
+		return 0
+	}
+	return float64(it.x.scores[k])
+}
+
+// Notes returns the item's note lines.
+func (it stepItem) Notes() []string { return it.x.notes }
+
+// HasNote reports whether a note line starts with prefix.
+func (it stepItem) HasNote(prefix string) bool { return it.x.hasNote(prefix) }
+
+// PutText stores a text of the item.
+func (it stepItem) PutText(ctx context.Context, kind, lang, body string) error {
+	return it.r.putText(ctx, it.x, kind, lang, body)
+}
+
+// SetScores stores pipeline scores of the item.
+func (it stepItem) SetScores(ctx context.Context, version string, scores map[string]float64) error {
+	return it.r.setScores(ctx, it.x, version, scores)
+}
+
+// Note appends a note line to the item.
+func (it stepItem) Note(ctx context.Context, body string) error { return it.r.note(ctx, it.x, body) }
