@@ -11,9 +11,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
-
-	"github.com/openai/openai-go/v3"
 
 	"github.com/loupe-dev/loupe/vlm"
 )
@@ -707,79 +704,15 @@ func (s *Step) Request(b *vlm.Backend, in Input, picture []byte) (vlm.Prepared, 
 			return vlm.Prepared{}, fmt.Errorf("step %s: %w", s.Name, err)
 		}
 	}
-	txt := openai.TextContentPart(text)
-	parts := []openai.ChatCompletionContentPartUnionParam{txt}
-	if s.NeedsImage {
-		img := openai.ImageContentPart(openai.ChatCompletionContentPartImageImageURLParam{URL: vlm.ImagePlaceholder, Detail: b.Detail})
-		if b.Profile == "qwen" {
-			parts = []openai.ChatCompletionContentPartUnionParam{img, txt}
-		} else {
-			parts = append(parts, img)
-		}
-	}
-	p := openai.ChatCompletionNewParams{Model: b.Model, Temperature: openai.Float(s.Temperature)}
-	if s.System != "" {
-		p.Messages = append(p.Messages, openai.SystemMessage(s.System))
-	}
-	p.Messages = append(p.Messages, openai.UserMessage(parts))
-	extra := map[string]any{}
-	switch b.Profile {
-	case "qwen":
-		if b.Kind != vlm.KindOpenAI {
-			extra["repetition_penalty"] = 1.05
-		}
-		if s.NeedsImage && (b.Kind == vlm.KindVLLM || b.Kind == vlm.KindSGLang) {
-			extra["mm_processor_kwargs"] = map[string]any{"min_pixels": vlm.QwenMinPixels, "max_pixels": vlm.QwenMaxPixels}
-		}
-	default:
-		p.TopP = openai.Float(1)
-		if !strings.Contains(strings.ToLower(b.Model), "gemini") {
-			p.Seed = openai.Int(42)
-		}
-	}
 	maxTokens := b.MaxTokens
 	if maxTokens <= 0 {
 		maxTokens = s.MaxTokens
 	}
-	if b.TokenField == "max_completion_tokens" {
-		p.MaxCompletionTokens = openai.Int(int64(maxTokens))
-	} else {
-		p.MaxTokens = openai.Int(int64(maxTokens))
-	}
-	switch b.Structured {
-	case "json_schema":
-		p.ResponseFormat = openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONSchema: &openai.ResponseFormatJSONSchemaParam{
-			JSONSchema: openai.ResponseFormatJSONSchemaJSONSchemaParam{
-				Name: strings.ReplaceAll(s.Name, "-", "_"), Strict: openai.Bool(true), Schema: s.Schema,
-			},
-		}}
-	case "json_object":
-		p.ResponseFormat = openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONObject: &openai.ResponseFormatJSONObjectParam{}}
-	}
-	for k, v := range b.Extra {
-		extra[k] = v
-	}
-	if len(extra) > 0 {
-		p.SetExtraFields(extra)
-	}
-	body, err := json.Marshal(p)
-	if err != nil {
-		return vlm.Prepared{}, fmt.Errorf("backend %q: step %s: building the request: %w", b.Name, s.Name, err)
-	}
+	c := vlm.Chat{System: s.System, Text: text, Temperature: s.Temperature, MaxTokens: s.MaxTokens,
+		Schema: vlm.Schema{Name: strings.ReplaceAll(s.Name, "-", "_"), Schema: s.Schema}, What: "step " + s.Name,
+		EstOutput: min(s.MaxTokens/2, maxTokens), EstText: s.System + text}
 	if s.NeedsImage {
-		if body, err = vlm.SpliceImage(body, pic); err != nil {
-			return vlm.Prepared{}, fmt.Errorf("backend %q: step %s: %w", b.Name, s.Name, err)
-		}
+		c.Picture = &pic
 	}
-	est := s.MaxTokens / 2
-	if est > maxTokens {
-		est = maxTokens
-	}
-	return vlm.Prepared{
-		Body:      body,
-		Key:       vlm.RequestKey(b.Name, b.Model, body),
-		EstInput:  utf8.RuneCountInString(s.System+text)/4 + 12 + b.ImageTokens(pic.W, pic.H),
-		EstOutput: est,
-		ImageMIME: pic.MIME,
-	}, nil
+	return b.Chat(c)
 }

@@ -120,40 +120,81 @@ func (b *Backend) passesProcessorKwargs() bool {
 //
 // Extra fields from the configuration are merged last.
 func (b *Backend) Prepare(text string, pic Picture, schema Schema) (Prepared, error) {
+	sys := systemPrompt
+	if b.Profile == "qwen" {
+		sys = ""
+	}
+	return b.Chat(Chat{System: sys, Text: text, Picture: &pic, Schema: schema, EstOutput: 120})
+}
+
+// Chat is one request to build: what Prepare sends for a judge, and what a pipeline step sends.
+type Chat struct {
+	System      string   // system message ("" none)
+	Text        string   // the user turn's text
+	Picture     *Picture // the picture (nil: a text-only request)
+	Temperature float64
+	MaxTokens   int    // the answer's token limit when the backend sets none
+	Schema      Schema // response_format when the backend's structured setting is json_schema
+	What        string // names the request in errors ("step captions"); "" for a judge's
+	EstOutput   int    // expected answer tokens, for the rate limiter
+	EstText     string // the text the input estimate counts ("": Text)
+}
+
+// Chat builds a chat-completions body with the backend's profile settings - the one builder of
+// requests: qwen puts the image before the text, adds repetition penalty 1.05 (not on OpenAI) and the
+// pixel bounds as mm_processor_kwargs (vLLM, SGLang); gpt puts the text first, with top_p 1 and seed 42
+// (left out for Gemini models). The backend's token field, structured output setting and extra fields
+// (merged last) apply to every request.
+func (b *Backend) Chat(c Chat) (Prepared, error) {
+	where := ""
+	if c.What != "" {
+		where = " " + c.What + ":"
+	}
 	// The SDK re-encodes a nested string at every level of the message; a 1 MB data URL would be copied
 	// a dozen times. The body is marshalled with a placeholder and the data URL spliced in once.
-	img := openai.ImageContentPart(openai.ChatCompletionContentPartImageImageURLParam{URL: ImagePlaceholder, Detail: b.Detail})
-	txt := openai.TextContentPart(text)
-	p := openai.ChatCompletionNewParams{Model: b.Model, Temperature: openai.Float(0)}
+	txt := openai.TextContentPart(c.Text)
+	parts := []openai.ChatCompletionContentPartUnionParam{txt}
+	if c.Picture != nil {
+		img := openai.ImageContentPart(openai.ChatCompletionContentPartImageImageURLParam{URL: ImagePlaceholder, Detail: b.Detail})
+		if b.Profile == "qwen" {
+			parts = []openai.ChatCompletionContentPartUnionParam{img, txt}
+		} else {
+			parts = append(parts, img)
+		}
+	}
+	p := openai.ChatCompletionNewParams{Model: b.Model, Temperature: openai.Float(c.Temperature)}
+	if c.System != "" {
+		p.Messages = append(p.Messages, openai.SystemMessage(c.System))
+	}
+	p.Messages = append(p.Messages, openai.UserMessage(parts))
 	extra := map[string]any{}
 	switch b.Profile {
 	case "qwen":
-		p.Messages = []openai.ChatCompletionMessageParamUnion{openai.UserMessage([]openai.ChatCompletionContentPartUnionParam{img, txt})}
 		if b.Kind != KindOpenAI {
 			extra["repetition_penalty"] = 1.05
 		}
-		if b.passesProcessorKwargs() {
+		if c.Picture != nil && b.passesProcessorKwargs() {
 			extra["mm_processor_kwargs"] = map[string]any{"min_pixels": QwenMinPixels, "max_pixels": QwenMaxPixels}
 		}
 	default:
-		p.Messages = []openai.ChatCompletionMessageParamUnion{
-			openai.SystemMessage(systemPrompt),
-			openai.UserMessage([]openai.ChatCompletionContentPartUnionParam{txt, img}),
-		}
 		p.TopP = openai.Float(1)
 		if !strings.Contains(strings.ToLower(b.Model), "gemini") {
 			p.Seed = openai.Int(42)
 		}
 	}
+	maxTokens := b.MaxTokens
+	if maxTokens <= 0 {
+		maxTokens = c.MaxTokens
+	}
 	if b.TokenField == "max_completion_tokens" {
-		p.MaxCompletionTokens = openai.Int(int64(b.MaxTokens))
+		p.MaxCompletionTokens = openai.Int(int64(maxTokens))
 	} else {
-		p.MaxTokens = openai.Int(int64(b.MaxTokens))
+		p.MaxTokens = openai.Int(int64(maxTokens))
 	}
 	switch b.Structured {
 	case "json_schema":
 		p.ResponseFormat = openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONSchema: &openai.ResponseFormatJSONSchemaParam{
-			JSONSchema: openai.ResponseFormatJSONSchemaJSONSchemaParam{Name: schema.Name, Strict: openai.Bool(true), Schema: schema.Schema},
+			JSONSchema: openai.ResponseFormatJSONSchemaJSONSchemaParam{Name: c.Schema.Name, Strict: openai.Bool(true), Schema: c.Schema.Schema},
 		}}
 	case "json_object":
 		p.ResponseFormat = openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONObject: &openai.ResponseFormatJSONObjectParam{}}
@@ -166,16 +207,24 @@ func (b *Backend) Prepare(text string, pic Picture, schema Schema) (Prepared, er
 	}
 	body, err := json.Marshal(p)
 	if err != nil {
-		return Prepared{}, fmt.Errorf("backend %q: building the request: %w", b.Name, err)
+		return Prepared{}, fmt.Errorf("backend %q:%s building the request: %w", b.Name, where, err)
 	}
-	if body, err = SpliceImage(body, pic); err != nil {
-		return Prepared{}, fmt.Errorf("backend %q: %w", b.Name, err)
+	var pic Picture
+	if c.Picture != nil {
+		pic = *c.Picture
+		if body, err = SpliceImage(body, pic); err != nil {
+			return Prepared{}, fmt.Errorf("backend %q:%s %w", b.Name, where, err)
+		}
+	}
+	est := c.EstText
+	if est == "" {
+		est = c.Text
 	}
 	return Prepared{
 		Body:      body,
 		Key:       RequestKey(b.Name, b.Model, body),
-		EstInput:  utf8.RuneCountInString(text)/4 + 12 + b.ImageTokens(pic.W, pic.H),
-		EstOutput: 120,
+		EstInput:  utf8.RuneCountInString(est)/4 + 12 + b.ImageTokens(pic.W, pic.H),
+		EstOutput: c.EstOutput,
 		ImageMIME: pic.MIME,
 	}, nil
 }
