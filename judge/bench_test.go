@@ -21,7 +21,7 @@ import (
 //	go test ./judge -run '^$' -bench Throughput -benchtime 1x
 func BenchmarkThroughput(b *testing.B) {
 	const latency = 100 * time.Millisecond
-	img := testPNG(b, 64, 64)
+	img := judgetest.PNG(b, 64, 64)
 	for _, inflight := range []int{1, 16, 64, 256} {
 		b.Run(fmt.Sprintf("inflight=%d", inflight), func(b *testing.B) {
 			srv := judgetest.New(judgetest.VLLM)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/loupe-dev/loupe/internal/imagesafe/imagesafetest"
+	"github.com/loupe-dev/loupe/judge/judgetest"
 	"github.com/loupe-dev/loupe/vlm"
 )
 
@@ -97,7 +98,7 @@ func TestBombsFailPerItem(t *testing.T) {
 // TestBombsDoNotStopARun: sixteen workers meeting 32 bombs among good pictures record each bomb as a
 // failure, judge the rest and stay within 100 MB altogether.
 func TestBombsDoNotStopARun(t *testing.T) {
-	good := testPNG(t, 64, 64)
+	good := judgetest.PNG(t, 64, 64)
 	rules := &vlm.Backend{Name: "rules", Kind: KindRules}
 	if err := rules.Normalize(); err != nil {
 		t.Fatal(err)

@@ -1,14 +1,9 @@
 package judge
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"image"
-	"image/color"
-	"image/jpeg"
-	"image/png"
 	"strings"
 	"testing"
 	"time"
@@ -16,34 +11,6 @@ import (
 	"github.com/loupe-dev/loupe/judge/judgetest"
 	"github.com/loupe-dev/loupe/vlm"
 )
-
-func testPNG(t testing.TB, w, h int) []byte {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 90, 255})
-		}
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-func testJPEG(t testing.TB, w, h int) []byte {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			img.Set(x, y, color.RGBA{uint8(x * 3), uint8(y * 5), uint8(x ^ y), 255})
-		}
-	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // testClient makes a normalised backend pointed at the emulator, and its client.
 func testClient(t testing.TB, srv *judgetest.Server, kind string, edit func(*vlm.Backend)) (*vlm.Client, *[]time.Duration) {
@@ -80,7 +47,7 @@ func TestGPTProfileRequest(t *testing.T) {
 	t.Setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/v1") // must be ignored: options are explicit
 	t.Setenv("OPENAI_ORG_ID", "org-should-not-be-sent")
 	c, _ := testClient(t, srv, vlm.KindOpenAI, func(b *vlm.Backend) { b.APIKeyEnv = "LOUPE_TEST_KEY" })
-	res := HTTPJudge{c}.Run(context.Background(), testTask(t, testPNG(t, 64, 48)), nil, false)
+	res := HTTPJudge{c}.Run(context.Background(), testTask(t, judgetest.PNG(t, 64, 48)), nil, false)
 	if res.Err != nil || res.Error != "" || res.Value == nil {
 		t.Fatalf("result %+v", res)
 	}
@@ -130,7 +97,7 @@ func TestQwenProfileAndGemini(t *testing.T) {
 	if c.B.Profile != "qwen" {
 		t.Fatalf("profile %q", c.B.Profile)
 	}
-	res := HTTPJudge{c}.Run(context.Background(), testTask(t, testJPEG(t, 40, 40)), nil, false)
+	res := HTTPJudge{c}.Run(context.Background(), testTask(t, judgetest.JPEG(t, 40, 40)), nil, false)
 	if res.Value == nil {
 		t.Fatalf("%+v", res)
 	}
@@ -153,7 +120,7 @@ func TestOllamaGetsMaxTokensAndDataURL(t *testing.T) {
 	srv := judgetest.New(judgetest.Ollama)
 	defer srv.Close()
 	c, _ := testClient(t, srv, vlm.KindOllama, func(b *vlm.Backend) { b.Model = "qwen2.5vl:7b"; b.Profile = "gpt" })
-	res := HTTPJudge{c}.Run(context.Background(), testTask(t, testPNG(t, 32, 32)), nil, false)
+	res := HTTPJudge{c}.Run(context.Background(), testTask(t, judgetest.PNG(t, 32, 32)), nil, false)
 	if res.Value == nil {
 		t.Fatalf("%+v", res)
 	}
@@ -192,7 +159,7 @@ func TestVerdictContents(t *testing.T) {
 			rep := tc.reply
 			srv.Script = func(int, *judgetest.Request) *judgetest.Reply { return &rep }
 			c, _ := testClient(t, srv, vlm.KindVLLM, nil)
-			res := HTTPJudge{c}.Run(context.Background(), testTask(t, testPNG(t, 8, 8)), nil, false)
+			res := HTTPJudge{c}.Run(context.Background(), testTask(t, judgetest.PNG(t, 8, 8)), nil, false)
 			if res.Err != nil {
 				t.Fatal(res.Err)
 			}
@@ -230,7 +197,7 @@ func TestCallErrorsBecomeFailuresOrErrors(t *testing.T) {
 			rep := tc.reply
 			srv.Script = func(int, *judgetest.Request) *judgetest.Reply { return &rep }
 			c, _ := testClient(t, srv, vlm.KindVLLM, nil)
-			res := HTTPJudge{c}.Run(context.Background(), testTask(t, testPNG(t, 8, 8)), nil, false)
+			res := HTTPJudge{c}.Run(context.Background(), testTask(t, judgetest.PNG(t, 8, 8)), nil, false)
 			var ce *vlm.CallError
 			if tc.failure && (res.Error == "" || res.Err != nil) {
 				t.Errorf("want a failure, got %+v", res)

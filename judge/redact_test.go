@@ -40,7 +40,7 @@ func TestSuccessfulAnswersAreRedacted(t *testing.T) {
 	}
 	c, _ := testClient(t, srv, vlm.KindOpenAI, func(b *vlm.Backend) { b.APIKeyEnv = "LOUPE_TEST_KEY"; b.MaxRetries = new(int) })
 	j := HTTPJudge{c}
-	task := testTask(t, testPNG(t, 32, 32))
+	task := testTask(t, judgetest.PNG(t, 32, 32))
 	res := j.Run(context.Background(), task, nil, false)
 	if res.Value == nil || !strings.Contains(res.Justification, "[redacted]") {
 		t.Fatalf("verdict %+v", res)

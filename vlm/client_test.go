@@ -4,10 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"image"
-	"image/color"
-	"image/jpeg"
-	"image/png"
 	"net/http"
 	"strings"
 	"sync"
@@ -16,34 +12,6 @@ import (
 
 	"github.com/loupe-dev/loupe/judge/judgetest"
 )
-
-func testPNG(t testing.TB, w, h int) []byte {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 90, 255})
-		}
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-func testJPEG(t testing.TB, w, h int) []byte {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			img.Set(x, y, color.RGBA{uint8(x * 3), uint8(y * 5), uint8(x ^ y), 255})
-		}
-	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // testBackend makes a normalised backend pointed at the emulator; sleeps are recorded, not slept.
 func testClient(t testing.TB, srv *judgetest.Server, kind string, edit func(*Backend)) (*Client, *[]time.Duration) {
@@ -101,7 +69,7 @@ func TestPictureDownscaleAndFormats(t *testing.T) {
 	if err := b.Normalize(); err != nil {
 		t.Fatal(err)
 	}
-	src := testPNG(t, 1000, 500)
+	src := judgetest.PNG(t, 1000, 500)
 	p, err := b.PreparePicture(src)
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +77,7 @@ func TestPictureDownscaleAndFormats(t *testing.T) {
 	if p.W != 256 || p.H != 128 || p.MIME != "image/jpeg" {
 		t.Errorf("got %dx%d %s", p.W, p.H, p.MIME)
 	}
-	small := testPNG(t, 100, 50)
+	small := judgetest.PNG(t, 100, 50)
 	p, _ = b.PreparePicture(small)
 	if !bytes.Equal(p.Data, small) || p.MIME != "image/png" {
 		t.Error("a picture within bounds must be sent as it is")
@@ -294,7 +262,7 @@ var testSchema = Schema{Name: "verdict", Schema: probeSchema}
 // testRequest prepares a one-picture request for the client's backend.
 func testRequest(t testing.TB, c *Client) Prepared {
 	t.Helper()
-	pic, err := c.B.PreparePicture(testPNG(t, 16, 16))
+	pic, err := c.B.PreparePicture(judgetest.PNG(t, 16, 16))
 	if err != nil {
 		t.Fatal(err)
 	}
