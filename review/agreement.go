@@ -255,7 +255,7 @@ func Agreement(rs []Rating, o AgreementOptions) AgreementReport {
 					if decision {
 						sc = Scale{Kind: Nominal, Min: 0, Max: 1}
 					}
-					rep.Confusions = append(rep.Confusions, ConfusionEntry{A: p.a.name, B: p.b.name, Dimension: dim, Matrix: Confusion(roundAll(a), roundAll(b), sc)})
+					rep.Confusions = append(rep.Confusions, ConfusionEntry{A: p.a.name, B: p.b.name, Dimension: dim, Matrix: Confusion(RoundAll(a), RoundAll(b), sc)})
 				}
 			}
 		}
@@ -309,7 +309,9 @@ func joinNonEmpty(a, b string) string {
 
 func clampScore(v float64) int { return int(math.Max(0, math.Min(10, math.Round(v)))) }
 
-func roundAll(xs []float64) []float64 {
+// RoundAll rounds every value to the nearest integer (half away from zero): a judge's or a person's
+// fractional score as a category of the 0-10 scale.
+func RoundAll(xs []float64) []float64 {
 	out := make([]float64, len(xs))
 	for i, x := range xs {
 		out[i] = math.Round(x)
@@ -378,7 +380,7 @@ func pick(xs []float64, idx []int) []float64 {
 // Cohen's kappa, Gwet's AC1 and alpha (nominal). The first four figures carry bootstrap CIs.
 func pairStats(a, b []float64, decision bool, o AgreementOptions) []Stat {
 	n := len(a)
-	ra, rb := roundAll(a), roundAll(b)
+	ra, rb := RoundAll(a), RoundAll(b)
 	units := func(idx []int) [][]float64 {
 		u := make([][]float64, len(idx))
 		for i, j := range idx {

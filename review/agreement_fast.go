@@ -335,7 +335,7 @@ func scaleCats(s Scale) []float64 {
 // the library function, the resamples through pairCodes.
 func headlineBoot(a, b []float64, name string, o AgreementOptions) Stat {
 	pc := newPairCodes(a, b, scaleCats(ScoreScale), false)
-	ra, rb := roundAll(a), roundAll(b)
+	ra, rb := RoundAll(a), RoundAll(b)
 	var point Stat
 	var f func([]int) Stat
 	switch name {

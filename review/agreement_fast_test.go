@@ -26,7 +26,7 @@ func TestPairCodesMatchLibrary(t *testing.T) {
 			idx[i] = r.IntN(n)
 		}
 		sa, sb := pick(a, idx), pick(b, idx)
-		ra, rb := roundAll(sa), roundAll(sb)
+		ra, rb := RoundAll(sa), RoundAll(sb)
 		pc := newPairCodes(a, b, scaleCats(ScoreScale), false)
 		check := func(name string, fast, lib Stat) {
 			t.Helper()

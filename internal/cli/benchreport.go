@@ -2,9 +2,7 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"html"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -12,10 +10,12 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/loupe-dev/loupe/prismbench"
+	"github.com/loupe-dev/loupe/report"
 	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
-	"github.com/spf13/cobra"
 )
 
 type benchReportOpts struct {
@@ -90,7 +90,7 @@ func runBenchReport(ctx context.Context, g *globals, o *benchReportOpts) error {
 		return err
 	}
 	defer st.Close()
-	vs, raw, expected, err := benchData(ctx, st, o.lang, o.judge)
+	vs, _, expected, err := benchData(ctx, st, o.lang, o.judge)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func runBenchReport(ctx context.Context, g *globals, o *benchReportOpts) error {
 		}
 		rows = append(rows, pub...)
 	}
-	comps := judgeComparisons(rows, raw)
+	comps := prismbench.CompareJudgesPerImage(rows, vs)
 	if o.html != "" {
 		if err := writeBenchHTML(o.html, rows, comps); err != nil {
 			return err
@@ -138,79 +138,7 @@ func runBenchReport(ctx context.Context, g *globals, o *benchReportOpts) error {
 	return nil
 }
 
-// judgeComparison is two judges on the same models' images.
-type judgeComparison struct {
-	A        string                     `json:"a"`
-	B        string                     `json:"b"`
-	Lang     string                     `json:"lang"`
-	Ranks    []prismbench.RankAgreement `json:"rank_agreement"`
-	PerImage map[string][]review.Stat   `json:"per_image"` // kind -> figures
-	ImagesN  int                        `json:"images"`
-}
-
-func judgeComparisons(rows []prismbench.Row, raw []store.BenchVerdict) []judgeComparison {
-	judges := map[string]map[string]bool{} // lang -> judges
-	for _, r := range rows {
-		if r.Published {
-			continue
-		}
-		if judges[r.Lang] == nil {
-			judges[r.Lang] = map[string]bool{}
-		}
-		judges[r.Lang][r.Judge] = true
-	}
-	type key struct {
-		item int64
-		kind string
-	}
-	val := map[string]map[key]float64{}
-	for _, v := range raw {
-		if v.Value == nil {
-			continue
-		}
-		if val[v.Judge] == nil {
-			val[v.Judge] = map[key]float64{}
-		}
-		val[v.Judge][key{v.ItemID, v.Kind}] = *v.Value
-	}
-	var out []judgeComparison
-	for lang, js := range judges {
-		var names []string
-		for j := range js {
-			names = append(names, j)
-		}
-		sort.Strings(names)
-		for i := range names {
-			for _, b := range names[i+1:] {
-				c := judgeComparison{A: names[i], B: b, Lang: lang, Ranks: prismbench.CompareJudges(rows, names[i], b, lang), PerImage: map[string][]review.Stat{}}
-				for _, kind := range []string{"alignment", "aesthetics"} {
-					var x, y []float64
-					for k, v := range val[names[i]] {
-						if w, ok := val[b][k]; ok && k.kind == kind {
-							x, y = append(x, v), append(y, w)
-						}
-					}
-					c.ImagesN = max(c.ImagesN, len(x))
-					rx, ry := roundAllF(x), roundAllF(y)
-					c.PerImage[kind] = []review.Stat{review.CohenKappa(rx, ry, review.ScoreScale, review.Quadratic), review.Spearman(x, y),
-						review.MAE(x, y), review.ExactAgreement(rx, ry)}
-				}
-				out = append(out, c)
-			}
-		}
-	}
-	return out
-}
-
-func roundAllF(xs []float64) []float64 {
-	out := make([]float64, len(xs))
-	for i, x := range xs {
-		out[i] = math.Round(x)
-	}
-	return out
-}
-
-func printJudgeComparisons(g *globals, comps []judgeComparison) {
+func printJudgeComparisons(g *globals, comps []prismbench.JudgeComparison) {
 	for _, c := range comps {
 		fmt.Fprintf(g.out, "\njudges compared (%s): %s vs %s\n", c.Lang, Clean(c.A), Clean(c.B))
 		t := &table{head: []string{"track", "models", "spearman", "kendall tau-b"}}
@@ -228,55 +156,9 @@ func printJudgeComparisons(g *globals, comps []judgeComparison) {
 	}
 }
 
-// writeBenchHTML writes a self-contained leaderboard page.
-func writeBenchHTML(path string, rows []prismbench.Row, comps []judgeComparison) error {
-	var b strings.Builder
-	b.WriteString(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>PRISM-Bench leaderboard (loupe)</title><style>
-body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;font-variant-numeric:tabular-nums}
-td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}
-tr.pub{color:#777;font-style:italic}</style></head><body><h1>PRISM-Bench leaderboard</h1>
-<p>Pooled means of the judges' 0-10 verdicts x10 (failed and missing verdicts excluded), as the official code computes them. Italic rows are published.</p><table><tr><th>model</th><th>judge</th><th>lang</th><th>align</th><th>aes</th><th>overall</th>`)
-	for _, t := range prismbench.Tracks {
-		fmt.Fprintf(&b, "<th>%s</th>", html.EscapeString(t))
-	}
-	b.WriteString("<th>coverage</th></tr>\n")
-	cell := func(c prismbench.Cell) string {
-		if c.Value == nil {
-			return "<td>-</td>"
-		}
-		return fmt.Sprintf("<td>%.1f</td>", *c.Value)
-	}
-	for _, r := range rows {
-		cls := ""
-		if r.Published {
-			cls = ` class="pub"`
-		}
-		fmt.Fprintf(&b, "<tr%s><td>%s</td><td>%s</td><td>%s</td>%s%s%s", cls, html.EscapeString(r.Model), html.EscapeString(r.Judge), r.Lang,
-			cell(r.Overall.Align), cell(r.Overall.Aes), cell(r.Overall.Avg))
-		for _, t := range prismbench.Tracks {
-			b.WriteString(cell(r.Tracks[t].Avg))
-		}
-		present, expected := 0, 0
-		for _, c := range r.Coverage {
-			present += c.Present
-			expected += c.Expected
-		}
-		if r.Published {
-			b.WriteString("<td>published</td></tr>\n")
-		} else {
-			fmt.Fprintf(&b, "<td>%d/%d</td></tr>\n", present, expected)
-		}
-	}
-	b.WriteString("</table>")
-	js, _ := json.Marshal(comps)
-	if len(comps) > 0 {
-		fmt.Fprintf(&b, "<h2>Judges compared</h2><pre>%s</pre>", html.EscapeString(string(js)))
-	}
-	b.WriteString("</body></html>\n")
-	return writeOutputFile(path, func(w io.Writer) error {
-		_, err := io.WriteString(w, b.String())
-		return err
-	})
+// writeBenchHTML writes the self-contained leaderboard page (report.WriteLeaderboard).
+func writeBenchHTML(path string, rows []prismbench.Row, comps []prismbench.JudgeComparison) error {
+	return writeOutputFile(path, func(w io.Writer) error { return report.WriteLeaderboard(w, rows, comps) })
 }
 
 // auditSample draws the audit queue: per track, the generations the judges disagree on most (half),
