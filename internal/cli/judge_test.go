@@ -61,7 +61,7 @@ kind = "vllm"
 base_url = %q
 model = "Qwen/Qwen2.5-VL-72B-Instruct"
 concurrency = 4
-timeout = "5s"
+timeout = "30s" # generous: under -race on a loaded machine an answer can take seconds, and a retry would be a second answer
 max_retries = 1
 `, url)
 	if err := os.WriteFile(cfg, []byte(conf), 0o644); err != nil {
