@@ -456,22 +456,8 @@ func replaceFolder(out string, o Options, prot protection) error {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	var remove, rels, foreign []string
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p == root || d.IsDir() {
-			return nil
-		}
-		rel, _ := filepath.Rel(root, p)
-		rel = filepath.ToSlash(rel)
-		if own != nil && (own[rel] || rel == manifestName || tempName.MatchString(d.Name())) {
-			remove, rels = append(remove, p), append(rels, rel)
-		} else {
-			foreign = append(foreign, rel)
-		}
-		return nil
+	remove, rels, foreign, err := sortFiles(root, root, func(rel, name string) bool {
+		return own != nil && (own[rel] || rel == manifestName || tempName.MatchString(name))
 	})
 	if err != nil {
 		return err
@@ -528,22 +514,11 @@ func replaceFile(out string, exists bool, o Options, prot protection) error {
 		if err := prot.check(pics); err != nil {
 			return err
 		}
-		err = filepath.WalkDir(pics, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			rel, _ := filepath.Rel(dir, p)
-			rel = filepath.ToSlash(rel)
-			if own[rel] || tempName.MatchString(d.Name()) {
-				remove, rels = append(remove, p), append(rels, rel)
-			} else {
-				foreign = append(foreign, rel)
-			}
-			return nil
-		})
+		r, rl, f, err := sortFiles(pics, dir, func(rel, name string) bool { return own[rel] || tempName.MatchString(name) })
 		if err != nil {
 			return err
 		}
+		remove, rels, foreign = append(remove, r...), append(rels, rl...), f
 	}
 	if len(foreign) > 0 {
 		return refused("in %s, %s not written by the earlier export (not in %s); %s", dir, few(foreign), filepath.Base(side), onlyOurs)
@@ -745,3 +720,22 @@ func (a *AtomicFile) Abort() {
 }
 
 var _ io.Writer = (*AtomicFile)(nil)
+
+// sortFiles walks the files below walk and sorts them into what ours says an earlier export wrote
+// (their paths, and their slash-separated paths relative to relTo) and the rest (foreign, relative).
+func sortFiles(walk, relTo string, ours func(rel, name string) bool) (remove, rels, foreign []string, err error) {
+	err = filepath.WalkDir(walk, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(relTo, p)
+		rel = filepath.ToSlash(rel)
+		if ours(rel, d.Name()) {
+			remove, rels = append(remove, p), append(rels, rel)
+		} else {
+			foreign = append(foreign, rel)
+		}
+		return nil
+	})
+	return remove, rels, foreign, err
+}

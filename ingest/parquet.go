@@ -50,6 +50,7 @@ func shardFiles(paths []string) ([]string, error) {
 type shardJob struct {
 	path        string
 	size, mtime int64
+	fp          string // content fingerprint, when already read (a shard new at its path)
 	idx         *dataset.ShardIndex
 	err         error
 	done        chan struct{}
@@ -89,7 +90,8 @@ func importParquet(ctx context.Context, st *store.Store, paths []string, o Optio
 			}
 			continue
 		}
-		if moved, err := relocateShard(ctx, st, f, rootFolder(paths, f), fi.Size(), fi.ModTime().UnixNano()); err != nil {
+		moved, fp, err := relocateShard(ctx, st, f, rootFolder(paths, f), fi.Size(), fi.ModTime().UnixNano())
+		if err != nil {
 			return r, err
 		} else if moved != "" {
 			r.UpToDate++
@@ -99,10 +101,10 @@ func importParquet(ctx context.Context, st *store.Store, paths []string, o Optio
 		if dataset.IsLoupeShard(f) {
 			// written by loupe export: its loupe_* columns, not its score_* columns (final values), say
 			// what each item was
-			loupeJobs = append(loupeJobs, &shardJob{path: f, size: fi.Size(), mtime: fi.ModTime().UnixNano()})
+			loupeJobs = append(loupeJobs, &shardJob{path: f, size: fi.Size(), mtime: fi.ModTime().UnixNano(), fp: fp})
 			continue
 		}
-		jobs = append(jobs, &shardJob{path: f, size: fi.Size(), mtime: fi.ModTime().UnixNano(), done: make(chan struct{})})
+		jobs = append(jobs, &shardJob{path: f, size: fi.Size(), mtime: fi.ModTime().UnixNano(), fp: fp, done: make(chan struct{})})
 	}
 	// Indexing allocates short-lived row slices by the million; collecting less often leaves the CPU to
 	// decoding and SQLite (the heap stays small: readers run at most a few shards ahead).
@@ -166,7 +168,7 @@ func importParquet(ctx context.Context, st *store.Store, paths []string, o Optio
 			r.problem(dataset.Problem{File: j.path, Message: "not indexed: " + err.Error()})
 			continue
 		}
-		if err := recordShardRoot(ctx, st, j.path, rootFolder(paths, j.path)); err != nil {
+		if err := recordShardRoot(ctx, st, j.path, rootFolder(paths, j.path), j.fp); err != nil {
 			return r, err
 		}
 		r.Inserted += res.Inserted
@@ -208,7 +210,7 @@ func importLoupeShards(ctx context.Context, st *store.Store, jobs []*shardJob, p
 			}
 			continue
 		}
-		if err := recordShardRoot(ctx, st, j.path, rootFolder(paths, j.path)); err != nil {
+		if err := recordShardRoot(ctx, st, j.path, rootFolder(paths, j.path), j.fp); err != nil {
 			return err
 		}
 		if err := r.record(ctx, st, j.path); err != nil {

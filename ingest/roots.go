@@ -38,11 +38,12 @@ func recordSourceRoot(ctx context.Context, q store.Querier, sourceID int64, fold
 	return store.SetSourceRoot(ctx, q, sourceID, root, path, fingerprint)
 }
 
-// recordShardRoot files an indexed shard under its data root with its content fingerprint.
-func recordShardRoot(ctx context.Context, st *store.Store, path, folder string) error {
-	fp, err := dataset.ShardFingerprint(path)
-	if err != nil {
-		fp = "" // indexed already, so readable; a footer that cannot be fingerprinted only loses relocation
+// recordShardRoot files an indexed shard under its data root with its content fingerprint (fp, read
+// here when "").
+func recordShardRoot(ctx context.Context, st *store.Store, path, folder, fp string) error {
+	if fp == "" {
+		// indexed already, so readable; a footer that cannot be fingerprinted only loses relocation
+		fp, _ = dataset.ShardFingerprint(path)
 	}
 	return store.InTx(ctx, st.DB, func(tx *sql.Tx) error {
 		src, err := store.EnsureSource(ctx, tx, "parquet", path)
@@ -55,26 +56,26 @@ func recordShardRoot(ctx context.Context, st *store.Store, path, folder string) 
 
 // relocateShard recognises a shard imported before from another path that no longer exists (its data
 // folder moved): the same content fingerprint. It points that source at the new path and returns the
-// old path ("" when the shard is not such a one).
-func relocateShard(ctx context.Context, st *store.Store, path, folder string, size, mtime int64) (string, error) {
+// old path ("" when the shard is not such a one), and the fingerprint when it read one.
+func relocateShard(ctx context.Context, st *store.Store, path, folder string, size, mtime int64) (string, string, error) {
 	if _, err := st.Source(ctx, path); err == nil || !errors.Is(err, store.ErrNotFound) {
-		return "", err // known at this path (changed): index it again
+		return "", "", err // known at this path (changed): index it again
 	}
 	fp, err := dataset.ShardFingerprint(path)
 	if err != nil {
-		return "", nil // the indexer reports what is wrong with it
+		return "", "", nil // the indexer reports what is wrong with it
 	}
 	old, err := store.SourceByFingerprint(ctx, st.DB, "parquet", fp, path)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !old.Complete) {
-		return "", nil
+		return "", fp, nil
 	}
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if _, err := os.Stat(old.Path); err == nil {
-		return "", nil // the old copy is still there: this is a second copy, not a move
+		return "", fp, nil // the old copy is still there: this is a second copy, not a move
 	}
-	return old.Path, store.InTx(ctx, st.DB, func(tx *sql.Tx) error {
+	return old.Path, fp, store.InTx(ctx, st.DB, func(tx *sql.Tx) error {
 		root, err := store.EnsureRoot(ctx, tx, folder, path)
 		if err != nil {
 			return err
