@@ -211,25 +211,6 @@ func ReadRow(ref review.ImageRef) (*ShardRow, error) {
 	return row, nil
 }
 
-// ReadPicture returns an item's encoded picture, from its shard row or its file, with every check of
-// ReadRow and ReadPictureFile.
-func ReadPicture(ref review.ImageRef) ([]byte, error) {
-	switch {
-	case ref.Shard != "":
-		row, err := ReadRow(ref)
-		if err != nil {
-			return nil, err
-		}
-		if len(row.Image) == 0 {
-			return nil, fmt.Errorf("%s row %d has no image", ref.Shard, ref.Row)
-		}
-		return row.Image, nil
-	case ref.Path != "":
-		return ReadPictureFile(ref)
-	}
-	return nil, errors.New("the item has no image")
-}
-
 // ReadRegular reads a whole regular file (see OpenRegular): never a FIFO or device.
 func ReadRegular(path string) ([]byte, error) {
 	f, _, err := OpenRegular(path)

@@ -42,8 +42,8 @@ func TestOpenRegularRefusesWhatIsNotAFile(t *testing.T) {
 			t.Fatalf("%s: OpenRegular blocks", path)
 		}
 	}
-	if err := CheckImage(fifo); err == nil {
-		t.Error("CheckImage accepted a FIFO")
+	if err := checkImage(fifo); err == nil {
+		t.Error("checkImage accepted a FIFO")
 	}
 	if _, err := ReadRegular(fifo); err == nil {
 		t.Error("ReadRegular accepted a FIFO")
@@ -122,7 +122,7 @@ func TestShardRowIdentityChecked(t *testing.T) {
 	}
 	stale := ref
 	stale.MTime++
-	if _, err := ReadPicture(stale); !errors.Is(err, ErrChanged) {
+	if _, err := ReadRow(stale); !errors.Is(err, ErrChanged) {
 		t.Fatalf("changed mtime: %v", err)
 	}
 	fp1, err := ShardFingerprint(p)

@@ -295,7 +295,7 @@ func FuzzCheckImage(f *testing.F) {
 			t.Fatal(err)
 		}
 		fuzzcheck.Check(t, len(data), func() {
-			err := CheckImage(p)
+			err := checkImage(p)
 			if err2 := checkHeader(p, bytes.NewReader(data)); (err == nil) != (err2 == nil) {
 				t.Errorf("file %v, bytes %v", err, err2)
 			}

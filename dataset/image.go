@@ -14,8 +14,8 @@ import (
 // ImageExts are the file extensions image folders are scanned for.
 var ImageExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".webp": true, ".gif": true}
 
-// CheckImage reports whether path is a regular file holding a readable image, reading only its header.
-func CheckImage(path string) error {
+// checkImage reports whether path is a regular file holding a readable image, reading only its header.
+func checkImage(path string) error {
 	f, _, err := OpenRegular(path)
 	if err != nil {
 		return imageErr(path, err)

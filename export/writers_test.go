@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"github.com/loupe-dev/loupe/dataset"
-	"github.com/loupe-dev/loupe/review"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -668,5 +667,3 @@ func TestHostileIDs(t *testing.T) {
 		})
 	}
 }
-
-func reviewDim(i int) string { return review.PipelineScores[i].Dimension }

@@ -65,9 +65,9 @@ type Row struct {
 	Coverage           map[string]Coverage // per track, both kinds together; nil for published rows
 }
 
-// Report10 turns a 0-10 mean into the reported figure: mean x 10, rounded half away from zero to one
+// report10 turns a sum of n 0-10 scores into the reported figure: their mean x 10, rounded half away from zero to one
 // decimal (7.845 -> 78.5, 7.8449 -> 78.4).
-func Report10(mean float64) float64 { return math.Round(mean*100) / 10 }
+func report10(sum float64, n int) float64 { return math.Round(sum*100/float64(n)) / 10 }
 
 // acc accumulates a pooled mean. The reported value is rounded from sum*100/n rather than from the
 // already divided mean so that exact ties (integer scores, e.g. 1569/200 = 7.845) are not lost to the
@@ -84,7 +84,7 @@ func (a acc) cell() Cell {
 	if a.n == 0 {
 		return Cell{}
 	}
-	v := math.Round(a.sum*100/float64(a.n)) / 10
+	v := report10(a.sum, a.n)
 	return Cell{Value: &v, N: a.n, Mean: a.sum / float64(a.n)}
 }
 

@@ -143,8 +143,8 @@ func TestAggregateRoundingEdge(t *testing.T) {
 	r = Aggregate(build("B", 1551, 8449), 100)[0]
 	wantCell(t, "7.8449", r.Tracks["entity"].Align, 78.4, 10000)
 	for _, c := range []struct{ mean, want float64 }{{7.845, 78.5}, {7.8449, 78.4}, {7.85, 78.5}, {0, 0}, {10, 100}, {6.25, 62.5}, {6.2549, 62.5}} {
-		if got := Report10(c.mean); got != c.want {
-			t.Errorf("Report10(%v) = %v, want %v", c.mean, got, c.want)
+		if got := report10(c.mean, 1); got != c.want {
+			t.Errorf("report10(%v) = %v, want %v", c.mean, got, c.want)
 		}
 	}
 }

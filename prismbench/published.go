@@ -143,11 +143,11 @@ type Discrepancy struct {
 	Diff      float64 // |Published - Derived|
 }
 
-// CheckPublished recomputes, for a published row, each track's avg as (align + aes)/2 and the overall
+// checkPublished recomputes, for a published row, each track's avg as (align + aes)/2 and the overall
 // align, aes and avg as the mean of the seven track values (equal prompt counts make the pooled mean
 // the mean of the track means), each rounded half away from zero to one decimal, and returns every
 // recomputed column (Diff may be 0). Cells without a value are skipped.
-func CheckPublished(r Row) []Discrepancy {
+func checkPublished(r Row) []Discrepancy {
 	var out []Discrepancy
 	// Work in integer tenths so that a .x5 tie ((68.8 + 80.1)/2 = 74.45) is an exact half in binary.
 	t10 := func(v *float64) float64 { return math.Round(*v * 10) }

@@ -112,7 +112,7 @@ func TestPublishedConsistency(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, r := range rows {
-			ds := CheckPublished(r)
+			ds := checkPublished(r)
 			if len(ds) != 10 {
 				t.Errorf("%s %s: %d checks, want 10", p.file, r.Model, len(ds))
 			}

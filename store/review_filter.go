@@ -50,9 +50,6 @@ func (ses *Session) Restrict(ctx context.Context, f review.Filter) error {
 	return nil
 }
 
-// Restricted reports whether a filter narrows the session (see Restrict).
-func (ses *Session) Restricted() bool { return ses.where != "" }
-
 // Position returns the position in Items of the item at queue position qpos: qpos itself unless
 // Restrict narrowed the session (a map from items to positions is then built on first use, so a
 // whole 1M-item queue needs none).

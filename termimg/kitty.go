@@ -27,17 +27,11 @@ const (
 	KittyDisplay KittyAction = 'T' // transmit and show at the cursor
 )
 
-// KittyImage writes img with the kitty graphics protocol: raw RGB (or RGBA when it has transparency)
-// pixels, base64 in 4,096-byte chunks, no temporary files, so it works over ssh too. id 0 lets the
+// KittyImageZ writes img with the kitty graphics protocol: RGB (or RGBA when it has transparency)
+// pixels zlib-compressed (o=z; a few milliseconds more to encode, typically a third to a tenth of the
+// bytes), base64 in 4,096-byte chunks, no temporary files, so it works over ssh too. id 0 lets the
 // terminal choose (display only); cols and rows scale the picture to that many cells (0: natural size);
 // noMove keeps the cursor where it was. Replies are suppressed (q=2).
-func KittyImage(w io.Writer, img *image.RGBA, action KittyAction, id, cols, rows int, noMove bool) error {
-	return kittyImage(w, img, action, id, cols, rows, noMove, false)
-}
-
-// KittyImageZ is KittyImage with the pixels zlib-compressed (o=z): a few milliseconds more to encode,
-// and typically a third to a tenth of the bytes - for pictures that are kept (the review screen's
-// cache) or sent over slow links.
 func KittyImageZ(w io.Writer, img *image.RGBA, action KittyAction, id, cols, rows int, noMove bool) error {
 	return kittyImage(w, img, action, id, cols, rows, noMove, true)
 }

@@ -120,7 +120,7 @@ func TestKittyImageChunksAndPixels(t *testing.T) {
 	img := solid(70, 50, color.RGBA{200, 100, 50, 255})
 	img.SetRGBA(3, 4, color.RGBA{1, 2, 3, 255})
 	var out bytes.Buffer
-	if err := KittyImage(&out, img, KittyDisplay, 0, 10, 5, true); err != nil {
+	if err := kittyImage(&out, img, KittyDisplay, 0, 10, 5, true, false); err != nil {
 		t.Fatal(err)
 	}
 	chunks := apc.FindAllStringSubmatch(out.String(), -1)
@@ -168,7 +168,7 @@ func TestKittyImageChunksAndPixels(t *testing.T) {
 	}
 	// Transparency keeps the alpha channel.
 	out.Reset()
-	KittyImage(&out, solid(2, 2, color.RGBA{0, 0, 0, 0}), KittyStore, 7, 0, 0, false)
+	kittyImage(&out, solid(2, 2, color.RGBA{0, 0, 0, 0}), KittyStore, 7, 0, 0, false, false)
 	if !strings.HasPrefix(out.String(), "\x1b_Ga=t,q=2,f=32,s=2,v=2,i=7,m=0;") {
 		t.Errorf("rgba store: %q", out.String()[:40])
 	}

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/loupe-dev/loupe/review"
 )
 
 // OverrideReasons are the reasons e offers, in order (picked with 1-6 or the arrows and enter).
@@ -110,14 +111,16 @@ func (m *Model) submitEntry() tea.Cmd {
 			m.flash = "empty note not saved"
 			return nil
 		}
-		cmd = m.save("note saved", false, 0, func(ctx context.Context, id int64) (int64, error) { return ses.Note(ctx, id, text) })
+		cmd = m.save("note saved", false, 0, func(ctx context.Context, id int64) (int64, error) {
+			return ses.Record(ctx, review.Action{Kind: review.ActNote, Item: id, Text: text})
+		})
 	case overrideEntry:
 		reason := OverrideReasons[e.reason]
 		if text != "" {
 			reason += ": " + text
 		}
 		cmd = m.save("overridden: rejected ("+OverrideReasons[e.reason]+")", true, -1, func(ctx context.Context, id int64) (int64, error) {
-			return ses.Decide(ctx, id, false, reason)
+			return ses.Record(ctx, review.Action{Kind: review.ActDecide, Item: id, Text: reason})
 		})
 	}
 	if cmd != nil {
@@ -156,9 +159,7 @@ func (m *Model) entryView(w int) []string {
 	}
 	if !e.picking {
 		line := "> " + Clean(string(e.text)) + "_"
-		for _, l := range wrap(line, w) {
-			out = append(out, l)
-		}
+		out = append(out, wrap(line, w)...)
 	}
 	return out
 }

@@ -28,9 +28,9 @@ func newFake() *fakeSession {
 	return &fakeSession{items: []int64{11, 12, 13}, state: map[int64]int8{}}
 }
 
-func (f *fakeSession) Queue() string                   { return "fq" }
-func (f *fakeSession) Annotator() string               { return "fay" }
-func (f *fakeSession) Overlap() int                    { return 1 }
+func (f *fakeSession) Info() review.SessionInfo {
+	return review.SessionInfo{Queue: "fq", Annotator: "fay", Overlap: 1}
+}
 func (f *fakeSession) Items() []int64                  { return f.items }
 func (f *fakeSession) CheckFilter(review.Filter) error { return nil }
 func (f *fakeSession) Restrict(context.Context, review.Filter) ([]int64, error) {
@@ -56,26 +56,23 @@ func (f *fakeSession) Resume(ctx context.Context) (int, error) {
 }
 func (f *fakeSession) Lease(context.Context, time.Duration) (int, error) { return -1, nil }
 
-func (f *fakeSession) Decide(_ context.Context, item int64, accept bool, reason string) (int64, error) {
-	f.state[item] = map[bool]int8{true: 1, false: -1}[accept]
-	f.done = append(f.done, item)
-	f.log = append(f.log, fmt.Sprintf("decide %d %v", item, accept))
-	return int64(len(f.log)), nil
-}
-func (f *fakeSession) SetScore(_ context.Context, item int64, dim string, v float64, _ string) (int64, error) {
-	f.log = append(f.log, fmt.Sprintf("score %d %s %v", item, dim, v))
-	return int64(len(f.log)), nil
-}
-func (f *fakeSession) Skip(_ context.Context, item int64) (int64, error) {
-	f.log = append(f.log, fmt.Sprintf("skip %d", item))
-	return int64(len(f.log)), nil
-}
-func (f *fakeSession) Flag(_ context.Context, item int64, _ string) (int64, error) {
-	f.log = append(f.log, fmt.Sprintf("flag %d", item))
-	return int64(len(f.log)), nil
-}
-func (f *fakeSession) Note(_ context.Context, item int64, text string) (int64, error) {
-	f.log = append(f.log, fmt.Sprintf("note %d %s", item, text))
+func (f *fakeSession) Record(_ context.Context, a review.Action) (int64, error) {
+	switch a.Kind {
+	case review.ActDecide:
+		f.state[a.Item] = map[bool]int8{true: 1, false: -1}[a.Accept]
+		f.done = append(f.done, a.Item)
+		f.log = append(f.log, fmt.Sprintf("decide %d %v", a.Item, a.Accept))
+	case review.ActScore:
+		f.log = append(f.log, fmt.Sprintf("score %d %s %v", a.Item, a.Dimension, a.Value))
+	case review.ActSkip:
+		f.log = append(f.log, fmt.Sprintf("skip %d", a.Item))
+	case review.ActFlag:
+		f.log = append(f.log, fmt.Sprintf("flag %d", a.Item))
+	case review.ActNote:
+		f.log = append(f.log, fmt.Sprintf("note %d %s", a.Item, a.Text))
+	default:
+		return 0, fmt.Errorf("fake: unknown action %d", a.Kind)
+	}
 	return int64(len(f.log)), nil
 }
 func (f *fakeSession) Undo(context.Context) (int64, error) {

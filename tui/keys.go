@@ -6,6 +6,7 @@ import (
 	"math"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/loupe-dev/loupe/review"
 )
 
 // helpLines is the ? overlay: every key the screen knows. It fits 80x24 (23 lines of at most 79
@@ -75,7 +76,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 			m.flash = "export is not available here"
 			return nil
 		}
-		m.entry = &entry{kind: exportEntry, text: []rune(defaultExport(m.ses.Queue()))}
+		m.entry = &entry{kind: exportEntry, text: []rune(defaultExport(m.ses.Info().Queue))}
 		return nil
 	case "q":
 		return m.quitCmd()
@@ -86,21 +87,29 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		if k.IsRepeat {
 			return nil
 		}
-		return m.save("accepted", true, 1, func(ctx context.Context, id int64) (int64, error) { return ses.Decide(ctx, id, true, "") })
+		return m.save("accepted", true, 1, func(ctx context.Context, id int64) (int64, error) {
+			return ses.Record(ctx, review.Action{Kind: review.ActDecide, Item: id, Accept: true})
+		})
 	case "x":
 		if k.IsRepeat {
 			return nil
 		}
-		return m.save("rejected", true, -1, func(ctx context.Context, id int64) (int64, error) { return ses.Decide(ctx, id, false, "") })
+		return m.save("rejected", true, -1, func(ctx context.Context, id int64) (int64, error) {
+			return ses.Record(ctx, review.Action{Kind: review.ActDecide, Item: id})
+		})
 	case "space":
 		if k.IsRepeat {
 			return nil
 		}
-		return m.save("skipped", true, 0, ses.Skip)
+		return m.save("skipped", true, 0, func(ctx context.Context, id int64) (int64, error) {
+			return ses.Record(ctx, review.Action{Kind: review.ActSkip, Item: id})
+		})
 	case "u", "backspace":
 		return m.undo()
 	case "f":
-		return m.save("flagged", false, 0, func(ctx context.Context, id int64) (int64, error) { return ses.Flag(ctx, id, "flagged in review") })
+		return m.save("flagged", false, 0, func(ctx context.Context, id int64) (int64, error) {
+			return ses.Record(ctx, review.Action{Kind: review.ActFlag, Item: id, Text: "flagged in review"})
+		})
 	case "n":
 		if m.cur() != nil && m.cur().it != nil {
 			m.entry = &entry{kind: noteEntry}
@@ -188,7 +197,7 @@ func (m *Model) score(dim string, v float64, what, reason string) tea.Cmd {
 		return nil
 	}
 	cmd := m.save(what, false, 0, func(ctx context.Context, id int64) (int64, error) {
-		return ses.SetScore(ctx, id, dim, v, reason)
+		return ses.Record(ctx, review.Action{Kind: review.ActScore, Item: id, Dimension: dim, Value: v, Text: reason})
 	})
 	if ref, _, ok := machineValue(d, dim); ok && cmd != nil {
 		m.pendingCmp = -1

@@ -1,15 +1,13 @@
 package tui
 
 import (
-	"fmt"
-
 	tea "charm.land/bubbletea/v2"
 	"github.com/loupe-dev/loupe/review"
 )
 
 // leasing reports whether items are handed out with Session.Lease: asked for, or the queue wants
 // more than one annotator per item.
-func (m *Model) leasing() bool { return m.cfg.Lease || m.ses.Overlap() > 1 }
+func (m *Model) leasing() bool { return m.cfg.Lease || m.ses.Info().Overlap > 1 }
 
 // positions maps a session's items to their positions.
 func positions(ids []int64) map[int64]int {
@@ -91,9 +89,9 @@ func (m *Model) filtered(msg filterMsg) tea.Cmd {
 		}
 	}
 	m.pos, m.text.scroll = p, 0
-	m.flash = fmt.Sprintf("filter: %d items", len(m.ids))
+	m.flash = "filter: " + review.Plural(len(m.ids), "item")
 	if msg.text == "" {
-		m.flash = fmt.Sprintf("filter cleared: %d items", len(m.ids))
+		m.flash = "filter cleared: " + review.Plural(len(m.ids), "item")
 	}
 	return m.loadCur()
 }

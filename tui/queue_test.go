@@ -116,7 +116,7 @@ func TestLeaseOverlapTwo(t *testing.T) {
 	}
 	for _, m := range ms {
 		if !m.done {
-			t.Fatalf("%s is not done", m.ses.Annotator())
+			t.Fatalf("%s is not done", m.ses.Info().Annotator)
 		}
 	}
 }

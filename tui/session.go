@@ -12,9 +12,7 @@ import (
 // from background commands, one write or filter at a time, beside item and statistics reads.
 // workspace.Session implements it; tests can give the screen a fake.
 type Session interface {
-	Queue() string
-	Annotator() string
-	Overlap() int // how many annotators should decide each item (above 1: items are leased)
+	Info() review.SessionInfo
 	// Items are the session's items in queue order; Restrict narrows them to a filter's (and returns
 	// them) without changing a slice handed out before. An error leaves the session as it was.
 	Items() []int64
@@ -31,13 +29,9 @@ type Session interface {
 	Resume(ctx context.Context) (int, error)
 	Lease(ctx context.Context, ttl time.Duration) (int, error)
 
-	// The annotator's actions, each returning its event's id; Undo returns the item it withdrew a
-	// value on (0: nothing to undo).
-	Decide(ctx context.Context, item int64, accept bool, reason string) (int64, error)
-	SetScore(ctx context.Context, item int64, dim string, value float64, reason string) (int64, error)
-	Skip(ctx context.Context, item int64) (int64, error)
-	Flag(ctx context.Context, item int64, reason string) (int64, error)
-	Note(ctx context.Context, item int64, text string) (int64, error)
+	// Record stores one of the annotator's actions and returns its event's id; Undo returns the item
+	// it withdrew a value on (0: nothing to undo).
+	Record(ctx context.Context, a review.Action) (int64, error)
 	Undo(ctx context.Context) (int64, error)
 
 	// Content reads an item, its texts and a reader of its encoded picture. A failed lookup returns a

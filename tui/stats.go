@@ -117,7 +117,7 @@ func figure(stats []review.Stat, prefix string) (review.Stat, bool) {
 // statsLines renders the screen's content at width w.
 func (m *Model) statsLines(w int) []string {
 	st := m.stats
-	out := []string{statHead.Render("statistics · "+cleanLine(m.ses.Queue())) + faint.Render("  (S or esc: back to review; j/k scroll; recomputed every 5 s)")}
+	out := []string{statHead.Render("statistics · "+cleanLine(m.ses.Info().Queue)) + faint.Render("  (S or esc: back to review; j/k scroll; recomputed every 5 s)")}
 	switch {
 	case st.err != nil:
 		return append(out, "", "could not compute: "+cleanLine(st.err.Error()))
@@ -125,8 +125,8 @@ func (m *Model) statsLines(w int) []string {
 		return append(out, "", "computing...")
 	}
 	rep := st.rep
-	out = append(out, faint.Render(fmt.Sprintf("%d items, %d ratings; figures need %d items; CIs from %d resamples; as of %s",
-		rep.Items, rep.Ratings, rep.MinItems, rep.Resamples, st.at.Format("15:04:05"))))
+	out = append(out, faint.Render(fmt.Sprintf("%s, %s; figures need %s; CIs from %d resamples; as of %s",
+		review.Plural(rep.Items, "item"), review.Plural(rep.Ratings, "rating"), review.Plural(rep.MinItems, "item"), rep.Resamples, st.at.Format("15:04:05"))))
 	if len(rep.Rows) == 0 {
 		return append(out, "", "nothing to compare yet: decide or score some items, or run a judge on this queue")
 	}

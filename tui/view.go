@@ -34,7 +34,7 @@ func (m *Model) textHeight() int {
 	d := m.cur()
 	n := 0
 	if d != nil {
-		n = len(m.scores.lines(d, m.ses.Annotator(), m.revealed(), m.rightWidth()))
+		n = len(m.scores.lines(d, m.ses.Info().Annotator, m.revealed(), m.rightWidth()))
 	}
 	return m.h - 1 - m.scoresHeight(n) - 1
 }
@@ -77,7 +77,7 @@ func (m *Model) render() string {
 		if len(m.ids) == 0 {
 			right = []string{"the queue is empty"}
 		} else {
-			sc := m.scores.lines(d, m.ses.Annotator(), m.revealed(), rw)
+			sc := m.scores.lines(d, m.ses.Info().Annotator, m.revealed(), rw)
 			sh := m.scoresHeight(len(sc))
 			var ev []string
 			if m.entry != nil {
@@ -129,7 +129,7 @@ func (m *Model) status() string {
 		mode += " · blind"
 	}
 	if m.leasing() {
-		mode += fmt.Sprintf(" · overlap %d", max(1, m.ses.Overlap()))
+		mode += fmt.Sprintf(" · overlap %d", max(1, m.ses.Info().Overlap))
 	}
 	if m.filt != "" {
 		mode += " · filter " + cleanLine(m.filt)
@@ -142,7 +142,7 @@ func (m *Model) status() string {
 		where += " · queue done"
 	}
 	left := fmt.Sprintf(" %s · %s · %s · decided %d (✓%d ✗%d)%s%s",
-		cleanLine(m.ses.Queue()), cleanLine(m.ses.Annotator()), where, dec, acc, rej, rate, mode)
+		cleanLine(m.ses.Info().Queue), cleanLine(m.ses.Info().Annotator), where, dec, acc, rej, rate, mode)
 	right := " ? help "
 	if m.flash != "" {
 		right = " " + m.flash + " ·" + right

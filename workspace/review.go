@@ -24,7 +24,7 @@ func (w *Workspace) RerunStep(ctx context.Context, itemID int64, step string, b 
 	if s.Failed > 0 {
 		return "", errors.New(s.LastError)
 	}
-	return fmt.Sprintf("done (%d request(s), kept %d, dropped %d)", s.Requests, s.Kept, s.Dropped), nil
+	return fmt.Sprintf("done (%s, kept %d, dropped %d)", review.Plural(s.Requests, "request"), s.Kept, s.Dropped), nil
 }
 
 // ExportView exports exactly a review screen's view - its queue and filter (in the / prompt's syntax),
@@ -40,5 +40,5 @@ func (w *Workspace) ExportView(ctx context.Context, queue, filter, format, path 
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("exported %d items as %s to %s", sum.Records, format, path), nil
+	return fmt.Sprintf("exported %s as %s to %s", review.Plural(sum.Records, "item"), format, path), nil
 }

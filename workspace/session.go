@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -56,14 +57,11 @@ func (s *Session) cur() *store.Session {
 	return s.ss
 }
 
-// Queue is the session's queue.
-func (s *Session) Queue() string { return s.cur().Queue }
-
-// Annotator is the session's annotator.
-func (s *Session) Annotator() string { return s.cur().Annotator }
-
-// Overlap is how many annotators should decide each item of the queue.
-func (s *Session) Overlap() int { return s.cur().Overlap }
+// Info is the session's queue, annotator and overlap.
+func (s *Session) Info() review.SessionInfo {
+	ss := s.cur()
+	return review.SessionInfo{Queue: ss.Queue, Annotator: ss.Annotator, Overlap: ss.Overlap}
+}
 
 // Items are the session's items in queue order (those passing the filter after Restrict). The slice
 // is not changed afterwards: Restrict makes a new one.
@@ -111,29 +109,24 @@ func (s *Session) Lease(ctx context.Context, ttl time.Duration) (int, error) {
 	return s.ss.Lease(ctx, ttl)
 }
 
-// Decide records accept (true) or reject (false) for an item, ending this annotator's lease on it.
-func (s *Session) Decide(ctx context.Context, item int64, accept bool, reason string) (int64, error) {
-	return s.cur().Decide(ctx, item, accept, reason)
-}
-
-// SetScore records the annotator's own value (0-10) on a score dimension.
-func (s *Session) SetScore(ctx context.Context, item int64, dim string, value float64, reason string) (int64, error) {
-	return s.cur().SetScore(ctx, item, dim, value, reason)
-}
-
-// Skip records that the annotator skipped an item.
-func (s *Session) Skip(ctx context.Context, item int64) (int64, error) {
-	return s.cur().Skip(ctx, item)
-}
-
-// Flag marks an item for adjudication, with a reason.
-func (s *Session) Flag(ctx context.Context, item int64, reason string) (int64, error) {
-	return s.cur().Flag(ctx, item, reason)
-}
-
-// Note attaches free text to an item.
-func (s *Session) Note(ctx context.Context, item int64, text string) (int64, error) {
-	return s.cur().Note(ctx, item, text)
+// Record stores one of the annotator's actions as an event and returns its id: a decision (which ends
+// this annotator's lease on the item), the annotator's own score (0-10), a skip, a flag for
+// adjudication or a note.
+func (s *Session) Record(ctx context.Context, a review.Action) (int64, error) {
+	ss := s.cur()
+	switch a.Kind {
+	case review.ActDecide:
+		return ss.Decide(ctx, a.Item, a.Accept, a.Text)
+	case review.ActScore:
+		return ss.SetScore(ctx, a.Item, a.Dimension, a.Value, a.Text)
+	case review.ActSkip:
+		return ss.Skip(ctx, a.Item)
+	case review.ActFlag:
+		return ss.Flag(ctx, a.Item, a.Text)
+	case review.ActNote:
+		return ss.Note(ctx, a.Item, a.Text)
+	}
+	return 0, fmt.Errorf("unknown review action %d", a.Kind)
 }
 
 // Undo withdraws this annotator's latest value still in force in the queue and returns the item it was
@@ -154,5 +147,5 @@ func (s *Session) Content(ctx context.Context, item int64) (*review.Item, []revi
 
 // Stats is the queue's agreement report for the review screen's statistics (ReviewStats).
 func (s *Session) Stats(ctx context.Context) (*review.AgreementReport, error) {
-	return s.w.ReviewStats(ctx, s.Queue())
+	return s.w.ReviewStats(ctx, s.cur().Queue)
 }

@@ -15,16 +15,6 @@ type Prompt struct {
 	EN, ZH string
 }
 
-// trackIndex returns the position of track in Tracks, or -1.
-func trackIndex(track string) int {
-	for i, t := range Tracks {
-		if t == track {
-			return i
-		}
-	}
-	return -1
-}
-
 // promptScene builds the scene behind prompt i of a track.
 func (g *Generator) promptScene(track string, i int) (scene, *rand.Rand) {
 	r := newRand(g.key("prompt", strHash(track), uint64(i)))

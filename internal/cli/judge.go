@@ -12,9 +12,7 @@ import (
 
 	"github.com/loupe-dev/loupe/internal/config"
 	"github.com/loupe-dev/loupe/judge"
-	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
-	"github.com/loupe-dev/loupe/vlm"
 	"github.com/loupe-dev/loupe/workspace"
 	"github.com/spf13/cobra"
 )
@@ -150,13 +148,10 @@ func runJudge(ctx context.Context, g *globals, o *judgeOpts) error {
 	if err != nil {
 		return err
 	}
-	raterID, setHash, tasks := plan.RaterID, plan.SetHash, plan.Open
+	raterID, tasks := plan.RaterID, plan.Open
 	sum := judgeSummary{Backend: b.Name, Rater: plan.Rater, Tasks: len(tasks), AlreadyDone: plan.AlreadyDone, NoPrompt: plan.Unusable, DryRun: o.dryRun, Failures: map[string]int{}}
 	if o.batchOut != "" {
-		if b.Offline() {
-			return usageError{fmt.Errorf("backend %q is an offline judge: there is nothing to batch", b.Name)}
-		}
-		return runBatchOut(ctx, g, o, st, b, raterID, setHash, tasks, sum)
+		return runBatchOut(ctx, g, o, ws, plan, sum)
 	}
 	_, _, known := b.Prices()
 	sum.CostKnown = known
@@ -230,7 +225,7 @@ func printJudgeSummary(g *globals, s judgeSummary) error {
 	fmt.Fprintf(w, "%s with %s (rater %s)\n", verb, Clean(s.Backend), Clean(s.Rater))
 	fmt.Fprintf(w, "  tasks %d (already judged %d, without prompt or track %d)\n", s.Tasks, s.AlreadyDone, s.NoPrompt)
 	if s.BatchLines > 0 || len(s.BatchFiles) > 0 {
-		fmt.Fprintf(w, "  batch: %d requests in %d file(s): %s\n", s.BatchLines, len(s.BatchFiles), Clean(strings.Join(s.BatchFiles, ", ")))
+		fmt.Fprintf(w, "  batch: %s in %s: %s\n", plural(s.BatchLines, "request"), plural(len(s.BatchFiles), "file"), Clean(strings.Join(s.BatchFiles, ", ")))
 	}
 	if !s.DryRun {
 		fmt.Fprintf(w, "  verdicts %d, failed %d, not applicable %d, errors %d, from cache %d\n", s.Verdicts, s.Failed, s.Skipped, s.Errors, s.Cached)
@@ -335,64 +330,21 @@ func (p *progress) done() {
 	}
 }
 
-// runBatchOut writes the open tasks as batch request files, after storing what the cache already
-// answers, and records them as pending.
-func runBatchOut(ctx context.Context, g *globals, o *judgeOpts, st *store.Store, b *vlm.Backend, raterID int64, setHash string,
-	tasks []*judge.Task, sum judgeSummary) error {
+// runBatchOut writes the open tasks as batch request files (workspace.BatchOut) and prints the summary.
+func runBatchOut(ctx context.Context, g *globals, o *judgeOpts, ws *workspace.Workspace, plan *workspace.JudgePlan, sum judgeSummary) error {
+	if plan.Backend.Offline() {
+		return usageError{fmt.Errorf("backend %q is an offline judge: there is nothing to batch", plan.Backend.Name)}
+	}
 	if _, err := os.Stat(o.batchOut); err == nil {
 		return usageError{fmt.Errorf("%s exists: choose another --batch-out", o.batchOut)}
 	}
-	runID, err := st.StartRun(ctx, "judge", b.Name, b.Model, `{"batch":true}`, setHash)
+	rep, err := ws.BatchOut(ctx, plan, o.batchOut)
 	if err != nil {
 		return err
 	}
-	sum.RunID = runID
-	bw := &judge.BatchWriter{Path: o.batchOut}
-	cache := store.JudgeCache{S: st}
-	var pend []store.Pending
-	for _, t := range tasks {
-		p, err := judge.Build(b, t)
-		if err != nil {
-			sum.Errors++
-			sum.LastError = err.Error()
-			continue
-		}
-		if body, ok, err := cache.Get(ctx, p.Key); err != nil {
-			bw.Abort()
-			return err
-		} else if ok {
-			v := judge.RedactResult(b, judge.Interpret(body).For(t, b)).Verdict
-			v.RaterID, v.RunID = raterID, runID
-			if err := st.SaveVerdicts(ctx, []review.Verdict{v}); err != nil {
-				bw.Abort()
-				return err
-			}
-			sum.Cached++
-			continue
-		}
-		if err := bw.Add(p.Key, p.Body); err != nil {
-			bw.Abort()
-			return err
-		}
-		file := bw.Current()
-		sum.InputTok += p.EstInput
-		sum.OutputTok += p.EstOutput
-		pend = append(pend, store.Pending{Key: p.Key, ItemID: t.ItemID, Dimension: t.Dimension(), RaterID: raterID,
-			RubricHash: t.Rubric.Hash(), RunID: runID, File: file})
-	}
-	if err := bw.Close(); err != nil {
-		return err
-	}
-	if err := st.AddPending(ctx, pend); err != nil {
-		return err
-	}
-	pin, pout, known := b.Prices()
-	// the Batch API costs half the standard price
-	sum.CostUSD, sum.CostKnown = (float64(sum.InputTok)*pin+float64(sum.OutputTok)*pout)/2e6, known
-	sum.BatchFiles, sum.BatchLines, sum.DryRun = bw.Files, bw.Lines, true
-	if err := st.FinishRun(ctx, runID, "done", store.RunTotals{Cached: sum.Cached}); err != nil {
-		return err
-	}
+	sum.RunID, sum.Cached, sum.Errors, sum.LastError = rep.RunID, rep.Cached, rep.Errors, rep.LastError
+	sum.InputTok, sum.OutputTok, sum.CostUSD, sum.CostKnown = rep.InputTok, rep.OutputTok, rep.CostUSD, rep.CostKnown
+	sum.BatchFiles, sum.BatchLines, sum.DryRun = rep.Files, rep.Lines, true
 	if err := printJudgeSummary(g, sum); err != nil {
 		return err
 	}
@@ -402,21 +354,7 @@ func runBatchOut(ctx context.Context, g *globals, o *judgeOpts, st *store.Store,
 	return nil
 }
 
-// batchInSummary is what --batch-in prints.
-type batchInSummary struct {
-	File       string         `json:"file"`
-	Lines      int            `json:"lines"`
-	Stored     int            `json:"stored"`
-	Failed     int            `json:"failed_verdicts"`
-	Duplicates int            `json:"already_stored"`
-	Unknown    int            `json:"unknown_custom_id"`
-	BadLines   []string       `json:"bad_lines,omitempty"`
-	Missing    int            `json:"still_pending"`
-	ByFile     map[string]int `json:"still_pending_by_file,omitempty"`
-}
-
-// runBatchIn imports a batch results file: joins each line on custom_id with the pending requests,
-// caches the responses and stores the verdicts; reports unreadable, failed, unknown and missing lines.
+// runBatchIn imports a batch results file (workspace.BatchIn) and prints what it did.
 func runBatchIn(ctx context.Context, g *globals, o *judgeOpts) error {
 	f, err := os.Open(o.batchIn)
 	if err != nil {
@@ -428,61 +366,9 @@ func runBatchIn(ctx context.Context, g *globals, o *judgeOpts) error {
 		return err
 	}
 	defer st.Close()
-	pending, err := st.PendingByKey(ctx)
+	s, err := workspace.New(st).BatchIn(ctx, f, o.batchIn)
 	if err != nil {
 		return err
-	}
-	s := batchInSummary{File: o.batchIn, ByFile: map[string]int{}}
-	cache := store.JudgeCache{S: st}
-	var batch []review.Verdict
-	flush := func() error {
-		err := st.SaveVerdicts(ctx, batch)
-		batch = batch[:0]
-		return err
-	}
-	err = judge.ReadBatchResults(f, func(r judge.BatchResult) error {
-		s.Lines++
-		p, ok := pending[r.CustomID]
-		switch {
-		case r.CustomID == "":
-			s.BadLines = append(s.BadLines, fmt.Sprintf("line %d: %s", r.Line, r.Error))
-			return nil
-		case !ok:
-			if _, hit, _ := cache.Get(ctx, r.CustomID); hit {
-				s.Duplicates++
-			} else {
-				s.Unknown++
-			}
-			return nil
-		case r.Error != "" || r.Body == nil:
-			// the request failed in the batch: it stays pending, to be sent again
-			s.BadLines = append(s.BadLines, fmt.Sprintf("line %d (%s): %s", r.Line, shortKey(r.CustomID), r.Error))
-			return nil
-		}
-		v := judge.Interpret(r.Body).Verdict
-		if v.Error != "" {
-			s.Failed++
-		} else {
-			s.Stored++
-		}
-		v.ItemID, v.Dimension, v.RaterID, v.RunID, v.RubricHash = p.ItemID, p.Dimension, p.RaterID, p.RunID, p.RubricHash
-		v.Key, v.Response, v.Backend, v.Model = r.CustomID, r.Body, "batch", p.Model
-		batch = append(batch, v)
-		delete(pending, r.CustomID)
-		if len(batch) >= 500 {
-			return flush()
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("%s: %w", o.batchIn, err)
-	}
-	if err := flush(); err != nil {
-		return err
-	}
-	for _, p := range pending {
-		s.Missing++
-		s.ByFile[p.File]++
 	}
 	if g.json {
 		if err := g.printJSON(s); err != nil {
@@ -503,5 +389,3 @@ func runBatchIn(ctx context.Context, g *globals, o *judgeOpts) error {
 	}
 	return nil
 }
-
-func shortKey(k string) string { return k[:min(12, len(k))] }

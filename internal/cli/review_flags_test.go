@@ -72,11 +72,11 @@ func TestPrepareReview(t *testing.T) {
 	if err != nil || adj != nil {
 		t.Fatalf("prepare: %v %v", err, adj)
 	}
-	if cfg.Session.Overlap() != 2 || !cfg.Lease || cfg.Filter != "subset=text" || cfg.Start != -1 {
+	if cfg.Session.Info().Overlap != 2 || !cfg.Lease || cfg.Filter != "subset=text" || cfg.Start != -1 {
 		t.Fatalf("config %+v", cfg)
 	}
-	if !slices.Equal(cfg.Session.Items(), []int64{ids[0], ids[2]}) || cfg.Session.Annotator() != "ana" {
-		t.Fatalf("session items %v annotator %q", cfg.Session.Items(), cfg.Session.Annotator())
+	if !slices.Equal(cfg.Session.Items(), []int64{ids[0], ids[2]}) || cfg.Session.Info().Annotator != "ana" {
+		t.Fatalf("session items %v annotator %q", cfg.Session.Items(), cfg.Session.Info().Annotator)
 	}
 	if _, _, err := prepareReview(ctx, st, &reviewOptions{annotator: "ana", filter: review.Filter{Subsets: []string{"nope"}}}); !errors.Is(err, store.ErrNoMatch) {
 		t.Fatalf("no match: %v", err)

@@ -53,20 +53,11 @@ func isAre(n int) string   { return agree(n, "is", "are") }
 func wasWere(n int) string { return agree(n, "was", "were") }
 func hasHave(n int) string { return agree(n, "has", "have") }
 
-func agree[N ~int | ~int64](n N, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
+func agree[N ~int | ~int64](n N, one, many string) string { return review.Agree(n, one, many) }
 
-// plural writes n and the noun, in the plural unless n is 1: plural(1, "item") is "1 item",
-// plural(3, "item") "3 items". Nouns whose plural is not noun+"s" pass it: plural(n, "entry", "entries").
+// plural is review.Plural: plural(1, "item") is "1 item", plural(3, "item") "3 items".
 func plural[N ~int | ~int64](n N, noun string, pluralForm ...string) string {
-	if len(pluralForm) > 0 {
-		return fmt.Sprintf("%d %s", n, agree(n, noun, pluralForm[0]))
-	}
-	return fmt.Sprintf("%d %s", n, agree(n, noun, noun+"s"))
+	return review.Plural(n, noun, pluralForm...)
 }
 
 // globals are the flags every command takes.
