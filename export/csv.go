@@ -89,7 +89,7 @@ func (c *CSV) picture(r *Record) (string, error) {
 		return "", err
 	}
 	c.wrote = true
-	if err := writeAtomic(p, r.Image); err != nil {
+	if err := WriteAtomic(p, r.Image); err != nil {
 		return "", fmt.Errorf("item %s: %w", r.ID, err)
 	}
 	return c.images + "/" + name, nil

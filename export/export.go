@@ -298,7 +298,7 @@ func writeManifest(path, format string, files []string) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(path, append(b, '\n'))
+	return WriteAtomic(path, append(b, '\n'))
 }
 
 // protection is what Options.Protect names: the files (the workspace, its -wal, -shm and -journal) and

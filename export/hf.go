@@ -160,7 +160,7 @@ func (h *HF) Write(r *Record) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(p, r.Image); err != nil {
+	if err := WriteAtomic(p, r.Image); err != nil {
 		return fmt.Errorf("item %s: %w", r.ID, err)
 	}
 	h.written = append(h.written, "data/"+name)
@@ -187,7 +187,7 @@ func (h *HF) Close() error {
 	}
 	h.meta = nil
 	h.written = append(h.written, "data/metadata.jsonl")
-	if err := writeAtomic(filepath.Join(h.root, "README.md"), []byte(h.card())); err != nil {
+	if err := WriteAtomic(filepath.Join(h.root, "README.md"), []byte(h.card())); err != nil {
 		h.Abort()
 		return err
 	}

@@ -172,8 +172,8 @@ func inside(root, name string) (string, error) {
 	return p, nil
 }
 
-// writeAtomic writes a whole file under a temporary name and renames it into place.
-func writeAtomic(path string, data []byte) error {
+// WriteAtomic writes a whole file under a temporary name and renames it into place.
+func WriteAtomic(path string, data []byte) error {
 	f, err := CreateAtomic(path)
 	if err != nil {
 		return err
@@ -252,7 +252,7 @@ func (fw *fileWriter) image(r *Record) (string, error) {
 		return "", err
 	}
 	fw.wrote = true
-	if err := writeAtomic(p, r.Image); err != nil {
+	if err := WriteAtomic(p, r.Image); err != nil {
 		return "", fmt.Errorf("item %s: %w", r.ID, err)
 	}
 	return fw.images + "/" + name, nil

@@ -174,7 +174,7 @@ func (w *WebDataset) saveProgress() error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(w.root, progressName), append(b, '\n'))
+	return WriteAtomic(filepath.Join(w.root, progressName), append(b, '\n'))
 }
 
 // tarSize is the bytes a member takes: its header (and a PAX header for a long or non-ASCII name) and

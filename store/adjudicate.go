@@ -5,27 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/loupe-dev/loupe/review"
 )
-
-// Answer is one annotator's decision in force on an item.
-type Answer struct {
-	Annotator string
-	Accept    bool
-	Reason    string
-}
-
-// Dispute is an item that needs adjudication: annotators disagree on it, or someone flagged it.
-type Dispute struct {
-	ItemID  int64
-	ExtID   string
-	Answers []Answer
-	Flags   []string // "annotator: reason"
-	Final   *bool    // the adjudicator's final decision, if any
-}
 
 // Disputes lists the queue's items whose current decisions disagree or that carry a flag, in queue
 // order, with every answer.
-func (s *Store) Disputes(ctx context.Context, queue string) ([]Dispute, error) {
+func (s *Store) Disputes(ctx context.Context, queue string) ([]review.Dispute, error) {
 	rows, err := s.DB.QueryContext(ctx, `SELECT qi.item_id, `+extIDExpr+` FROM queue_items qi
 		JOIN queues q ON q.id = qi.queue_id JOIN items i ON i.id = qi.item_id
 		WHERE q.name = ?1 AND (
@@ -36,9 +22,9 @@ func (s *Store) Disputes(ctx context.Context, queue string) ([]Dispute, error) {
 	if err != nil {
 		return nil, wrapErr(err)
 	}
-	var out []Dispute
+	var out []review.Dispute
 	for rows.Next() {
-		var d Dispute
+		var d review.Dispute
 		if err := rows.Scan(&d.ItemID, &d.ExtID); err != nil {
 			rows.Close()
 			return nil, err
@@ -58,7 +44,7 @@ func (s *Store) Disputes(ctx context.Context, queue string) ([]Dispute, error) {
 			return nil, err
 		}
 		for ans.Next() {
-			var a Answer
+			var a review.Answer
 			var v float64
 			if err := ans.Scan(&a.Annotator, &v, &a.Reason); err != nil {
 				ans.Close()

@@ -25,7 +25,7 @@ type AdjudicationConfig struct {
 type Adjudication struct {
 	cfg      AdjudicationConfig
 	ctx      context.Context
-	disputes []Dispute
+	disputes []review.Dispute
 	texts    map[int64][]review.Text // the items' captions and prompts, loaded as they are shown
 	pos      int
 	w, h     int
@@ -214,7 +214,7 @@ func (a *Adjudication) render() string {
 
 // disputeLines shows one dispute: the item, every answer with its reason, the flags, the final
 // decision, then the item's texts.
-func (a *Adjudication) disputeLines(d Dispute) []string {
+func (a *Adjudication) disputeLines(d review.Dispute) []string {
 	out := []string{youStyle.Render("item " + cleanLine(d.ExtID)), "", "answers:"}
 	if len(d.Answers) == 0 {
 		out = append(out, "  (no decisions)")

@@ -15,17 +15,8 @@ import (
 // in internal/cli, which imports this package).
 type storeDisputes struct{ st *store.Store }
 
-func (d storeDisputes) Disputes(ctx context.Context, queue string) ([]Dispute, error) {
-	ds, err := d.st.Disputes(ctx, queue)
-	var out []Dispute
-	for _, x := range ds {
-		y := Dispute{ItemID: x.ItemID, ExtID: x.ExtID, Flags: x.Flags, Final: x.Final}
-		for _, a := range x.Answers {
-			y.Answers = append(y.Answers, Answer(a))
-		}
-		out = append(out, y)
-	}
-	return out, err
+func (d storeDisputes) Disputes(ctx context.Context, queue string) ([]review.Dispute, error) {
+	return d.st.Disputes(ctx, queue)
 }
 
 func (d storeDisputes) Texts(ctx context.Context, item int64) ([]review.Text, error) {

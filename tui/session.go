@@ -46,25 +46,9 @@ type Session interface {
 type Disputes interface {
 	// Disputes lists the queue's items whose annotators disagree or that someone flagged, in queue
 	// order.
-	Disputes(ctx context.Context, queue string) ([]Dispute, error)
+	Disputes(ctx context.Context, queue string) ([]review.Dispute, error)
 	// Texts are an item's texts, shown under its dispute.
 	Texts(ctx context.Context, item int64) ([]review.Text, error)
 	// Adjudicate records the adjudicator's final decision on an item (a later one replaces it).
 	Adjudicate(ctx context.Context, item int64, adjudicator string, accept bool) error
-}
-
-// Dispute is an item that needs adjudication, with every annotator's answer.
-type Dispute struct {
-	ItemID  int64
-	ExtID   string
-	Answers []Answer
-	Flags   []string // "annotator: reason"
-	Final   *bool    // the adjudicator's final decision, if any
-}
-
-// Answer is one annotator's decision in force on a disputed item.
-type Answer struct {
-	Annotator string
-	Accept    bool
-	Reason    string
 }

@@ -266,8 +266,8 @@ func (x *pipeItem) hasNote(prefix string) bool {
 
 // RunPipeline runs the steps. Prompts (when given) become items first; each step then works on the items not
 // dropped by an earlier one, skipping outputs that exist.
-func RunPipeline(ctx context.Context, st *store.Store, o PipelineOptions) (*PipelineSummary, error) {
-	r := &pipeRunner{st: st, o: o}
+func (w *Workspace) RunPipeline(ctx context.Context, o PipelineOptions) (*PipelineSummary, error) {
+	r := &pipeRunner{st: w.st, o: o}
 	if o.Backend != nil {
 		c, err := vlm.NewClient(o.Backend, nil)
 		if err != nil {
@@ -275,13 +275,13 @@ func RunPipeline(ctx context.Context, st *store.Store, o PipelineOptions) (*Pipe
 		}
 		r.client = c
 		r.rater = "pipeline:" + o.Backend.Model
-		if r.raterID, err = store.EnsureRater(ctx, st.DB, "pipeline", r.rater, o.Backend.Model, "pipeline-v1"); err != nil {
+		if r.raterID, err = store.EnsureRater(ctx, w.st.DB, "pipeline", r.rater, o.Backend.Model, "pipeline-v1"); err != nil {
 			return nil, err
 		}
 	} else {
 		var err error
 		r.rater = "pipeline:offline"
-		if r.raterID, err = store.EnsureRater(ctx, st.DB, "pipeline", r.rater, "", "pipeline-v1"); err != nil {
+		if r.raterID, err = store.EnsureRater(ctx, w.st.DB, "pipeline", r.rater, "", "pipeline-v1"); err != nil {
 			return nil, err
 		}
 	}
@@ -490,15 +490,7 @@ func (r *pipeRunner) step(ctx context.Context, id int64, name string, stats *Ste
 			return err
 		}
 		r.count(func() { stats.Requests++ })
-		f, err := export.CreateAtomic(x.path)
-		if err != nil {
-			return err
-		}
-		if _, err := f.Write(img.Bytes); err != nil {
-			f.Abort()
-			return err
-		}
-		if err := f.Commit(); err != nil {
+		if err := export.WriteAtomic(x.path, img.Bytes); err != nil {
 			return err
 		}
 		if err := r.note(ctx, x, fmt.Sprintf("generated with %s, seed %d", r.o.GenName, seed)); err != nil {

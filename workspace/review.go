@@ -15,7 +15,7 @@ import (
 // RerunStep reruns one pipeline step on one item (its model answer asked again, its outputs replaced)
 // with the backend and generator, and describes the result; a failed request is the error.
 func (w *Workspace) RerunStep(ctx context.Context, itemID int64, step string, b *vlm.Backend, gen generate.Generator, genName string) (string, error) {
-	sum, err := RunPipeline(ctx, w.st, PipelineOptions{Steps: []string{step}, Backend: b, Generator: gen, GenName: genName,
+	sum, err := w.RunPipeline(ctx, PipelineOptions{Steps: []string{step}, Backend: b, Generator: gen, GenName: genName,
 		Items: []int64{itemID}, Seed: 1, Width: 512, Height: 512, Thresholds: DefaultThresholds, Force: true})
 	if err != nil {
 		return "", err

@@ -6,7 +6,12 @@
 // call and shows the result.
 package workspace
 
-import "github.com/loupe-dev/loupe/store"
+import (
+	"context"
+
+	"github.com/loupe-dev/loupe/ingest"
+	"github.com/loupe-dev/loupe/store"
+)
 
 // Workspace is an open workspace's use cases. It is safe for concurrent use by multiple goroutines as
 // far as its store is.
@@ -19,3 +24,14 @@ func New(st *store.Store) *Workspace { return &Workspace{st: st} }
 
 // Store returns the workspace's store.
 func (w *Workspace) Store() *store.Store { return w.st }
+
+// Import adds the datasets, folders and files at paths to the workspace (ingest.Import: resumable,
+// every problem reported).
+func (w *Workspace) Import(ctx context.Context, paths []string, o ingest.Options) (*ingest.Report, error) {
+	return ingest.Import(ctx, w.st, paths, o)
+}
+
+// ImportLabels adds ratings from a labels file (ingest.ImportLabels).
+func (w *Workspace) ImportLabels(ctx context.Context, path string, o ingest.LabelOptions) (*ingest.LabelReport, error) {
+	return ingest.ImportLabels(ctx, w.st, path, o)
+}

@@ -9,12 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loupe-dev/loupe/dataset"
-	"github.com/loupe-dev/loupe/export"
 	"github.com/loupe-dev/loupe/generate"
 	"github.com/loupe-dev/loupe/ingest"
 	"github.com/loupe-dev/loupe/internal/config"
-	"github.com/loupe-dev/loupe/review"
+	"github.com/loupe-dev/loupe/workspace"
 	"github.com/spf13/cobra"
 )
 
@@ -67,16 +65,6 @@ in one workspace; loupe bench report tabulates them.`,
 	return cmd
 }
 
-// promptDir finds the captions/<lang> folder of a prompt set.
-func promptDir(root, lang string) (string, error) {
-	for _, d := range []string{filepath.Join(root, "captions", lang), filepath.Join(root, lang)} {
-		if st, err := os.Stat(d); err == nil && st.IsDir() {
-			return d, nil
-		}
-	}
-	return "", fmt.Errorf("%s: no captions/%s/<track>.jsonl prompt files", root, lang)
-}
-
 func runBench(ctx context.Context, g *globals, o *benchRunOpts) error {
 	if o.prompts == "" || o.model == "" {
 		return usageError{errors.New("--prompts and --model are required")}
@@ -89,10 +77,6 @@ func runBench(ctx context.Context, g *globals, o *benchRunOpts) error {
 	}
 	if strings.ContainsAny(o.model, `/\`) || o.model == "." || o.model == ".." {
 		return usageError{fmt.Errorf("--model %q: a name without slashes", o.model)}
-	}
-	src, err := promptDir(o.prompts, o.lang)
-	if err != nil {
-		return err
 	}
 	cfg, err := config.Read(o.config)
 	if err != nil {
@@ -108,37 +92,12 @@ func runBench(ctx context.Context, g *globals, o *benchRunOpts) error {
 		dir = strings.TrimSuffix(g.db, filepath.Ext(g.db)) + "-bench"
 	}
 	// the bench folder in the official layout: captions/<lang>/ and one folder per model
-	capDir := filepath.Join(dir, "captions", o.lang)
-	if err := os.MkdirAll(capDir, 0o755); err != nil {
+	prompts, err := workspace.ReadBenchPrompts(o.prompts, o.lang, o.limit, dir)
+	if err != nil {
 		return err
 	}
-	prompts := map[string][]dataset.PromptLine{}
-	for _, t := range review.Tracks {
-		p := filepath.Join(src, t+".jsonl")
-		b, err := os.ReadFile(p)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		lines, probs, err := dataset.ReadPrompts(p)
-		if err != nil {
-			return err
-		}
-		for _, pr := range probs {
-			fmt.Fprintf(g.err, "loupe: %s %s: %s (skipped; later prompts keep their index)\n", Clean(pr.File), pr.Where, Clean(pr.Message))
-		}
-		if o.limit > 0 && len(lines) > o.limit {
-			lines = lines[:o.limit]
-		}
-		prompts[t] = lines
-		if err := os.WriteFile(filepath.Join(capDir, t+".jsonl"), b, 0o644); err != nil {
-			return err
-		}
-	}
-	if len(prompts) == 0 {
-		return fmt.Errorf("%s: no <track>.jsonl prompt files", src)
+	for _, pr := range prompts.Problems {
+		fmt.Fprintf(g.err, "loupe: %s %s: %s (skipped; later prompts keep their index)\n", Clean(pr.File), pr.Where, Clean(pr.Message))
 	}
 	mdir := filepath.Join(dir, o.lang+"-"+o.model)
 	if o.images != "" {
@@ -159,37 +118,41 @@ func runBench(ctx context.Context, g *globals, o *benchRunOpts) error {
 		if err != nil {
 			return err
 		}
-		if err := benchGenerate(ctx, g, gen, mdir, prompts, o); err != nil {
+		start := time.Now()
+		var progress func(done, total int)
+		if !o.quiet && !g.json {
+			progress = func(done, total int) { fmt.Fprintf(g.err, "\r\x1b[Kgenerating %d/%d", done, total) }
+		}
+		res, err := workspace.GenerateBench(ctx, gen, mdir, prompts, o.seed, o.size, progress)
+		if progress != nil && res != nil && res.Made > 0 {
+			fmt.Fprintln(g.err)
+		}
+		if res != nil {
+			for _, r := range res.Refused {
+				fmt.Fprintf(g.err, "loupe: %s\n", Clean(r))
+			}
+		}
+		if err != nil {
 			return err
 		}
+		fmt.Fprintf(g.out, "generated %s (%d existed) in %.1f s\n", plural(res.Made, "image"), res.Existed, time.Since(start).Seconds())
 	}
 	st, err := g.open(ctx)
 	if err != nil {
 		return err
 	}
-	rep, err := ingest.Import(ctx, st, []string{mdir}, ingest.Options{Model: o.model, Lang: o.lang})
-	st.Close()
+	rep, err := workspace.New(st).Import(ctx, []string{mdir}, ingest.Options{Model: o.model, Lang: o.lang})
 	if err != nil {
+		st.Close()
 		return err
 	}
 	fmt.Fprintf(g.out, "bench %s (%s): %s in the workspace\n", Clean(o.model), o.lang, plural(rep.Inserted, "new image"))
-	var items []string
-	for t, lines := range prompts {
-		for _, l := range lines {
-			items = append(items, fmt.Sprintf("prism-%s/%s/%s/%d", o.lang, o.model, t, l.Index))
-		}
-	}
-	st, err = g.open(ctx)
+	items := prompts.ItemIDs(o.model)
+	present, err := workspace.New(st).Present(ctx, items)
+	st.Close()
 	if err != nil {
 		return err
 	}
-	var present []string
-	for _, id := range items {
-		if _, err := st.Item(ctx, id); err == nil {
-			present = append(present, id)
-		}
-	}
-	st.Close()
 	if len(present) < len(items) {
 		fmt.Fprintf(g.out, "  %d of %s %s no image (missing verdicts count as missing, never 0)\n", len(items)-len(present), plural(len(items), "prompt"), hasHave(len(items)-len(present)))
 	}
@@ -207,50 +170,4 @@ func runBench(ctx context.Context, g *globals, o *benchRunOpts) error {
 		}
 	}
 	return failed
-}
-
-// benchGenerate draws every prompt's image that does not exist yet, in the official layout.
-func benchGenerate(ctx context.Context, g *globals, gen generate.Generator, mdir string, prompts map[string][]dataset.PromptLine, o *benchRunOpts) error {
-	total, done, made := 0, 0, 0
-	for _, ls := range prompts {
-		total += len(ls)
-	}
-	start := time.Now()
-	for _, t := range review.Tracks {
-		for _, l := range prompts[t] {
-			done++
-			path := filepath.Join(mdir, t, fmt.Sprintf("%d.png", l.Index))
-			if _, err := os.Stat(path); err == nil {
-				continue
-			}
-			img, err := gen.Generate(ctx, generate.Request{Prompt: l.Prompt, Seed: o.seed + int64(l.Index), Width: o.size, Height: o.size})
-			if errors.Is(err, generate.ErrRefused) {
-				fmt.Fprintf(g.err, "loupe: %s/%d refused by the generator: %v\n", t, l.Index, err)
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("%s/%d: %w", t, l.Index, err)
-			}
-			f, err := export.CreateAtomic(path)
-			if err != nil {
-				return err
-			}
-			if _, err := f.Write(img.Bytes); err != nil {
-				f.Abort()
-				return err
-			}
-			if err := f.Commit(); err != nil {
-				return err
-			}
-			made++
-			if !o.quiet && !g.json {
-				fmt.Fprintf(g.err, "\r\x1b[Kgenerating %d/%d", done, total)
-			}
-		}
-	}
-	if !o.quiet && !g.json && made > 0 {
-		fmt.Fprintln(g.err)
-	}
-	fmt.Fprintf(g.out, "generated %s (%d existed) in %.1f s\n", plural(made, "image"), total-made, time.Since(start).Seconds())
-	return nil
 }

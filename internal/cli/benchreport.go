@@ -4,18 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
-	"math/rand/v2"
-	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/loupe-dev/loupe/prismbench"
 	"github.com/loupe-dev/loupe/report"
-	"github.com/loupe-dev/loupe/review"
-	"github.com/loupe-dev/loupe/store"
+	"github.com/loupe-dev/loupe/workspace"
 )
 
 type benchReportOpts struct {
@@ -53,64 +48,16 @@ per-track rank correlation of the models and per-image agreement between the jud
 	return cmd
 }
 
-// benchData loads the verdicts as prismbench sees them.
-func benchData(ctx context.Context, st *store.Store, lang, judgeFilter string) ([]prismbench.Verdict, []store.BenchVerdict, int, error) {
-	bv, err := st.BenchVerdicts(ctx)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	var vs []prismbench.Verdict
-	var kept []store.BenchVerdict
-	for _, v := range bv {
-		if (lang != "" && v.Lang != lang) || (judgeFilter != "" && !strings.Contains(v.Judge, judgeFilter)) {
-			continue
-		}
-		kept = append(kept, v)
-		vs = append(vs, prismbench.Verdict{Model: v.Model, Judge: v.Judge, Lang: v.Lang, Track: v.Track, Index: v.Index, Kind: v.Kind, Score: v.Value})
-	}
-	expected := 0
-	for _, l := range []string{"en", "zh"} {
-		if lang != "" && l != lang {
-			continue
-		}
-		counts, err := st.BenchPromptCounts(ctx, l)
-		if err != nil {
-			return nil, nil, 0, err
-		}
-		for _, n := range counts {
-			expected = max(expected, n)
-		}
-	}
-	return vs, kept, expected, nil
-}
-
 func runBenchReport(ctx context.Context, g *globals, o *benchReportOpts) error {
 	st, err := g.openExisting(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	vs, _, expected, err := benchData(ctx, st, o.lang, o.judge)
+	rows, comps, err := workspace.New(st).BenchReport(ctx, o.lang, o.judge, o.published)
 	if err != nil {
 		return err
 	}
-	rows := prismbench.Aggregate(vs, expected)
-	for _, p := range o.published {
-		base := strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
-		lang, judge := "en", base
-		for _, l := range []string{"en", "zh"} {
-			if strings.Contains(base, "_"+l+"_") {
-				lang = l
-				judge = base[strings.Index(base, "_"+l+"_")+4:]
-			}
-		}
-		pub, err := prismbench.ReadPublished(p, judge, lang)
-		if err != nil {
-			return err
-		}
-		rows = append(rows, pub...)
-	}
-	comps := prismbench.CompareJudgesPerImage(rows, vs)
 	if o.html != "" {
 		if err := writeBenchHTML(o.html, rows, comps); err != nil {
 			return err
@@ -159,63 +106,4 @@ func printJudgeComparisons(g *globals, comps []prismbench.JudgeComparison) {
 // writeBenchHTML writes the self-contained leaderboard page (report.WriteLeaderboard).
 func writeBenchHTML(path string, rows []prismbench.Row, comps []prismbench.JudgeComparison) error {
 	return writeOutputFile(path, func(w io.Writer) error { return report.WriteLeaderboard(w, rows, comps) })
-}
-
-// auditSample draws the audit queue: per track, the generations the judges disagree on most (half),
-// and a random draw of the rest (half), so the audit covers both the doubtful and the typical.
-func auditSample(raw []store.BenchVerdict, n int, seed uint64) []review.Candidate {
-	type it struct {
-		id    int64
-		track string
-		vals  []float64
-	}
-	items := map[int64]*it{}
-	for _, v := range raw {
-		if v.Kind != "alignment" || v.Value == nil {
-			continue
-		}
-		x := items[v.ItemID]
-		if x == nil {
-			x = &it{id: v.ItemID, track: v.Track}
-			items[v.ItemID] = x
-		}
-		x.vals = append(x.vals, *v.Value)
-	}
-	byTrack := map[string][]*it{}
-	for _, x := range items {
-		byTrack[x.track] = append(byTrack[x.track], x)
-	}
-	spread := func(x *it) float64 {
-		lo, hi := 10.0, 0.0
-		for _, v := range x.vals {
-			lo, hi = math.Min(lo, v), math.Max(hi, v)
-		}
-		if len(x.vals) == 1 {
-			return (5 - math.Abs(x.vals[0]-5)) / 10 // one judge: its middling, least decided scores first
-		}
-		return hi - lo
-	}
-	rng := rand.New(rand.NewPCG(seed, 7))
-	per := max(1, n/max(1, len(byTrack)))
-	var out []review.Candidate
-	tracks := make([]string, 0, len(byTrack))
-	for t := range byTrack {
-		tracks = append(tracks, t)
-	}
-	sort.Strings(tracks)
-	for _, t := range tracks {
-		xs := byTrack[t]
-		sort.Slice(xs, func(i, j int) bool { return xs[i].id < xs[j].id })
-		rng.Shuffle(len(xs), func(i, j int) { xs[i], xs[j] = xs[j], xs[i] })
-		sort.SliceStable(xs, func(i, j int) bool { return spread(xs[i]) > spread(xs[j]) })
-		top := min(len(xs), (per+1)/2)
-		picked := append([]*it(nil), xs[:top]...)
-		rest := append([]*it(nil), xs[top:]...)
-		rng.Shuffle(len(rest), func(i, j int) { rest[i], rest[j] = rest[j], rest[i] })
-		picked = append(picked, rest[:min(len(rest), per-top)]...)
-		for _, x := range picked {
-			out = append(out, review.Candidate{ID: x.id, Stratum: t})
-		}
-	}
-	return out
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/loupe-dev/loupe/dataset"
 	"github.com/loupe-dev/loupe/ingest"
 	"github.com/loupe-dev/loupe/store"
+	"github.com/loupe-dev/loupe/workspace"
 	"github.com/spf13/cobra"
 )
 
@@ -88,7 +89,7 @@ func runImport(cmd *cobra.Command, g *globals, o *importOptions, args []string) 
 	if !o.quiet && !g.json {
 		opts.Progress = func(s string) { fmt.Fprintln(g.err, CleanLine(s)) }
 	}
-	rep, err := ingest.Import(ctx, st, args, opts)
+	rep, err := workspace.New(st).Import(ctx, args, opts)
 	if rep != nil {
 		if g.json {
 			if jerr := g.printJSON(rep); jerr != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/loupe-dev/loupe/ingest"
+	"github.com/loupe-dev/loupe/workspace"
 	"github.com/spf13/cobra"
 )
 
@@ -47,7 +48,7 @@ human value already in force, counts as a duplicate. Exit 3 when rows were skipp
 				return err
 			}
 			defer st.Close()
-			rep, err := ingest.ImportLabels(ctx, st, args[0], o)
+			rep, err := workspace.New(st).ImportLabels(ctx, args[0], o)
 			if rep != nil {
 				if g.json {
 					if jerr := g.printJSON(rep); jerr != nil {

@@ -1,21 +1,16 @@
 package cli
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/loupe-dev/loupe/generate"
-	"github.com/loupe-dev/loupe/ingest"
 	"github.com/loupe-dev/loupe/internal/config"
 	"github.com/loupe-dev/loupe/pipeline"
-	"github.com/loupe-dev/loupe/store"
 	"github.com/loupe-dev/loupe/workspace"
 	"github.com/spf13/cobra"
 )
@@ -90,66 +85,6 @@ are cached by request and finished outputs are skipped: a rerun or a resumed run
 	return cmd
 }
 
-// readPrompts reads a prompt file: JSONL with "prompt" fields, or one prompt a line.
-func readPrompts(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	n := 0
-	for sc.Scan() {
-		n++
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
-		}
-		if strings.HasPrefix(line, "{") {
-			var v struct {
-				Prompt string `json:"prompt"`
-			}
-			if err := json.Unmarshal([]byte(line), &v); err != nil || strings.TrimSpace(v.Prompt) == "" {
-				return nil, fmt.Errorf("%s:%d: want a JSON object with a \"prompt\" string", path, n)
-			}
-			line = strings.TrimSpace(v.Prompt)
-		}
-		out = append(out, line)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no prompts", path)
-	}
-	return out, nil
-}
-
-// snapshotThresholds reads the calibrated thresholds of a stats snapshot into the pipeline's.
-func snapshotThresholds(ctx context.Context, st *store.Store, id string, th *workspace.Thresholds) error {
-	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil {
-		return usageError{fmt.Errorf("--thresholds %q: want a snapshot id (loupe stats prints it)", id)}
-	}
-	ts, err := st.SnapshotThresholds(ctx, n, "pipeline")
-	if err != nil {
-		return err
-	}
-	found := 0
-	for dim, p := range map[string]*float64{"clarity": &th.Clarity, "structure": &th.Structure, "original_alignment": &th.Original} {
-		if t, ok := ts[dim]; ok {
-			*p = t
-			found++
-		}
-	}
-	if found == 0 {
-		return fmt.Errorf("snapshot %d has no pipeline thresholds for clarity, structure or original_alignment", n)
-	}
-	return nil
-}
-
 func runPipeline(ctx context.Context, g *globals, o *pipelineOpts) error {
 	var steps []string
 	if o.steps == "all" {
@@ -202,7 +137,7 @@ func runPipeline(ctx context.Context, g *globals, o *pipelineOpts) error {
 		}
 	}
 	if o.prompts != "" {
-		if ro.Prompts, err = readPrompts(o.prompts); err != nil {
+		if ro.Prompts, err = workspace.ReadPromptFile(o.prompts); err != nil {
 			return err
 		}
 	}
@@ -211,8 +146,13 @@ func runPipeline(ctx context.Context, g *globals, o *pipelineOpts) error {
 		return err
 	}
 	defer st.Close()
+	ws := workspace.New(st)
 	if o.thresholds != "" {
-		if err := snapshotThresholds(ctx, st, o.thresholds, &ro.Thresholds); err != nil {
+		n, err := strconv.ParseInt(o.thresholds, 10, 64)
+		if err != nil {
+			return usageError{fmt.Errorf("--thresholds %q: want a snapshot id (loupe stats prints it)", o.thresholds)}
+		}
+		if err := ws.SnapshotThresholds(ctx, n, &ro.Thresholds); err != nil {
 			return err
 		}
 	}
@@ -220,30 +160,9 @@ func runPipeline(ctx context.Context, g *globals, o *pipelineOpts) error {
 	if ro.ImageDir == "" {
 		ro.ImageDir = strings.TrimSuffix(g.db, filepath.Ext(g.db)) + "-images"
 	}
-	if o.queue != "" {
-		ts, err := st.JudgeTargets(ctx, o.queue, nil)
-		if err != nil {
+	if o.queue != "" || o.images != "" {
+		if ro.Items, err = ws.PipelineItems(ctx, o.queue, o.images); err != nil {
 			return err
-		}
-		for _, t := range ts {
-			ro.Items = append(ro.Items, t.ItemID)
-		}
-	}
-	if o.images != "" {
-		abs, err := filepath.Abs(o.images)
-		if err != nil {
-			return err
-		}
-		if _, err := ingest.Import(ctx, st, []string{abs}, ingest.Options{}); err != nil {
-			return err
-		}
-		ids, err := st.ItemsBySource(ctx, abs)
-		if err != nil {
-			return err
-		}
-		ro.Items = append(ro.Items, ids...)
-		if len(ro.Items) == 0 {
-			return fmt.Errorf("%s: no images imported", o.images)
 		}
 	}
 	prog := newProgress(g.err, o.quiet || g.json)
@@ -258,7 +177,7 @@ func runPipeline(ctx context.Context, g *globals, o *pipelineOpts) error {
 			fmt.Fprintf(prog.w, "%-15s %d/%d\n", step, done, total)
 		}
 	}
-	sum, runErr := workspace.RunPipeline(ctx, st, ro)
+	sum, runErr := ws.RunPipeline(ctx, ro)
 	prog.done()
 	if sum != nil {
 		if g.json {

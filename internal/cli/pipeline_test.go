@@ -98,7 +98,7 @@ func TestPipelineRunOffline(t *testing.T) {
 	}
 	setDetail("stale caption")
 	sent = len(srv.Requests())
-	sum, err := workspace.RunPipeline(context.Background(), st, workspace.PipelineOptions{Steps: []string{"gcot"}, Backend: b, Items: []int64{1},
+	sum, err := workspace.New(st).RunPipeline(context.Background(), workspace.PipelineOptions{Steps: []string{"gcot"}, Backend: b, Items: []int64{1},
 		Thresholds: workspace.DefaultThresholds, Force: true})
 	st.Close()
 	if err != nil || sum.Steps[0].Failed != 0 || len(srv.Requests()) != sent+1 {

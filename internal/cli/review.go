@@ -159,16 +159,13 @@ func (o *reviewOptions) check() error {
 // adjudication screen's config (--adjudicate) or the review screen's, its session restricted to the
 // filter. o.check must have passed.
 func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.Config, *tui.AdjudicationConfig, error) {
+	ws := workspace.New(st)
 	queue := o.queue
 	if queue == "" {
-		qs, err := st.Queues(ctx)
-		if err != nil {
+		var err error
+		if queue, err = ws.DefaultQueue(ctx); err != nil {
 			return tui.Config{}, nil, err
 		}
-		if len(qs) == 0 {
-			return tui.Config{}, nil, errors.New("the workspace has no queues: make one with loupe sample")
-		}
-		queue = qs[0].Name
 	}
 	cfg, err := config.Read(o.config)
 	if err != nil {
@@ -189,14 +186,13 @@ func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.
 		name = "annotator"
 	}
 	if o.overlap != 0 {
-		if err := st.SetOverlap(ctx, queue, o.overlap); err != nil {
+		if err := ws.SetOverlap(ctx, queue, o.overlap); err != nil {
 			return tui.Config{}, nil, fmt.Errorf("--overlap: %w", err)
 		}
 	}
 	if o.adjudicate {
-		return tui.Config{}, &tui.AdjudicationConfig{Disputes: disputes{st}, Queue: queue, Adjudicator: name, Keys: keys}, nil
+		return tui.Config{}, &tui.AdjudicationConfig{Disputes: ws.Adjudication(), Queue: queue, Adjudicator: name, Keys: keys}, nil
 	}
-	ws := workspace.New(st)
 	ses, err := ws.OpenSession(ctx, queue, name)
 	if err != nil {
 		return tui.Config{}, nil, err
@@ -250,38 +246,8 @@ func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.
 // The review screen's session is the workspace's.
 var _ tui.Session = (*workspace.Session)(nil)
 
-// disputes gives the adjudication screen a store's disputes in its own types.
-type disputes struct{ st *store.Store }
-
-var _ tui.Disputes = disputes{}
-
-func (d disputes) Disputes(ctx context.Context, queue string) ([]tui.Dispute, error) {
-	ds, err := d.st.Disputes(ctx, queue)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]tui.Dispute, len(ds))
-	for i, x := range ds {
-		out[i] = tui.Dispute{ItemID: x.ItemID, ExtID: x.ExtID, Flags: x.Flags, Final: x.Final}
-		for _, a := range x.Answers {
-			out[i].Answers = append(out[i].Answers, tui.Answer(a))
-		}
-	}
-	return out, nil
-}
-
-func (d disputes) Texts(ctx context.Context, item int64) ([]review.Text, error) {
-	it, err := d.st.ItemByID(ctx, item)
-	if err != nil {
-		return nil, err
-	}
-	return it.Texts, nil
-}
-
-func (d disputes) Adjudicate(ctx context.Context, item int64, adjudicator string, accept bool) error {
-	_, err := d.st.Adjudicate(ctx, item, adjudicator, accept, "")
-	return err
-}
+// The adjudication screen's disputes are the workspace's.
+var _ tui.Disputes = workspace.Adjudication{}
 
 func runReview(ctx context.Context, g *globals, o *reviewOptions) error {
 	if _, err := os.Stat(g.db); err != nil {

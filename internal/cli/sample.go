@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -9,7 +8,7 @@ import (
 	"time"
 
 	"github.com/loupe-dev/loupe/review"
-	"github.com/loupe-dev/loupe/store"
+	"github.com/loupe-dev/loupe/workspace"
 	"github.com/spf13/cobra"
 )
 
@@ -150,26 +149,14 @@ func runSample(cmd *cobra.Command, g *globals, o *sampleOptions) error {
 		return err
 	}
 	defer st.Close()
-	pop, err := st.Population(o.filter, strat)
-	if err != nil {
-		return usageError{err}
+	sr, err := workspace.New(st).Sample(ctx, workspace.SampleRequest{Name: o.name, Strategy: o.strategy, Filter: o.filter, Stratify: strat, Spec: spec})
+	if errors.Is(err, workspace.ErrBadFilter) {
+		return usageError{errors.Unwrap(err)}
 	}
-	t0 := time.Now()
-	got, err := review.Draw(ctx, pop, spec)
 	if err != nil {
 		return err
 	}
-	elapsed := time.Since(t0)
-	if len(got) == 0 {
-		return fmt.Errorf("no items match the filters: queue %q not created", o.name)
-	}
-	params, _ := json.Marshal(map[string]any{"n": o.n, "stratify": strat, "allocation": spec.Allocation, "filter": o.filter})
-	if _, err := st.CreateQueue(ctx, store.QueueSpec{Name: o.name, Strategy: o.strategy, Seed: o.seed, Params: params}, got); err != nil {
-		if errors.Is(err, store.ErrConflict) && strings.Contains(err.Error(), "queues.name") {
-			return fmt.Errorf("a queue named %q exists: choose another --name (queue %q is unchanged)", o.name, o.name)
-		}
-		return err
-	}
+	got, elapsed := sr.Items, sr.Elapsed
 	res := sampleResult{Queue: o.name, Strategy: o.strategy, Seed: o.seed, Size: len(got), Millis: float64(elapsed.Microseconds()) / 1000}
 	if spec.Stratified {
 		res.Strata = map[string]int{}
