@@ -5,13 +5,15 @@ type Dispute struct {
 	ItemID  int64
 	ExtID   string
 	Answers []Answer
-	Flags   []string // "annotator: reason"
+	Flags   []string // "annotator: reason" for each flag in force
+	Notes   []string // "annotator: text" for each note not undone
 	Final   *bool    // the adjudicator's final decision, if any
 }
 
-// Answer is one annotator's decision in force on a disputed item.
+// Answer is one annotator's decision in force on a disputed item, with their scores.
 type Answer struct {
 	Annotator string
 	Accept    bool
-	Reason    string
+	Reason    string             // the decision's reason (an override's reason list and text)
+	Scores    map[string]float64 // the annotator's values in force on score dimensions
 }

@@ -88,11 +88,11 @@ func (m *Model) undo() tea.Cmd {
 	m.busy = true
 	ctx, ses, pos, posOf := m.ctx, m.ses, m.pos, m.posOf
 	return func() tea.Msg {
-		item, err := ses.Undo(ctx)
-		msg := savedMsg{what: "undone", pos: pos, undo: true, undone: item, err: err}
-		if p, ok := posOf[item]; ok && err == nil {
+		u, err := ses.Undo(ctx, 0)
+		msg := savedMsg{what: "undone", pos: pos, undo: true, undone: u.Item, err: err}
+		if p, ok := posOf[u.Item]; ok && err == nil {
 			msg.hasState, msg.statePos = true, p
-			msg.stateVal, msg.err = ses.State(ctx, item)
+			msg.stateVal, msg.err = ses.State(ctx, u.Item)
 		}
 		return msg
 	}

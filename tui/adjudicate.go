@@ -96,7 +96,7 @@ func (a *Adjudication) loadTexts() tea.Cmd {
 	}
 	ctx, src := a.ctx, a.cfg.Disputes
 	return func() tea.Msg {
-		texts, err := src.Texts(ctx, id)
+		_, texts, _, err := src.Content(ctx, id)
 		if err != nil {
 			return adjTextsMsg{item: id, texts: []review.Text{{Kind: "error", Body: err.Error()}}}
 		}

@@ -1,36 +1,13 @@
 package tui
 
 import (
-	"context"
 	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/loupe-dev/loupe/review"
-	"github.com/loupe-dev/loupe/store"
+	loupews "github.com/loupe-dev/loupe/workspace"
 )
-
-// storeDisputes gives the adjudication screen a test workspace's disputes (loupe review's adapter lives
-// in internal/cli, which imports this package).
-type storeDisputes struct{ st *store.Store }
-
-func (d storeDisputes) Disputes(ctx context.Context, queue string) ([]review.Dispute, error) {
-	return d.st.Disputes(ctx, queue)
-}
-
-func (d storeDisputes) Texts(ctx context.Context, item int64) ([]review.Text, error) {
-	it, err := d.st.ItemByID(ctx, item)
-	if err != nil {
-		return nil, err
-	}
-	return it.Texts, nil
-}
-
-func (d storeDisputes) Adjudicate(ctx context.Context, item int64, who string, accept bool) error {
-	_, err := d.st.Adjudicate(ctx, item, who, accept, "")
-	return err
-}
 
 // runAdj executes cmd and what it leads to, feeding the messages to a.
 func runAdj(t *testing.T, a *Adjudication, cmd tea.Cmd) {
@@ -67,7 +44,7 @@ func TestAdjudication(t *testing.T) {
 	ben.Decide(ctx, ids[2], true, "")
 	ben.Flag(ctx, ids[3], "is this a logo?")
 
-	a, err := NewAdjudication(ctx, AdjudicationConfig{Disputes: storeDisputes{st}, Queue: "q", Adjudicator: "rev"})
+	a, err := NewAdjudication(ctx, AdjudicationConfig{Disputes: loupews.New(st).Adjudication(), Queue: "q", Adjudicator: "rev"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +94,7 @@ func TestAdjudication(t *testing.T) {
 		t.Fatalf("final recorded by %q, want rev", who)
 	}
 	// Reopening counts the final decisions.
-	b, _ := NewAdjudication(ctx, AdjudicationConfig{Disputes: storeDisputes{st}, Queue: "q", Adjudicator: "rev"})
+	b, _ := NewAdjudication(ctx, AdjudicationConfig{Disputes: loupews.New(st).Adjudication(), Queue: "q", Adjudicator: "rev"})
 	if !strings.Contains(b.status(), "final 2/2") {
 		t.Fatalf("reopened: %q", b.status())
 	}
@@ -138,7 +115,7 @@ func TestAdjudication(t *testing.T) {
 
 func TestAdjudicationEmpty(t *testing.T) {
 	st := workspace(t)
-	a, err := NewAdjudication(ctx, AdjudicationConfig{Disputes: storeDisputes{st}, Queue: "q", Adjudicator: "rev"})
+	a, err := NewAdjudication(ctx, AdjudicationConfig{Disputes: loupews.New(st).Adjudication(), Queue: "q", Adjudicator: "rev"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,15 +75,22 @@ func (f *fakeSession) Record(_ context.Context, a review.Action) (int64, error) 
 	}
 	return int64(len(f.log)), nil
 }
-func (f *fakeSession) Undo(context.Context) (int64, error) {
-	if len(f.done) == 0 {
-		return 0, nil
+func (f *fakeSession) Undo(_ context.Context, only int64) (review.Undone, error) {
+	for i := len(f.done) - 1; i >= 0; i-- {
+		item := f.done[i]
+		if only != 0 && item != only {
+			continue
+		}
+		f.done = append(f.done[:i], f.done[i+1:]...)
+		delete(f.state, item)
+		f.log = append(f.log, fmt.Sprintf("undo %d", item))
+		return review.Undone{Item: item, Kind: "set", Dimension: "decision", New: "accept", Old: "none"}, nil
 	}
-	item := f.done[len(f.done)-1]
-	f.done = f.done[:len(f.done)-1]
-	delete(f.state, item)
-	f.log = append(f.log, fmt.Sprintf("undo %d", item))
-	return item, nil
+	return review.Undone{}, nil
+}
+
+func (f *fakeSession) Agreement(context.Context) (review.AgreementCount, error) {
+	return review.AgreementCount{}, nil
 }
 
 func (f *fakeSession) Content(_ context.Context, item int64) (*review.Item, []review.Text, func() ([]byte, error), error) {

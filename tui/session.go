@@ -29,10 +29,15 @@ type Session interface {
 	Resume(ctx context.Context) (int, error)
 	Lease(ctx context.Context, ttl time.Duration) (int, error)
 
-	// Record stores one of the annotator's actions and returns its event's id; Undo returns the item
-	// it withdrew a value on (0: nothing to undo).
+	// Record stores one of the annotator's actions and returns its event's id. A decision past the
+	// queue's overlap (K annotators already decided the item) is refused with an error saying so.
 	Record(ctx context.Context, a review.Action) (int64, error)
-	Undo(ctx context.Context) (int64, error)
+	// Undo withdraws the annotator's latest change still in force on item (a value, flag, unflag or
+	// note); item 0: the latest change on any item of the queue. Undone.Item 0: nothing to undo.
+	Undo(ctx context.Context, item int64) (review.Undone, error)
+	// Agreement counts the annotator's values in force that have a judge value (never a pipeline one)
+	// and how many of them are within 1 of it.
+	Agreement(ctx context.Context) (review.AgreementCount, error)
 
 	// Content reads an item, its texts and a reader of its encoded picture. A failed lookup returns a
 	// nil item; an item whose texts are incomplete (a shard row that could not be read) returns the item
@@ -47,8 +52,9 @@ type Disputes interface {
 	// Disputes lists the queue's items whose annotators disagree or that someone flagged, in queue
 	// order.
 	Disputes(ctx context.Context, queue string) ([]review.Dispute, error)
-	// Texts are an item's texts, shown under its dispute.
-	Texts(ctx context.Context, item int64) ([]review.Text, error)
+	// Content reads an item as Session.Content does: the item (labels, events), its texts with the
+	// shard's captions, and a reader of its picture.
+	Content(ctx context.Context, item int64) (*review.Item, []review.Text, func() ([]byte, error), error)
 	// Adjudicate records the adjudicator's final decision on an item (a later one replaces it).
 	Adjudicate(ctx context.Context, item int64, adjudicator string, accept bool) error
 }

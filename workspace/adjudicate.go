@@ -18,13 +18,14 @@ func (a Adjudication) Disputes(ctx context.Context, queue string) ([]review.Disp
 	return a.w.st.Disputes(ctx, queue)
 }
 
-// Texts are an item's texts: the workspace's and its shard's captions (Content).
-func (a Adjudication) Texts(ctx context.Context, item int64) ([]review.Text, error) {
+// Content reads an item for the adjudication screen: its labels and events, its texts with the shard's
+// captions, and a reader of its picture (as Session.Content).
+func (a Adjudication) Content(ctx context.Context, item int64) (*review.Item, []review.Text, func() ([]byte, error), error) {
 	c, err := a.w.Content(ctx, item)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	return c.Texts, c.RowErr
+	return c.Item, c.Texts, c.Picture, c.RowErr
 }
 
 // Adjudicate records the adjudicator's final decision on an item (a later one replaces it).

