@@ -76,7 +76,15 @@ type Filter struct {
 	// FinalScores makes Scores read the final value: the latest human value where an annotator gave one,
 	// else the pipeline's (export does; sampling and review read the pipeline's).
 	FinalScores bool `json:"final_scores,omitempty"`
+	// Sort orders a review's items (it selects nothing): "" queue order, "disagreement" the largest gap
+	// between a human value in force and the judges' mean first (items without both last), "judge" the
+	// judges' mean verdict ascending, worst first (items without one last). Export ignores it; sampling
+	// refuses it.
+	Sort string `json:"sort,omitempty"`
 }
+
+// Sorts are the orders a filter's Sort can name.
+var Sorts = []string{"disagreement", "judge"}
 
 // Decisions are the decision states a filter can select.
 var Decisions = []string{"accepted", "rejected", "unreviewed", "flagged", "disputed"}

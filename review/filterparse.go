@@ -2,19 +2,20 @@ package review
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
 
 // FilterKeys are the words of the filter syntax (the / prompt, loupe export --filter).
 var FilterKeys = []string{"kind", "subset", "track", "model", "lang", "has-caption", "score", "decision", "annotator",
-	"consensus", "judge", "agreement"}
+	"consensus", "judge", "agreement", "sort"}
 
 // ParseFilter parses the filter syntax: space-separated key=value words, the keys being the filter flags
 // of loupe sample, review and export: kind, subset, track, model, lang, has-caption, score
 // (score=DIM=MIN:MAX, repeatable), decision (accepted, rejected, unreviewed, flagged, disputed),
-// annotator, consensus (k), judge (judge=DIM=MIN:MAX, the judges' verdicts) and agreement (agree or
-// disagree); subset, track, model and decision take comma-separated lists and add up when repeated.
+// annotator, consensus (k), judge (judge=DIM=MIN:MAX, the judges' verdicts), agreement (agree or
+// disagree) and sort (disagreement or judge: an order, see Filter.Sort); subset, track, model and decision take comma-separated lists and add up when repeated.
 // The empty string is the empty filter. It checks the syntax; store.FilterSQL checks the values.
 func ParseFilter(s string) (Filter, error) {
 	var f Filter
@@ -69,6 +70,11 @@ func ParseFilter(s string) (Filter, error) {
 			f.JudgeScores = append(f.JudgeScores, r)
 		case "agreement":
 			f.Agreement = v
+		case "sort":
+			if !slices.Contains(Sorts, v) {
+				return f, fmt.Errorf("sort=%s: want %s", v, strings.Join(Sorts, " or "))
+			}
+			f.Sort = v
 		default:
 			return f, fmt.Errorf("unknown filter key %q (want %s)", k, strings.Join(FilterKeys, ", "))
 		}
@@ -110,5 +116,6 @@ func FilterString(f Filter) string {
 	}
 	ranges("judge", f.JudgeScores)
 	add("agreement", f.Agreement)
+	add("sort", f.Sort)
 	return strings.Join(w, " ")
 }

@@ -2,6 +2,8 @@ package tui
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -20,6 +22,9 @@ const (
 	filterEntry // the / prompt: a filter expression (review.ParseFilter)
 	exportEntry // E: "FORMAT PATH" to export the current view
 	stepEntry   // P: a pipeline step to rerun on the current item
+	flagEntry   // f: the reason of a flag (may be empty)
+	jumpEntry   // :: a position or an item id
+	pickHistory // h: pick one of this session's decisions to go back to
 )
 
 // entry is the text entry mode: while it is open every key edits it and none triggers an action.
@@ -40,18 +45,25 @@ func (m *Model) entryKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if e.picking {
+		n := len(OverrideReasons)
+		if e.kind == pickHistory {
+			n = len(m.recent())
+		}
 		switch s {
 		case "up", "k", "shift+tab":
-			e.reason = (e.reason + len(OverrideReasons) - 1) % len(OverrideReasons)
+			e.reason = (e.reason + n - 1) % n
 		case "down", "j", "tab":
-			e.reason = (e.reason + 1) % len(OverrideReasons)
+			e.reason = (e.reason + 1) % n
 		case "enter":
 			e.picking = false
 		default:
-			if len(s) == 1 && s[0] >= '1' && int(s[0]-'1') < len(OverrideReasons) {
+			if len(s) == 1 && s[0] >= '1' && int(s[0]-'1') < n {
 				e.reason = int(s[0] - '1')
 				e.picking = false
 			}
+		}
+		if !e.picking && e.kind == pickHistory {
+			return m.submitEntry()
 		}
 		return nil
 	}
@@ -119,9 +131,35 @@ func (m *Model) submitEntry() tea.Cmd {
 		if text != "" {
 			reason += ": " + text
 		}
+		after := m.blind() && m.decided()
 		cmd = m.save("overridden: rejected ("+OverrideReasons[e.reason]+")", true, -1, func(ctx context.Context, id int64) (int64, error) {
-			return ses.Record(ctx, review.Action{Kind: review.ActDecide, Item: id, Text: reason})
+			return ses.Record(ctx, review.Action{Kind: review.ActDecide, Item: id, Text: reason, AfterReveal: after})
 		})
+	case flagEntry:
+		what := "flagged"
+		if text != "" {
+			what += ": " + text
+		}
+		cmd = m.save(what, false, 0, func(ctx context.Context, id int64) (int64, error) {
+			return ses.Record(ctx, review.Action{Kind: review.ActFlag, Item: id, Text: text})
+		})
+	case jumpEntry:
+		m.entry = nil
+		return m.jump(text)
+	case pickHistory:
+		m.entry = nil
+		h := m.recent()
+		if e.reason >= len(h) {
+			return nil
+		}
+		p, ok := m.posOf[h[e.reason].item]
+		if !ok {
+			m.flash = "that item is not in this view"
+			return nil
+		}
+		m.move(p)
+		m.flash = ""
+		return m.loadCur()
 	}
 	if cmd != nil {
 		m.entry = nil
@@ -143,6 +181,19 @@ func (m *Model) entryView(w int) []string {
 			}
 			out = append(out, mark+string(rune('1'+i))+" "+r)
 		}
+	case e.kind == pickHistory:
+		out = append(out, "your decisions, latest first (1-9 or arrows + enter, esc cancels)")
+		for i, h := range m.recent() {
+			mark := "  "
+			if i == e.reason {
+				mark = "> "
+			}
+			out = append(out, padTo(fmt.Sprintf("%s%d %s %s %s", mark, i+1, stateMark(h.state), h.at.Format("15:04"), cleanLine(h.ext)), w))
+		}
+	case e.kind == flagEntry:
+		out = append(out, wrap("flag for adjudication: why? (enter saves, empty: no reason; esc cancels)", w)...)
+	case e.kind == jumpEntry:
+		out = append(out, wrap("jump to: a position (1-"+fmt.Sprint(len(m.ids))+") or an item id; enter goes, esc cancels", w)...)
 	case e.kind == overrideEntry:
 		out = append(out, "override ("+OverrideReasons[e.reason]+"): details, enter saves, esc cancels")
 	case e.kind == filterEntry:
@@ -162,4 +213,54 @@ func (m *Model) entryView(w int) []string {
 		out = append(out, wrap(line, w)...)
 	}
 	return out
+}
+
+// recent are the history strip's decisions, latest first (at most 9).
+func (m *Model) recent() []historyEntry {
+	var out []historyEntry
+	for i := len(m.history) - 1; i >= 0 && len(out) < 9; i-- {
+		out = append(out, m.history[i])
+	}
+	return out
+}
+
+func stateMark(s int8) string {
+	switch s {
+	case 1:
+		return "✓"
+	case -1:
+		return "✗"
+	}
+	return "·"
+}
+
+// jumpMsg reports where an item id lives in the session.
+type jumpMsg struct {
+	ref string
+	pos int
+	err error
+}
+
+// jump goes to a position (a number) or, in the background, to an item id.
+func (m *Model) jump(ref string) tea.Cmd {
+	if ref == "" {
+		return nil
+	}
+	if n, err := strconv.Atoi(ref); err == nil && n >= 1 && n <= len(m.ids) {
+		m.move(n - 1)
+		m.flash = ""
+		return m.loadCur()
+	}
+	ses, ctx, posOf := m.ses, m.ctx, m.posOf
+	return func() tea.Msg {
+		id, err := ses.Find(ctx, ref)
+		if err != nil {
+			return jumpMsg{ref: ref, err: err}
+		}
+		p, ok := posOf[id]
+		if !ok {
+			return jumpMsg{ref: ref, err: fmt.Errorf("%s is not in this view", ref)}
+		}
+		return jumpMsg{ref: ref, pos: p}
+	}
 }

@@ -16,21 +16,24 @@ import (
 
 // fakeSession is a Session in memory: three items, one annotator, no workspace.
 type fakeSession struct {
-	items []int64
-	state map[int64]int8
-	done  []int64  // items decided, in order (Undo withdraws the latest)
-	log   []string // the calls that write
+	items  []int64
+	state  map[int64]int8
+	done   []int64  // items decided, in order (Undo withdraws the latest)
+	log    []string // the calls that write
+	info   review.SessionInfo
+	labels map[int64][]review.Label // extra labels per item
+	agree  review.AgreementCount
+	refuse error // Record of a decision returns this when set
 }
 
 var _ Session = (*fakeSession)(nil)
 
 func newFake() *fakeSession {
-	return &fakeSession{items: []int64{11, 12, 13}, state: map[int64]int8{}}
+	return &fakeSession{items: []int64{11, 12, 13}, state: map[int64]int8{}, labels: map[int64][]review.Label{},
+		info: review.SessionInfo{Queue: "fq", Annotator: "fay", Overlap: 1}}
 }
 
-func (f *fakeSession) Info() review.SessionInfo {
-	return review.SessionInfo{Queue: "fq", Annotator: "fay", Overlap: 1}
-}
+func (f *fakeSession) Info() review.SessionInfo { return f.info }
 func (f *fakeSession) Items() []int64                  { return f.items }
 func (f *fakeSession) CheckFilter(review.Filter) error { return nil }
 func (f *fakeSession) Restrict(context.Context, review.Filter) ([]int64, error) {
@@ -59,15 +62,20 @@ func (f *fakeSession) Lease(context.Context, time.Duration) (int, error) { retur
 func (f *fakeSession) Record(_ context.Context, a review.Action) (int64, error) {
 	switch a.Kind {
 	case review.ActDecide:
+		if f.refuse != nil {
+			return 0, f.refuse
+		}
 		f.state[a.Item] = map[bool]int8{true: 1, false: -1}[a.Accept]
 		f.done = append(f.done, a.Item)
 		f.log = append(f.log, fmt.Sprintf("decide %d %v", a.Item, a.Accept))
 	case review.ActScore:
-		f.log = append(f.log, fmt.Sprintf("score %d %s %v", a.Item, a.Dimension, a.Value))
+		f.log = append(f.log, fmt.Sprintf("score %d %s %v%s", a.Item, a.Dimension, a.Value, map[bool]string{true: " after-reveal"}[a.AfterReveal]))
 	case review.ActSkip:
 		f.log = append(f.log, fmt.Sprintf("skip %d", a.Item))
 	case review.ActFlag:
-		f.log = append(f.log, fmt.Sprintf("flag %d", a.Item))
+		f.log = append(f.log, fmt.Sprintf("flag %d %s", a.Item, a.Text))
+	case review.ActUnflag:
+		f.log = append(f.log, fmt.Sprintf("unflag %d", a.Item))
 	case review.ActNote:
 		f.log = append(f.log, fmt.Sprintf("note %d %s", a.Item, a.Text))
 	default:
@@ -84,18 +92,33 @@ func (f *fakeSession) Undo(_ context.Context, only int64) (review.Undone, error)
 		f.done = append(f.done[:i], f.done[i+1:]...)
 		delete(f.state, item)
 		f.log = append(f.log, fmt.Sprintf("undo %d", item))
-		return review.Undone{Item: item, Kind: "set", Dimension: "decision", New: "accept", Old: "none"}, nil
+		return review.Undone{Item: item, ExtID: fmt.Sprintf("fake-%d", item), Kind: "set", Dimension: "decision", New: "accept", Old: "none"}, nil
 	}
 	return review.Undone{}, nil
 }
 
-func (f *fakeSession) Agreement(context.Context) (review.AgreementCount, error) {
-	return review.AgreementCount{}, nil
+func (f *fakeSession) Find(_ context.Context, ref string) (int64, error) {
+	var id int64
+	if _, err := fmt.Sscanf(ref, "fake-%d", &id); err != nil {
+		return 0, fmt.Errorf("no item %q", ref)
+	}
+	return id, nil
 }
+
+func (f *fakeSession) Agreement(context.Context) (review.AgreementCount, error) { return f.agree, nil }
 
 func (f *fakeSession) Content(_ context.Context, item int64) (*review.Item, []review.Text, func() ([]byte, error), error) {
 	texts := []review.Text{{Kind: "detail", Lang: "en", Body: fmt.Sprintf("fake caption %d", item)}}
-	it := &review.Item{ID: item, ExtID: fmt.Sprintf("fake-%d", item), Texts: texts}
+	it := &review.Item{ID: item, ExtID: fmt.Sprintf("fake-%d", item), Texts: texts, Labels: f.labels[item]}
+	for _, e := range f.log { // the fake's flags show as events, as the workspace's do
+		var id int64
+		if _, err := fmt.Sscanf(e, "flag %d", &id); err == nil && id == item {
+			it.Events = append(it.Events, review.Event{Annotator: f.info.Annotator, Kind: "flag"})
+		}
+		if _, err := fmt.Sscanf(e, "unflag %d", &id); err == nil && id == item {
+			it.Events = append(it.Events, review.Event{Annotator: f.info.Annotator, Kind: "unflag"})
+		}
+	}
 	return it, texts, func() ([]byte, error) { return nil, errors.New("fake: no picture") }, nil
 }
 
@@ -123,8 +146,8 @@ func TestScreenOnFakeSession(t *testing.T) {
 	if len(f.log) != 1 || f.log[0] != "decide 12 false" || m.pos != 2 || m.state[1] != -1 {
 		t.Fatalf("after x: log %v pos %d state %v", f.log, m.pos, m.state)
 	}
-	press(t, m, "u")
-	if f.log[len(f.log)-1] != "undo 12" || m.pos != 1 || m.state[1] != 0 || m.flash != "undone" {
+	press(t, m, "U")
+	if f.log[len(f.log)-1] != "undo 12" || m.pos != 1 || m.state[1] != 0 || !strings.HasPrefix(m.flash, "undone on fake-12") {
 		t.Fatalf("after u: log %v pos %d state %v flash %q", f.log, m.pos, m.state, m.flash)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -17,19 +18,40 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func TestGoldenViews(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {120, 40}, {200, 60}} {
 		for _, state := range []struct {
-			name  string
-			blind bool
-			keys  []string
+			name    string
+			blind   bool
+			overlap int
+			keys    []string
 		}{
-			{"item", false, nil},
-			{"blind", true, nil},
-			{"help", false, []string{"?"}},
-			{"note", false, []string{"n", "s", "h", "a", "r", "p"}},
-			{"scored", false, []string{"tab", "tab", "7"}},
+			{"item", false, 0, nil},
+			{"blind", true, 0, nil},
+			{"blind-decided", true, 0, []string{"a", "k"}},
+			{"overlap-hidden", false, 2, nil},
+			{"help", false, 0, []string{"?"}},
+			{"stats", false, 0, []string{"S"}},
+			{"zoom", false, 0, []string{"z"}},
+			{"filter", false, 0, []string{"/", "k", "i", "n", "d", "=", "s"}},
+			{"note", false, 0, []string{"N", "s", "h", "a", "r", "p"}},
+			{"scored", false, 0, []string{"tab", "tab", "7"}},
 		} {
 			name := fmt.Sprintf("%s-%dx%d", state.name, size[0], size[1])
 			t.Run(name, func(t *testing.T) {
-				m := open(t, workspace(t), state.blind, size[0], size[1])
+				st := workspace(t)
+				if state.overlap > 0 {
+					if err := st.SetOverlap(ctx, "q", state.overlap); err != nil {
+						t.Fatal(err)
+					}
+					ses, err := st.OpenSession(ctx, "q", "ben") // another annotator decided the first item
+					if err != nil {
+						t.Fatal(err)
+					}
+					if _, err := ses.Decide(ctx, ses.Items[0], true, ""); err != nil {
+						t.Fatal(err)
+					}
+				}
+				m := open(t, st, state.blind, size[0], size[1])
+				fixed := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+				m.now, m.started = func() time.Time { return fixed }, fixed.Add(-2*time.Minute)
 				press(t, m, state.keys...)
 				got := ansi.Strip(m.View().Content)
 				path := filepath.Join("testdata", name+".golden")

@@ -3,25 +3,40 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/loupe-dev/loupe/termimg"
 )
 
 // imagePane shows the current item's picture through a termimg cache: text blocks and kitty
 // placeholders are part of the frame; sixel, iTerm2 and plain kitty pictures are drawn over blank cells
-// after the frame (tea.Raw), wiped with ECH before the next one.
+// after the frame (tea.Raw).
+//
+// A raw picture is not part of bubbletea's model of the screen, so three things keep it intact:
+//   - a picture replaced in the same layout is wiped (ECH over its rows, inside the pane) just before
+//     the next one is drawn over it;
+//   - a layout change (zoom, resize, an overlay) clears the screen and has bubbletea repaint every cell
+//     (tea.ClearScreen): the old picture is erased by the frame that draws the new layout, never after;
+//   - sixel and iTerm2 pictures live in the cell grid, and bubbletea repaints a whole line from its
+//     first column when the line holds a wide character (CJK text, emoji) and anything changed, or may
+//     scroll lines: afterUpdate draws the picture again after a frame that touches the rows under it.
 type imagePane struct {
 	opts  termimg.Options
 	ids   *termimg.KittyIDs
 	cache *termimg.Cache
 
-	want  termimg.Key       // the rendering the screen wants now
-	shown *termimg.Rendered // the rendering in the frame (nil while it renders)
-	drawn *termimg.Rendered // the raw picture on the terminal, to wipe before the next
-	sent  map[*termimg.Rendered]bool
+	want     termimg.Key       // the rendering the screen wants now
+	shown    *termimg.Rendered // the rendering in the frame (nil while it renders)
+	drawn    *termimg.Rendered // the raw picture on the terminal, to wipe before the next
+	relayout bool              // the layout changed: clear the screen before the next picture
+	sent     map[uint64]bool   // kitty transmissions sent, by Rendered.Serial (never the rendering itself)
+	frame    []string          // the frame's rows when the raw picture was drawn or last checked
+	gen      int               // the latest raw draw scheduled; older ticks are dropped
 }
 
 type imageMsg struct {
@@ -30,11 +45,16 @@ type imageMsg struct {
 }
 
 // rawMsg asks to draw the shown raw picture, a moment after the frame that holds its blank cells.
-type rawMsg struct{ r *termimg.Rendered }
+type rawMsg struct {
+	r   *termimg.Rendered
+	gen int
+}
 
-// imageCacheBytes bounds the rendered pictures kept: a few dozen sixel or block pictures, or about ten
-// kitty ones, around the current item - enough for prefetch and going back.
-const imageCacheBytes = 40 << 20
+// imageCacheBytes bounds the rendered pictures kept: the current item's, its prefetched neighbours' and
+// a few behind (about ten kitty or sixel pictures of a 200x60 screen's pane, more of smaller ones).
+// Counted in real bytes (capacity), so with the decode of the next picture the screen stays well under
+// 150 MB resident.
+const imageCacheBytes = 16 << 20
 
 func newImagePane(c termimg.Caps) imagePane {
 	if c.Protocol == "" {
@@ -43,18 +63,30 @@ func newImagePane(c termimg.Caps) imagePane {
 	if !c.Cell.Valid() {
 		c.Cell = termimg.DefaultCell
 	}
-	o := termimg.Options{Protocol: c.Protocol, Cell: c.Cell, Profile: c.Profile, Tmux: c.Tmux}
+	o := termimg.Options{Protocol: c.Protocol, Cell: c.Cell, Profile: c.Profile, Tmux: c.Tmux, SixelMax: c.SixelMax}
 	ids := termimg.NewKittyIDs()
 	return imagePane{opts: o, ids: ids, cache: termimg.NewCache(o, ids, c.Placeholders, imageCacheBytes, 1),
-		sent: map[*termimg.Rendered]bool{}}
+		sent: map[uint64]bool{}}
+}
+
+// colorProfile is the colour profile the screen's renderer must use: the one termimg detected (as
+// `loupe view` does), so text and block pictures get the same colours in both.
+func (p *imagePane) colorProfile() colorprofile.Profile {
+	switch p.opts.Profile {
+	case termimg.TrueColor:
+		return colorprofile.TrueColor
+	case termimg.ANSI16:
+		return colorprofile.ANSI
+	}
+	return colorprofile.ANSI256
 }
 
 // box is the pane's size in cells: the left column, or the whole screen when zoomed.
 func (m *Model) imageBox() termimg.Box {
 	if m.zoom {
-		return termimg.Box{Cols: m.w, Rows: m.h - 1}
+		return termimg.Box{Cols: m.w, Rows: m.bodyRows()}
 	}
-	return termimg.Box{Cols: m.leftWidth(), Rows: m.h - 1}
+	return termimg.Box{Cols: m.leftWidth(), Rows: m.bodyRows()}
 }
 
 func (p *imagePane) key(m *Model, d *itemData) termimg.Key {
@@ -62,26 +94,34 @@ func (p *imagePane) key(m *Model, d *itemData) termimg.Key {
 		Cell: p.opts.Cell, Profile: p.opts.Profile}
 }
 
-// invalidate forgets what is shown (the layout changed).
-func (p *imagePane) invalidate() { p.shown = nil }
+// invalidate forgets what is shown (the layout changed): the next show clears the screen first.
+func (p *imagePane) invalidate() {
+	p.shown = nil
+	p.relayout = true
+}
 
 // show asks for d's picture at the current size.
 func (p *imagePane) show(m *Model, d *itemData) tea.Cmd {
+	var clear tea.Cmd
+	if p.relayout {
+		p.relayout = false
+		clear = p.clearScreen()
+	}
 	if d.it == nil {
 		p.shown, p.want = nil, termimg.Key{}
-		return p.wipe()
+		return tea.Batch(clear, p.wipe())
 	}
 	k := p.key(m, d)
 	if k == p.want && p.shown != nil {
-		return nil
+		return clear
 	}
 	p.want = k
 	if r, ok := p.cache.Peek(k); ok {
-		return p.display(m, r)
+		return tea.Batch(clear, p.display(m, r))
 	}
 	p.shown = nil
 	load := imageLoader(d)
-	return tea.Batch(p.wipe(), func() tea.Msg {
+	return tea.Batch(clear, p.wipe(), func() tea.Msg {
 		return imageMsg{key: k, r: p.cache.Get(context.Background(), k, load)}
 	})
 }
@@ -101,13 +141,17 @@ func (p *imagePane) update(m *Model, msg tea.Msg) tea.Cmd {
 		}
 		return p.display(m, msg.r)
 	case rawMsg:
-		if msg.r != p.shown || m.help || msg.r == nil || msg.r.Raw == nil {
+		if msg.gen != p.gen || msg.r != p.shown || m.help || msg.r == nil || msg.r.Raw == nil {
 			return nil
 		}
 		var seq strings.Builder
 		seq.WriteString(string(p.wipeSeq()))
 		seq.Write(termimg.AtCell(1, 1, msg.r.Raw, p.opts.Tmux))
 		p.drawn = msg.r
+		p.frame = nil
+		if p.cellGrid() {
+			p.frame = strings.Split(m.render(), "\n")
+		}
 		return tea.Raw(seq.String())
 	}
 	return nil
@@ -117,11 +161,11 @@ func (p *imagePane) update(m *Model, msg tea.Msg) tea.Cmd {
 func (p *imagePane) display(m *Model, r *termimg.Rendered) tea.Cmd {
 	p.shown = r
 	var cmds []tea.Cmd
-	if r.Transmit != nil && !p.sent[r] {
+	if r.Transmit != nil && !p.sent[r.Serial] {
 		if len(p.sent) > 256 {
-			p.sent = map[*termimg.Rendered]bool{} // at worst a picture is sent again
+			p.sent = map[uint64]bool{} // at worst a picture is sent again
 		}
-		p.sent[r] = true
+		p.sent[r.Serial] = true
 		cmds = append(cmds, tea.Raw(string(r.Transmit)))
 	}
 	if r.Raw == nil {
@@ -132,17 +176,102 @@ func (p *imagePane) display(m *Model, r *termimg.Rendered) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// redraw draws the shown raw picture again (after an overlay or a resize repainted its area).
+// redraw draws the shown raw picture again (after an overlay or a resize repainted its area). Only the
+// latest of several redraws asked for in a row is drawn.
 func (p *imagePane) redraw(m *Model) tea.Cmd {
 	r := p.shown
 	if r == nil || r.Raw == nil {
 		return nil
 	}
-	return tea.Tick(30*time.Millisecond, func(time.Time) tea.Msg { return rawMsg{r} })
+	p.gen++
+	gen := p.gen
+	return tea.Tick(30*time.Millisecond, func(time.Time) tea.Msg { return rawMsg{r, gen} })
 }
 
-// hide wipes a raw picture (an overlay is about to cover it).
-func (p *imagePane) hide() tea.Cmd { return p.wipe() }
+// hide removes a raw picture (an overlay is about to cover the screen): the screen is cleared and
+// repainted, so nothing erases the overlay's cells after it is drawn.
+func (p *imagePane) hide() tea.Cmd { return p.clearScreen() }
+
+// afterUpdate draws a sixel or iTerm2 picture again when the frame about to be drawn damages it: when
+// the frame changed and a row crossing the picture changed or holds a character bubbletea repaints
+// whole lines for (wide or of uncertain width). Call it after every update: the root model's Update
+// ends with tea.Batch(cmd, m.image.afterUpdate(m)).
+func (p *imagePane) afterUpdate(m *Model) tea.Cmd {
+	if p.drawn == nil || p.drawn != p.shown || !p.cellGrid() || m.help {
+		return nil
+	}
+	rows := strings.Split(m.render(), "\n")
+	old := p.frame
+	p.frame = rows
+	if old == nil || !pictureDamaged(old, rows, p.drawn.Fit.Rows) {
+		return nil
+	}
+	return p.redraw(m)
+}
+
+// cellGrid reports whether raw pictures live in the terminal's cell grid (sixel, iTerm2), where writing
+// or erasing a cell removes the picture's part in it; kitty pictures float above the cells.
+func (p *imagePane) cellGrid() bool {
+	return p.opts.Protocol == termimg.Sixel || p.opts.Protocol == termimg.ITerm2
+}
+
+// pictureDamaged reports whether drawing frame next over frame prev erases part of a picture covering
+// the first rows rows: bubbletea redraws nothing when the frames are equal; otherwise it rewrites the
+// rows that changed (and may scroll them), and repaints from the first column every row holding a cell
+// whose width it cannot trust, changed or not.
+func pictureDamaged(prev, next []string, rows int) bool {
+	if slices.Equal(prev, next) {
+		return false
+	}
+	for i := range min(rows, max(len(prev), len(next))) {
+		var a, b string
+		if i < len(prev) {
+			a = prev[i]
+		}
+		if i < len(next) {
+			b = next[i]
+		}
+		if a != b || repaintsWhole(a) || repaintsWhole(b) {
+			return true
+		}
+	}
+	return false
+}
+
+// repaintsWhole reports whether a row holds a character that is not one column wide (CJK, emoji,
+// combining marks), for which bubbletea repaints the row from its first column.
+func repaintsWhole(row string) bool {
+	plain := true
+	for i := 0; i < len(row); i++ {
+		if row[i] >= 0x80 {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return false
+	}
+	for _, r := range ansi.Strip(row) {
+		if r >= 0x80 && ansi.StringWidth(string(r)) != 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// clearScreen has bubbletea clear the screen and repaint every cell with its next frame, erasing a raw
+// picture as part of that frame; kitty pictures, which float above the cells, are deleted.
+func (p *imagePane) clearScreen() tea.Cmd {
+	if p.drawn == nil {
+		return nil
+	}
+	p.drawn, p.frame = nil, nil
+	p.gen++ // a draw scheduled for the old layout is dropped
+	if p.opts.Protocol == termimg.Kitty {
+		return tea.Batch(tea.Raw(termimg.KittyDeletePlacements()), tea.ClearScreen)
+	}
+	return tea.ClearScreen
+}
 
 func (p *imagePane) wipeSeq() []byte {
 	if p.drawn == nil {
@@ -155,7 +284,7 @@ func (p *imagePane) wipeSeq() []byte {
 	for r := 0; r < p.drawn.Fit.Rows; r++ {
 		fmt.Fprintf(&b, "\x1b7\x1b[%d;1H\x1b[%dX\x1b8", r+1, p.drawn.Fit.Cols)
 	}
-	p.drawn = nil
+	p.drawn, p.frame = nil, nil
 	return []byte(b.String())
 }
 

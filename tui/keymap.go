@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -12,13 +13,49 @@ var Actions = []struct {
 	Name string
 	Keys []string
 }{
-	{"accept", []string{"a"}}, {"reject", []string{"x"}}, {"skip", []string{"space"}},
-	{"undo", []string{"u", "backspace"}}, {"next", []string{"j", "right", "down"}},
+	{"accept", []string{"a"}}, {"reject", []string{"x"}}, {"skip", []string{"space"}}, {"skip-broken", []string{"b"}},
+	{"undo", []string{"u", "backspace"}}, {"undo-walk", []string{"U"}}, {"next", []string{"j", "right", "down"}},
 	{"previous", []string{"k", "left", "up"}}, {"first", []string{"g", "home"}}, {"last", []string{"G", "end"}},
+	{"next-undecided", []string{"n"}}, {"jump", []string{":"}}, {"history", []string{"h"}},
 	{"focus-next", []string{"tab"}}, {"focus-previous", []string{"shift+tab"}}, {"agree", []string{"enter"}},
-	{"override", []string{"e"}}, {"note", []string{"n"}}, {"flag", []string{"f"}}, {"filter", []string{"/"}},
-	{"language", []string{"t"}}, {"zoom", []string{"z"}}, {"scroll-down", []string{"pgdown", "J"}},
-	{"scroll-up", []string{"pgup", "K"}}, {"rejudge", []string{"R"}}, {"stats", []string{"S"}}, {"export", []string{"E"}}, {"pipeline-step", []string{"P"}}, {"help", []string{"?"}}, {"quit", []string{"q"}},
+	{"override", []string{"e"}}, {"note", []string{"N"}}, {"flag", []string{"f"}}, {"filter", []string{"/"}},
+	{"sort", []string{"o"}}, {"language", []string{"t"}}, {"zoom", []string{"z"}}, {"scroll-down", []string{"pgdown", "J"}},
+	{"scroll-up", []string{"pgup", "K"}}, {"rejudge", []string{"R"}}, {"stats", []string{"S"}}, {"export", []string{"E"}},
+	{"pipeline-step", []string{"P"}}, {"guidelines", []string{"i"}}, {"help", []string{"?"}}, {"quit", []string{"q"}},
+}
+
+// keysOf returns the keys bound to an action under km, for the help ("a" or "j/right/down").
+func (km Keymap) keysOf(action string) string {
+	var canon string
+	var defaults []string
+	for _, a := range Actions {
+		if a.Name == action {
+			canon, defaults = a.Keys[0], a.Keys
+		}
+	}
+	if km == nil {
+		return strings.Join(defaults, "/")
+	}
+	var out []string
+	for k, c := range km {
+		if c == canon && c != "" {
+			out = append(out, k)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { // the default's order first, then the rest alphabetically
+		ii, ji := slices.Index(defaults, out[i]), slices.Index(defaults, out[j])
+		switch {
+		case ii >= 0 && ji >= 0:
+			return ii < ji
+		case ii >= 0 || ji >= 0:
+			return ii >= 0
+		}
+		return out[i] < out[j]
+	})
+	if len(out) == 0 {
+		return "(unbound)"
+	}
+	return strings.Join(out, "/")
 }
 
 // Keymap translates pressed keys to the canonical keys of their actions ("" for a default key the

@@ -35,6 +35,8 @@ type Config struct {
 	// answer asked again, its outputs replaced) and describes the result. Nil: not available.
 	Steps     []string
 	RerunStep func(ctx context.Context, itemID int64, step string) (string, error)
+	// NoColor draws without colours (bold, faint and reverse only); NO_COLOR in the environment too.
+	NoColor bool
 }
 
 // LeaseTTL is how long a leased item stays reserved for the annotator it was handed to.
@@ -61,17 +63,25 @@ type Model struct {
 	busy  bool   // a store call is in flight: movement and actions wait
 	flash string // the last acknowledgement or error, shown in the status bar
 	help  bool
+	guide bool // the queue's guidelines overlay (i)
 	zoom  bool
+
+	guideScroll int
+	dark        bool   // the terminal's background is dark (asked at start; dark until it answers)
+	th          *theme // the styles for dark, made on first use
+	focusedOn   int64  // the item settleFocus last chose the focus for
+	now         func() time.Time
 	quit  bool
 	done  bool   // leasing: nothing is left for this annotator ("queue done")
 	gen   int    // bumped when a filter changes the items: older item loads are dropped
 	filt  string // the active filter, in the / prompt's syntax
 
 	started     time.Time
-	decidedHere int  // decisions made in this run, for items per minute
-	pendingCmp  int8 // the score being saved agrees (1) or not (-1) with the machine's value
-	agreeN      int  // scores given in this run where a machine value exists
-	agreeOK     int  // ... of which within 1 of it
+	decidedHere int                   // decisions made in this run, for items per minute
+	agreeCount  review.AgreementCount // the annotator's values in force against the judges' (Session.Agreement)
+	info        review.SessionInfo    // the session's queue and settings (Session.Info, read at New)
+	pending     []tea.KeyPressMsg     // keys typed while a save or the item's load was in flight, in order
+	history     []historyEntry        // this run's decisions, latest last (the history strip)
 
 	pickJudge bool // the re-judge key is waiting for a digit choosing the backend
 	judging   int  // re-judge calls in flight
@@ -103,8 +113,10 @@ type savedMsg struct {
 	what     string
 	pos      int   // the item's position
 	advance  bool  // move to the next item
-	undone   int64 // Undo: the item it went back to (0: nothing to undo)
+	undone   review.Undone // Undo: what it withdrew (Item 0: nothing to undo)
 	undo     bool
+	walk     bool   // U: move to the undone item
+	ext      string // the item's external id
 	hasState bool // the decision in force at statePos is now stateVal
 	statePos int
 	stateVal int8
@@ -120,7 +132,7 @@ func New(ctx context.Context, cfg Config) (*Model, error) {
 		return nil, errors.New("tui: no session")
 	}
 	m := &Model{cfg: cfg, ctx: ctx, ses: cfg.Session, ids: cfg.Session.Items(), items: map[int]*itemData{},
-		w: 80, h: 24, started: time.Now(), text: textPane{lang: "en"}, filt: cfg.Filter}
+		w: 80, h: 24, started: time.Now(), text: textPane{lang: "en"}, filt: cfg.Filter, info: cfg.Session.Info(), dark: true, now: time.Now}
 	m.posOf = positions(m.ids)
 	st, err := cfg.Session.States(ctx)
 	if err != nil {
@@ -146,8 +158,41 @@ func New(ctx context.Context, cfg Config) (*Model, error) {
 	return m, nil
 }
 
-// Init loads the first item.
-func (m *Model) Init() tea.Cmd { return m.loadCur() }
+// Init loads the first item and the annotator's agreement so far.
+func (m *Model) Init() tea.Cmd { return tea.Batch(m.loadCur(), m.agreeCmd(), tea.RequestBackgroundColor) }
+
+// agreeMsg carries Session.Agreement.
+type agreeMsg struct {
+	n   review.AgreementCount
+	err error
+}
+
+func (m *Model) agreeCmd() tea.Cmd {
+	ses, ctx := m.ses, m.ctx
+	return func() tea.Msg {
+		n, err := ses.Agreement(ctx)
+		return agreeMsg{n: n, err: err}
+	}
+}
+
+// blocked reports whether keys must wait: a store call is in flight, or the current item is loading.
+func (m *Model) blocked() bool {
+	return m.busy || (len(m.ids) > 0 && m.cur() == nil)
+}
+
+// maxPending bounds the keys kept while blocked (a held key cannot fill memory).
+const maxPending = 512
+
+// drainKeys applies the keys typed while the screen was blocked, in order, until it blocks again.
+func (m *Model) drainKeys() tea.Cmd {
+	var cmds []tea.Cmd
+	for len(m.pending) > 0 && !m.blocked() && !m.quit {
+		k := m.pending[0]
+		m.pending = m.pending[1:]
+		cmds = append(cmds, m.handleKey(k))
+	}
+	return tea.Batch(cmds...)
+}
 
 // cur returns the loaded item at the current position, or nil while it loads.
 func (m *Model) cur() *itemData { return m.items[m.pos] }
@@ -166,7 +211,10 @@ func (m *Model) loadCmd(pos int, prefetch bool) tea.Cmd {
 func (m *Model) loadCur() tea.Cmd {
 	var cmds []tea.Cmd
 	if d := m.cur(); d != nil {
-		cmds = append(cmds, m.image.show(m, d))
+		m.settleFocus(d)
+		if !m.small() {
+			cmds = append(cmds, m.image.show(m, d))
+		}
 	} else {
 		cmds = append(cmds, m.loadCmd(m.pos, false))
 	}
@@ -210,24 +258,30 @@ func imageLoader(d *itemData) termimg.Loader {
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		m.w, m.h = max(msg.Width, 20), max(msg.Height, 6)
+		m.w, m.h = max(msg.Width, 1), max(msg.Height, 1)
 		m.image.invalidate()
+		if m.small() {
+			return m, m.image.hide()
+		}
 		if d := m.cur(); d != nil {
 			return m, m.image.show(m, d)
 		}
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.dark, m.th = msg.IsDark(), nil
 		return m, nil
 	case tea.KeyPressMsg:
 		if msg.String() == "ctrl+c" {
 			return m, m.quitCmd()
 		}
-		if m.entry != nil {
-			return m, m.entryKey(msg)
+		if len(m.pending) > 0 || m.blocked() {
+			// kept, not dropped: applied in order once the save returned or the item is loaded
+			if len(m.pending) < maxPending {
+				m.pending = append(m.pending, msg)
+			}
+			return m, nil
 		}
-		if m.help {
-			m.help = false
-			return m, m.image.redraw(m)
-		}
-		return m, m.key(msg)
+		return m, m.handleKey(msg)
 	case tea.PasteMsg:
 		if m.entry != nil && !m.entry.picking {
 			m.entry.add(msg.Content)
@@ -239,14 +293,29 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.items[msg.d.pos] = msg.d
 		if msg.d.pos == m.pos {
-			return m, m.image.show(m, msg.d)
+			m.settleFocus(msg.d)
+			return m, tea.Batch(m.image.show(m, msg.d), m.drainKeys())
 		}
 		if msg.d.it != nil {
 			m.image.prefetch(m, msg.d)
 		}
 		return m, nil
 	case savedMsg:
-		return m, m.saved(msg)
+		cmd := m.saved(msg)
+		return m, tea.Batch(cmd, m.agreeCmd(), m.drainKeys())
+	case jumpMsg:
+		if msg.err != nil {
+			m.flash = "jump: " + cleanLine(msg.err.Error())
+			return m, nil
+		}
+		m.move(msg.pos)
+		m.flash = ""
+		return m, m.loadCur()
+	case agreeMsg:
+		if msg.err == nil {
+			m.agreeCount = msg.n
+		}
+		return m, nil
 	case judgedMsg:
 		return m, m.judged(msg)
 	case statsMsg, statsTick:
@@ -266,7 +335,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case filterMsg:
-		return m, m.filtered(msg)
+		return m, tea.Batch(m.filtered(msg), m.drainKeys())
 	case imageMsg, rawMsg:
 		return m, m.image.update(m, msg)
 	}
@@ -300,7 +369,19 @@ func (m *Model) counts() (dec, acc, rej int) {
 	return acc + rej, acc, rej
 }
 
+// blind reports whether judge and pipeline values are hidden until the item is decided (--blind, or
+// the queue's setting).
+func (m *Model) blind() bool { return m.cfg.Blind || m.info.Blind }
+
+// decided reports whether the annotator has a decision in force on the current item.
+func (m *Model) decided() bool { return m.pos < len(m.state) && m.state[m.pos] != 0 }
+
 // revealed reports whether machine values may be shown for the current item.
-func (m *Model) revealed() bool {
-	return !m.cfg.Blind || (m.pos < len(m.state) && m.state[m.pos] != 0)
+func (m *Model) revealed() bool { return !m.blind() || m.decided() }
+
+// othersShown reports whether other annotators' answers and the ground truth may be shown on the
+// current item: in overlap mode only after one's own decision (independent answers), unless the
+// queue or --show-others allows it.
+func (m *Model) othersShown() bool {
+	return m.info.Overlap <= 1 || m.info.ShowOthers || m.decided()
 }

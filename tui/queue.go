@@ -1,6 +1,9 @@
 package tui
 
 import (
+	"slices"
+	"strings"
+
 	tea "charm.land/bubbletea/v2"
 	"github.com/loupe-dev/loupe/review"
 )
@@ -112,4 +115,27 @@ func FilterString(f review.Filter) string { return review.FilterString(f) }
 // filterPrompt opens the text entry mode on the active filter.
 func (m *Model) filterPrompt() {
 	m.entry = &entry{kind: filterEntry, text: []rune(m.filt)}
+}
+
+// sorts are the orders o cycles through: queue order, largest judge-human disagreement first, lowest
+// judge score first.
+var sorts = []string{"", "disagreement", "judge"}
+
+// cycleSort applies the next order to the session, keeping the filter.
+func (m *Model) cycleSort() tea.Cmd {
+	var words []string
+	cur := ""
+	for _, w := range strings.Fields(m.filt) {
+		if v, ok := strings.CutPrefix(w, "sort="); ok {
+			cur = v
+			continue
+		}
+		words = append(words, w)
+	}
+	next := sorts[(slices.Index(sorts, cur)+1)%len(sorts)]
+	if next != "" {
+		words = append(words, "sort="+next)
+	}
+	m.flash = "sorting: " + map[bool]string{true: "queue order", false: next}[next == ""]
+	return m.applyFilter(strings.Join(words, " "))
 }

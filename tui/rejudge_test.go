@@ -51,8 +51,8 @@ func TestRejudgeInBackground(t *testing.T) {
 	if len(asked) != 1 || asked[0] != "rules" {
 		t.Errorf("asked %v", asked)
 	}
-	for range 8 { // focus prism_alignment
-		press(t, m, "tab")
+	if Dimensions[m.scores.focus] != "prism_alignment" { // focus starts on the judged dimension
+		t.Fatalf("focus %s", Dimensions[m.scores.focus])
 	}
 	view := ansi.Strip(m.View().Content)
 	if !strings.Contains(view, "rules 3") || !strings.Contains(view, "saw 2 red objects") || !strings.Contains(view, "rules: alignment 3") {

@@ -18,7 +18,7 @@ type scoresPane struct {
 
 var (
 	focusStyle = lipgloss.NewStyle().Reverse(true)
-	youStyle   = lipgloss.NewStyle().Foreground(lipgloss.Color("3")).Bold(true)
+	youStyle   = lipgloss.NewStyle().Bold(true).Underline(true)
 	faint      = lipgloss.NewStyle().Faint(true)
 )
 
@@ -47,8 +47,11 @@ func shortRater(name string) string {
 	return cleanLine(name)
 }
 
-// lines renders the pane at width w; own is the annotator's name, reveal whether machine values show.
-func (p *scoresPane) lines(d *itemData, own string, reveal bool, w int) []string {
+// lines renders the pane at width w: the item's dimensions, the focused one's judge verdicts with
+// their justification, the decisions and the annotator's own notes and reasons. own is the
+// annotator's name; reveal whether machine values show (blind mode); others whether other annotators'
+// answers and the ground truth show (overlap mode keeps them back until one's own decision).
+func (p *scoresPane) lines(d *itemData, own string, reveal, others bool, w int, th theme) []string {
 	if d == nil || d.it == nil {
 		return nil
 	}
@@ -58,7 +61,8 @@ func (p *scoresPane) lines(d *itemData, own string, reveal bool, w int) []string
 		cells = 5
 	}
 	var out []string
-	for i, dim := range Dimensions {
+	for _, i := range itemDims(d, p.focus) {
+		dim := Dimensions[i]
 		var machine []string
 		var pipe *float64
 		you := ""
@@ -77,42 +81,38 @@ func (p *scoresPane) lines(d *itemData, own string, reveal bool, w int) []string
 				}
 			}
 		}
-		if pipe == nil && len(machine) == 0 && you == "" && i >= 6 && p.focus != i {
-			continue // quality dimensions this item has no values on
-		}
 		name := fmt.Sprintf("%-16s", dim)
 		if i == p.focus {
-			name = focusStyle.Render(name)
+			name = th.focus.Render(name)
 		}
 		line := name + " "
 		switch {
 		case !reveal:
-			line += faint.Render(strings.Repeat("?", cells) + "  hidden")
+			line += th.faint.Render(strings.Repeat("?", cells) + "  hidden")
 		case pipe != nil:
 			line += bar(*pipe, cells) + fmt.Sprintf(" %2s", num(*pipe))
 		default:
-			line += faint.Render(strings.Repeat("·", cells)) + "   "
+			line += th.faint.Render(strings.Repeat("·", cells)) + "   "
 		}
 		if reveal && len(machine) > 0 {
 			line += "  " + strings.Join(machine, " ")
 		}
 		if you != "" {
-			line += "  " + youStyle.Render("you "+you)
+			line += "  " + th.you.Render("you "+you)
 			if ref, ok := reference(labels, dim); ok && reveal {
 				line += fmt.Sprintf(" (Δ%+g)", youValue(labels, dim, own)-ref)
 			}
 		}
-		out = append(out, line)
+		out = append(out, truncate(line, w))
 	}
-	out = append(out, wrap(p.decisionLine(labels, own, reveal), w)...)
-	// The focused dimension's verdicts, with justification.
+	// The focused dimension's verdicts, with justification, right under the dimensions.
 	dim := Dimensions[p.focus]
 	for _, l := range labels {
 		if l.Dimension != dim || l.RaterKind != "judge" {
 			continue
 		}
 		if !reveal {
-			out = append(out, faint.Render("judge verdicts hidden until you decide (--blind)"))
+			out = append(out, th.faint.Render("judge verdicts hidden until you decide (blind)"))
 			break
 		}
 		v := "failed"
@@ -127,11 +127,55 @@ func (p *scoresPane) lines(d *itemData, own string, reveal bool, w int) []string
 		}
 		out = append(out, wrap(txt, w)...)
 	}
+	out = append(out, wrap(p.decisionLine(labels, own, reveal, others, th), w)...)
+	for _, n := range ownNotes(d.it.Events, own) {
+		out = append(out, wrap(th.faint.Render(n), w)...)
+	}
+	return out
+}
+
+// ownNotes are the annotator's notes, reasons and flag on an item, newest last, skipping what was
+// undone: so coming back to an item shows what one wrote about it.
+func ownNotes(events []review.Event, own string) []string {
+	undone := map[int64]bool{}
+	for _, e := range events {
+		if e.Kind == "undo" {
+			undone[e.Replaces] = true
+		}
+	}
+	var out []string
+	reason, flag := "", ""
+	for _, e := range events {
+		if e.Annotator != own || (e.ID != 0 && undone[e.ID]) {
+			continue
+		}
+		switch e.Kind {
+		case "note":
+			out = append(out, "your note: "+cleanLine(e.Reason))
+		case "set", "revised_after_reveal":
+			if e.Dimension == review.DecisionDimension {
+				reason = e.Reason
+			}
+		case "flag":
+			flag = "flagged"
+			if e.Reason != "" {
+				flag += ": " + cleanLine(e.Reason)
+			}
+		case "unflag":
+			flag = ""
+		}
+	}
+	if reason != "" {
+		out = append(out, "your reason: "+cleanLine(reason))
+	}
+	if flag != "" {
+		out = append(out, "you "+flag)
+	}
 	return out
 }
 
 // decisionLine shows the annotator's decision, the other annotators' and the ground truth.
-func (p *scoresPane) decisionLine(labels []review.Label, own string, reveal bool) string {
+func (p *scoresPane) decisionLine(labels []review.Label, own string, reveal, others bool, th theme) string {
 	word := func(v *float64) string {
 		if v == nil {
 			return "?"
@@ -142,7 +186,7 @@ func (p *scoresPane) decisionLine(labels []review.Label, own string, reveal bool
 		return "reject"
 	}
 	you := "undecided"
-	var others []string
+	var rest []string
 	truth := ""
 	for _, l := range labels {
 		if l.Dimension != "decision" {
@@ -152,7 +196,7 @@ func (p *scoresPane) decisionLine(labels []review.Label, own string, reveal bool
 		case l.RaterKind == "human" && l.Rater == "human:"+own:
 			you = word(l.Value)
 		case l.RaterKind == "human":
-			others = append(others, shortRater(l.Rater)+" "+word(l.Value))
+			rest = append(rest, shortRater(l.Rater)+" "+word(l.Value))
 		case l.RaterKind == "truth" && l.Value != nil:
 			truth = "ok"
 			if *l.Value <= 0 {
@@ -163,14 +207,16 @@ func (p *scoresPane) decisionLine(labels []review.Label, own string, reveal bool
 			}
 		}
 	}
-	line := youStyle.Render("you: "+you) + " "
-	if reveal {
-		if len(others) > 0 {
-			line += " others: " + strings.Join(others, ", ")
+	line := th.you.Render("you: "+you) + " "
+	if reveal && others {
+		if len(rest) > 0 {
+			line += " others: " + strings.Join(rest, ", ")
 		}
 		if truth != "" {
 			line += " truth: " + truth
 		}
+	} else if !others && (len(rest) > 0 || truth != "") {
+		line += th.faint.Render(" others hidden until you decide")
 	}
 	return line
 }
@@ -188,4 +234,62 @@ func youValue(labels []review.Label, dim, own string) float64 {
 		}
 	}
 	return 0
+}
+
+// itemDims are the indexes into Dimensions of the dimensions an item has a value on (any rater), with
+// keep (the focused one) always in; all of them when the item has none.
+func itemDims(d *itemData, keep int) []int {
+	var out []int
+	for i, dim := range Dimensions {
+		if i == keep {
+			out = append(out, i)
+			continue
+		}
+		if d == nil || d.it == nil {
+			continue
+		}
+		for _, l := range d.it.Labels {
+			if l.Dimension == dim {
+				out = append(out, i)
+				break
+			}
+		}
+	}
+	if len(out) <= 1 && (d == nil || d.it == nil || len(d.it.Labels) == 0) {
+		out = out[:0]
+		for i := range Dimensions {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// settleFocus sets the focus on arriving at an item: the first dimension with a judge verdict; else it
+// stays where it is when the item has a value there, or goes to the item's first dimension.
+func (m *Model) settleFocus(d *itemData) {
+	if d == nil || d.it == nil || d.it.ID == m.focusedOn {
+		return
+	}
+	m.focusedOn = d.it.ID
+	has := func(i int, kind string) bool {
+		for _, l := range d.it.Labels {
+			if l.Dimension == Dimensions[i] && (kind == "" || l.RaterKind == kind) {
+				return true
+			}
+		}
+		return false
+	}
+	first := -1
+	for i := range Dimensions {
+		if has(i, "judge") {
+			m.scores.focus = i
+			return
+		}
+		if first < 0 && has(i, "") {
+			first = i
+		}
+	}
+	if first >= 0 && !has(m.scores.focus, "") {
+		m.scores.focus = first
+	}
 }

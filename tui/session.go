@@ -39,6 +39,8 @@ type Session interface {
 	// and how many of them are within 1 of it.
 	Agreement(ctx context.Context) (review.AgreementCount, error)
 
+	// Find returns the id of the item a reference (external id, or workspace id) names.
+	Find(ctx context.Context, ref string) (int64, error)
 	// Content reads an item, its texts and a reader of its encoded picture. A failed lookup returns a
 	// nil item; an item whose texts are incomplete (a shard row that could not be read) returns the item
 	// with the error.

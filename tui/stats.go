@@ -56,7 +56,7 @@ func (m *Model) statsUpdate(msg tea.Msg) tea.Cmd {
 		if msg.gen != m.stats.gen || !m.stats.open {
 			return nil
 		}
-		m.stats.rep, m.stats.err, m.stats.at = msg.rep, msg.err, time.Now()
+		m.stats.rep, m.stats.err, m.stats.at = msg.rep, msg.err, m.now()
 		gen := m.stats.gen
 		return tea.Tick(statsRefresh, func(time.Time) tea.Msg { return statsTick{gen: gen} })
 	case statsTick:
@@ -117,16 +117,49 @@ func figure(stats []review.Stat, prefix string) (review.Stat, bool) {
 // statsLines renders the screen's content at width w.
 func (m *Model) statsLines(w int) []string {
 	st := m.stats
-	out := []string{statHead.Render("statistics · "+cleanLine(m.ses.Info().Queue)) + faint.Render("  (S or esc: back to review; j/k scroll; recomputed every 5 s)")}
+	out := []string{faint.Render("recomputed every 5 s; as of " + st.at.Format("15:04:05"))}
 	switch {
 	case st.err != nil:
 		return append(out, "", "could not compute: "+cleanLine(st.err.Error()))
 	case st.rep == nil:
 		return append(out, "", "computing...")
 	}
-	rep := st.rep
-	out = append(out, faint.Render(fmt.Sprintf("%s, %s; figures need %s; CIs from %d resamples; as of %s",
-		review.Plural(rep.Items, "item"), review.Plural(rep.Ratings, "rating"), review.Plural(rep.MinItems, "item"), rep.Resamples, st.at.Format("15:04:05"))))
+	return append(out, statsReportLines(st.rep, m.blind(), w)...)
+}
+
+// humansOnly is a report with only what compares annotators with each other: blind mode shows no
+// judge or pipeline figure.
+func humansOnly(rep *review.AgreementReport) *review.AgreementReport {
+	out := *rep
+	out.Rows, out.Histograms, out.Confusions, out.Calibration, out.Thresholds = nil, nil, nil, nil, nil
+	for _, r := range rep.Rows {
+		if r.Kind == review.HumanHuman || r.Kind == review.AllHumans {
+			out.Rows = append(out.Rows, r)
+		}
+	}
+	for _, h := range rep.Histograms {
+		if strings.HasPrefix(h.Rater, "human") {
+			out.Histograms = append(out.Histograms, h)
+		}
+	}
+	for _, c := range rep.Confusions {
+		if strings.HasPrefix(c.A, "human") && strings.HasPrefix(c.B, "human") {
+			out.Confusions = append(out.Confusions, c)
+		}
+	}
+	return &out
+}
+
+// statsReportLines renders a report's tables and charts at width w; blind leaves out every judge and
+// pipeline figure.
+func statsReportLines(rep *review.AgreementReport, blind bool, w int) []string {
+	var out []string
+	if blind {
+		rep = humansOnly(rep)
+		out = append(out, faint.Render("blind mode: only annotator-annotator figures are shown"))
+	}
+	out = append(out, faint.Render(fmt.Sprintf("%s, %s; figures need %s; CIs from %d resamples",
+		review.Plural(rep.Items, "item"), review.Plural(rep.Ratings, "rating"), review.Plural(rep.MinItems, "item"), rep.Resamples)))
 	if len(rep.Rows) == 0 {
 		return append(out, "", "nothing to compare yet: decide or score some items, or run a judge on this queue")
 	}
@@ -158,7 +191,7 @@ func (m *Model) statsLines(w int) []string {
 				}
 			}
 		}
-		out = append(out, wrap(line, w)...)
+		out = append(out, truncate(line, w))
 	}
 	out = append(out, histogramLines(rep)...)
 	out = append(out, confusionLines(rep)...)
@@ -166,8 +199,8 @@ func (m *Model) statsLines(w int) []string {
 	if len(rep.Thresholds) > 0 {
 		out = append(out, "", statHead.Render("thresholds that best reproduce the decisions (accept when score >= t)"))
 		for _, t := range rep.Thresholds {
-			out = append(out, wrap(fmt.Sprintf("  %-14s %-16s t=%-3g agreement %s  kappa %s", shortRater(t.Rater), t.Dimension, t.Threshold,
-				fmtFig(t.Agreement), fmtFig(t.Kappa)), w)...)
+			out = append(out, truncate(fmt.Sprintf("  %-14s %-16s t=%-3g agreement %s  kappa %s", shortRater(t.Rater), t.Dimension, t.Threshold,
+				fmtFig(t.Agreement), fmtFig(t.Kappa)), w))
 		}
 	}
 	return out

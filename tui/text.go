@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"strings"
-
 	"charm.land/lipgloss/v2"
 	"github.com/loupe-dev/loupe/review"
 )
@@ -13,7 +11,10 @@ type textPane struct {
 	scroll int
 }
 
-var headStyle = lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("6"))
+var (
+	headStyle = lipgloss.NewStyle().Bold(true)
+	kindStyle = lipgloss.NewStyle().Faint(true).Bold(true)
+)
 
 func (p *textPane) toggle() {
 	if p.lang == "zh" {
@@ -32,8 +33,13 @@ func textOrder(kind string) int {
 	return review.TextKindID(kind)
 }
 
-// lines renders the pane at width w and height h.
-func (p *textPane) lines(d *itemData, w, h int) []string {
+// captionOf maps a score dimension to the caption kind that describes it ("" for none).
+var captionOf = map[string]string{"composition": "composition", "entity": "entity", "text": "text",
+	"imagination": "imaginative", "style": "style", "affection": "abstract"}
+
+// lines renders the pane at width w and height h; the caption of the focused dimension (an index into
+// Dimensions) is highlighted.
+func (p *textPane) lines(d *itemData, w, h, focus int) []string {
 	if h < 1 {
 		return nil
 	}
@@ -55,7 +61,7 @@ func (p *textPane) lines(d *itemData, w, h int) []string {
 	if it.Model != "" {
 		title += "  model " + it.Model
 	}
-	out = append(out, headStyle.Render(cleanLine(title)))
+	out = append(out, headStyle.Render(truncate(cleanLine(title), w)))
 	texts := make([]review.Text, 0, len(d.texts))
 	other := 0
 	for _, t := range d.texts {
@@ -78,8 +84,16 @@ func (p *textPane) lines(d *itemData, w, h int) []string {
 			out = append(out, "(t shows the other language)")
 		}
 	}
+	hi := ""
+	if focus >= 0 && focus < len(Dimensions) {
+		hi = captionOf[Dimensions[focus]]
+	}
 	for _, t := range texts {
-		out = append(out, headStyle.Render("── "+cleanLine(t.Kind)+" "+strings.Repeat("─", max(0, w-5-len(t.Kind)))))
+		head := kindStyle.Render(cleanLine(t.Kind))
+		if t.Kind == hi {
+			head = focusStyle.Render(" "+cleanLine(t.Kind)+" ") + kindStyle.Render(" ◂ focused dimension")
+		}
+		out = append(out, head)
 		out = append(out, wrap(Clean(t.Body), w)...)
 	}
 	// Scroll, keeping the title line.

@@ -1,0 +1,235 @@
+package tui
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/loupe-dev/loupe/review"
+	"github.com/loupe-dev/loupe/termimg"
+)
+
+// openFake opens the screen on a fake session at a position (-1: resume).
+func openFake(t *testing.T, f *fakeSession, start int, cfg Config) *Model {
+	t.Helper()
+	cfg.Session, cfg.Caps, cfg.Start = f, termimg.Caps{Protocol: termimg.None}, start
+	m, err := New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.image.cache.Close)
+	run(t, m, m.Init())
+	send(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	return m
+}
+
+func screen(m *Model) string { return ansi.Strip(m.View().Content) }
+
+func judgeLabel(dim string, v float64, why string) review.Label {
+	return review.Label{Dimension: dim, Rater: "Qwen/Qwen2.5-VL-72B / loupe-v1@abc", RaterKind: "judge", Value: &v, Justification: why}
+}
+
+// #15.1: u with nothing to undo must not freeze the screen.
+func TestUndoWithNothingToUndoKeepsWorking(t *testing.T) {
+	st := workspace(t)
+	m := open(t, st, false, 120, 40)
+	press(t, m, "u", "j", "a")
+	if m.pos != 2 || m.state[1] != 1 {
+		t.Fatalf("after u j a: pos %d, states %v\n%s", m.pos, m.state, screen(m))
+	}
+	if v := screen(m); strings.Contains(v, "loading...") {
+		t.Fatalf("still loading:\n%s", v)
+	}
+}
+
+// #15.5: keys typed while a save is in flight are applied in order, none dropped.
+func TestKeysDuringSaveAreQueued(t *testing.T) {
+	f := newFake()
+	m := openFake(t, f, 0, Config{})
+	var cmds []tea.Cmd
+	for _, k := range []string{"a", "j", "a"} {
+		_, c := m.Update(key(k))
+		cmds = append(cmds, c)
+	}
+	run(t, m, tea.Batch(cmds...))
+	if got := strings.Join(f.log, "|"); got != "decide 11 true|decide 13 true" {
+		t.Fatalf("log %q, pos %d", got, m.pos)
+	}
+}
+
+// #15.5 at speed: 20 moves typed before any result arrives all land.
+func TestManyMovesTypedAheadAllLand(t *testing.T) {
+	f := newFake()
+	f.items = nil
+	for i := range 30 {
+		f.items = append(f.items, int64(100+i))
+	}
+	m := openFake(t, f, 0, Config{})
+	var cmds []tea.Cmd
+	for range 20 {
+		_, c := m.Update(key("j"))
+		cmds = append(cmds, c)
+	}
+	run(t, m, tea.Batch(cmds...))
+	if m.pos != 20 {
+		t.Fatalf("pos %d after 20 j", m.pos)
+	}
+}
+
+// #15.2: blind mode shows no judge value, count or figure before the decision; enter is off; a change
+// after the reveal is marked.
+func TestBlindModeHidesAndMarksRevisions(t *testing.T) {
+	f := newFake()
+	f.labels[11] = []review.Label{judgeLabel("prism_alignment", 8, "the sign is spelled right")}
+	f.agree = review.AgreementCount{Agree: 3, Total: 4}
+	m := openFake(t, f, 0, Config{Blind: true})
+	v := screen(m)
+	for _, leak := range []string{"Qwen2.5", "spelled right", "judge agree", "3/4"} {
+		if strings.Contains(v, leak) {
+			t.Errorf("blind screen shows %q:\n%s", leak, v)
+		}
+	}
+	press(t, m, "enter")
+	if len(f.log) != 0 {
+		t.Fatalf("enter in blind mode recorded %v", f.log)
+	}
+	press(t, m, "7") // before the decision: an ordinary score
+	press(t, m, "a", "k")
+	if v := screen(m); !strings.Contains(v, "spelled right") {
+		t.Fatalf("decided item does not reveal the judge:\n%s", v)
+	}
+	press(t, m, "9")
+	want := "score 11 prism_alignment 7|decide 11 true|score 11 prism_alignment 9 after-reveal"
+	if got := strings.Join(f.log, "|"); got != want {
+		t.Fatalf("log %q, want %q", got, want)
+	}
+}
+
+// #15.2: the stats overlay in blind mode shows no judge figure.
+func TestBlindStatsShowNoJudgeRows(t *testing.T) {
+	rep := &review.AgreementReport{Rows: []review.AgreementRow{{Kind: review.JudgeHuman, A: "judge:x", B: "human:fay", Dimension: "prism_alignment", N: 10}}}
+	lines := statsReportLines(rep, true, 120)
+	for _, l := range lines {
+		if strings.Contains(l, "judge:x") {
+			t.Fatalf("blind stats show a judge row: %q", l)
+		}
+	}
+}
+
+// #15.6: u undoes the current item's latest change and says what; U walks back across items; f toggles.
+func TestUndoIsPerItemAndFlagToggles(t *testing.T) {
+	f := newFake()
+	m := openFake(t, f, 0, Config{})
+	press(t, m, "a", "a") // 11 and 12 accepted; now on 13
+	press(t, m, "k", "k") // back on 11
+	press(t, m, "u")
+	if got := f.log[len(f.log)-1]; got != "undo 11" {
+		t.Fatalf("u undid %q", got)
+	}
+	if v := screen(m); !strings.Contains(v, "undone on fake-11") {
+		t.Fatalf("undo not described:\n%s", v)
+	}
+	press(t, m, "U")
+	if got := f.log[len(f.log)-1]; got != "undo 12" || m.pos != 1 {
+		t.Fatalf("U: %q, pos %d", got, m.pos)
+	}
+	press(t, m, "f")
+	for _, r := range "rays uneven" {
+		press(t, m, string(r))
+	}
+	press(t, m, "enter")
+	press(t, m, "f")
+	n := len(f.log)
+	if f.log[n-2] != "flag 12 rays uneven" || f.log[n-1] != "unflag 12" {
+		t.Fatalf("flag toggle: %v", f.log)
+	}
+}
+
+// #15.7: "judge agree" comes from the workspace's values in force.
+func TestJudgeAgreeFromWorkspace(t *testing.T) {
+	f := newFake()
+	f.agree = review.AgreementCount{Agree: 4, Total: 5}
+	m := openFake(t, f, 0, Config{})
+	if v := screen(m); !strings.Contains(v, "judge agree 4/5") {
+		t.Fatalf("status:\n%s", v)
+	}
+	f.agree = review.AgreementCount{Agree: 3, Total: 4}
+	press(t, m, "3")
+	if v := screen(m); !strings.Contains(v, "judge agree 3/4") {
+		t.Fatalf("after a score, status:\n%s", v)
+	}
+}
+
+// #15.8: n goes to the next undecided item; : jumps to a position; the end says what is left.
+func TestNextUndecidedAndJump(t *testing.T) {
+	f := newFake()
+	f.state[12] = 1
+	m := openFake(t, f, 0, Config{})
+	press(t, m, "n")
+	if m.pos != 2 {
+		t.Fatalf("n went to %d", m.pos)
+	}
+	press(t, m, ":", "2", "enter")
+	if m.pos != 1 {
+		t.Fatalf(": 2 went to %d", m.pos)
+	}
+	press(t, m, "G", "a")
+	if v := screen(m); !strings.Contains(v, "left") {
+		t.Fatalf("end of queue with items left says:\n%s", v)
+	}
+}
+
+// #15.9: the dimensions shown are the item's; focus starts on the judged one, its justification shown.
+func TestFocusStartsOnJudgedDimension(t *testing.T) {
+	f := newFake()
+	f.labels[11] = []review.Label{judgeLabel("prism_alignment", 6, "the rays are uneven")}
+	m := openFake(t, f, 0, Config{})
+	v := screen(m)
+	if strings.Contains(v, "composition") || !strings.Contains(v, "the rays are uneven") {
+		t.Fatalf("screen:\n%s", v)
+	}
+	press(t, m, "4")
+	if got := f.log[len(f.log)-1]; got != "score 11 prism_alignment 4" {
+		t.Fatalf("digit set %q", got)
+	}
+}
+
+// #15.4: in overlap mode other annotators' answers stay hidden until one's own decision; a refused
+// decision says why.
+func TestOverlapHidesOthersAndShowsRefusal(t *testing.T) {
+	f := newFake()
+	f.info.Overlap = 2
+	one := 1.0
+	f.labels[11] = []review.Label{{Dimension: "decision", Rater: "human:bob", RaterKind: "human", Value: &one}}
+	m := openFake(t, f, 0, Config{})
+	if v := screen(m); strings.Contains(v, "bob") {
+		t.Fatalf("others shown before deciding:\n%s", v)
+	}
+	f.refuse = errors.New("item fake-11 already has 2 decisions (overlap 2): not recorded")
+	press(t, m, "a")
+	if v := screen(m); !strings.Contains(v, "already has 2 decisions") || m.pos != 0 {
+		t.Fatalf("refusal, pos %d:\n%s", m.pos, v)
+	}
+	f.info.ShowOthers = true
+	m2 := openFake(t, f, 0, Config{})
+	if v := screen(m2); !strings.Contains(v, "bob") {
+		t.Fatalf("--show-others hides others:\n%s", v)
+	}
+}
+
+// #15.12: the help overlay shows the keys as rebound.
+func TestHelpShowsReboundKeys(t *testing.T) {
+	km, err := NewKeymap(map[string][]string{"accept": {"y"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFake()
+	m := openFake(t, f, 0, Config{Keys: km})
+	press(t, m, "?")
+	v := screen(m)
+	if !strings.Contains(v, "y accept") {
+		t.Fatalf("help:\n%s", v)
+	}
+}
