@@ -203,7 +203,7 @@ func (a *Adjudication) render() string {
 	case len(a.disputes) == 0:
 		lines = []string{"no disputes in queue " + cleanLine(a.cfg.Queue) + ": no disagreements and no flags"}
 	default:
-		lines = a.disputeLines(a.disputes[a.pos])
+		lines = a.disputeLines(a.disputes[a.pos], a.w)
 	}
 	var out []string
 	for _, l := range lines {
@@ -212,27 +212,56 @@ func (a *Adjudication) render() string {
 	return strings.Join(fit(out, a.w, a.h-1), "\n") + "\n" + a.status()
 }
 
-// disputeLines shows one dispute: the item, every answer with its reason, the flags, the final
-// decision, then the item's texts.
-func (a *Adjudication) disputeLines(d review.Dispute) []string {
-	out := []string{youStyle.Render("item " + cleanLine(d.ExtID)), "", "answers:"}
+// disputeLines shows one dispute: the item, every annotator's decision and scores side by side, the
+// reasons, flags and notes, the final decision, then the item's texts.
+func (a *Adjudication) disputeLines(d review.Dispute, w int) []string {
+	out := []string{youStyle.Render("item " + cleanLine(d.ExtID)), ""}
+	var dims []string // the score dimensions any annotator gave, in the screen's order
+	for _, dim := range Dimensions {
+		for _, an := range d.Answers {
+			if _, ok := an.Scores[dim]; ok {
+				dims = append(dims, dim)
+				break
+			}
+		}
+	}
+	head := fmt.Sprintf("%-14s %-8s", "annotator", "decision")
+	for _, dim := range dims {
+		head += " " + fmt.Sprintf("%-*s", max(5, len(dim)), dim)
+	}
+	out = append(out, faint.Render(truncate(head, w)))
 	if len(d.Answers) == 0 {
 		out = append(out, "  (no decisions)")
 	}
 	for _, an := range d.Answers {
-		l := fmt.Sprintf("  %-14s %s", cleanLine(an.Annotator), decisionWord(an.Accept))
-		if an.Reason != "" {
-			l += "  " + cleanLine(an.Reason)
+		l := fmt.Sprintf("%-14s %-8s", truncate(cleanLine(an.Annotator), 14), decisionWord(an.Accept))
+		for _, dim := range dims {
+			v := "-"
+			if x, ok := an.Scores[dim]; ok {
+				v = num(x)
+			}
+			l += " " + fmt.Sprintf("%-*s", max(5, len(dim)), v)
 		}
-		out = append(out, l)
+		out = append(out, truncate(l, w))
 	}
-	out = append(out, "", "flags:")
-	if len(d.Flags) == 0 {
-		out = append(out, "  (none)")
+	section := func(title string, items []string) {
+		if len(items) == 0 {
+			return
+		}
+		out = append(out, "", statHead.Render(title))
+		for _, it := range items {
+			out = append(out, wrap("  "+cleanLine(it), w)...)
+		}
 	}
-	for _, f := range d.Flags {
-		out = append(out, "  "+cleanLine(f))
+	var reasons []string
+	for _, an := range d.Answers {
+		if an.Reason != "" {
+			reasons = append(reasons, an.Annotator+": "+an.Reason)
+		}
 	}
+	section("reasons", reasons)
+	section("flags", d.Flags)
+	section("notes", d.Notes)
 	final := "final: none yet (a accept, x reject)"
 	if d.Final != nil {
 		final = "final: " + decisionWord(*d.Final)
@@ -243,7 +272,8 @@ func (a *Adjudication) disputeLines(d review.Dispute) []string {
 		out = append(out, faint.Render("loading texts..."))
 	}
 	for _, t := range texts {
-		out = append(out, faint.Render(cleanLine(t.Kind+" "+t.Lang)+":"), "  "+cleanLine(t.Body))
+		out = append(out, kindStyle.Render(cleanLine(t.Kind+" "+t.Lang)))
+		out = append(out, wrap(Clean(t.Body), w)...)
 	}
 	return out
 }

@@ -53,7 +53,7 @@ func TestAdjudication(t *testing.T) {
 	runAdj(t, a, cmd)
 	v := a.render()
 	plain := ansi.Strip(v)
-	for _, want := range []string{"item it-0", "ana", "accept", "ben", "reject  misspelled \\x1b[2J text",
+	for _, want := range []string{"item it-0", "ana", "accept", "ben", "ben: misspelled \\x1b[2J text",
 		"final: none yet", "caption number 0", "adjudication · q · rev · 1/2 disputes · final 0/2"} {
 		if !strings.Contains(plain, want) {
 			t.Fatalf("view lacks %q:\n%s", want, plain)

@@ -33,7 +33,7 @@ func newFake() *fakeSession {
 		info: review.SessionInfo{Queue: "fq", Annotator: "fay", Overlap: 1}}
 }
 
-func (f *fakeSession) Info() review.SessionInfo { return f.info }
+func (f *fakeSession) Info() review.SessionInfo        { return f.info }
 func (f *fakeSession) Items() []int64                  { return f.items }
 func (f *fakeSession) CheckFilter(review.Filter) error { return nil }
 func (f *fakeSession) Restrict(context.Context, review.Filter) ([]int64, error) {

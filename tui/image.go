@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -30,13 +31,15 @@ type imagePane struct {
 	ids   *termimg.KittyIDs
 	cache *termimg.Cache
 
-	want     termimg.Key       // the rendering the screen wants now
-	shown    *termimg.Rendered // the rendering in the frame (nil while it renders)
-	drawn    *termimg.Rendered // the raw picture on the terminal, to wipe before the next
-	relayout bool              // the layout changed: clear the screen before the next picture
-	sent     map[uint64]bool   // kitty transmissions sent, by Rendered.Serial (never the rendering itself)
-	frame    []string          // the frame's rows when the raw picture was drawn or last checked
-	gen      int               // the latest raw draw scheduled; older ticks are dropped
+	want     termimg.Key        // the rendering the screen wants now
+	shown    *termimg.Rendered  // the rendering in the frame (nil while it renders)
+	drawn    *termimg.Rendered  // the raw picture on the terminal, to wipe before the next
+	relayout bool               // the layout changed: clear the screen before the next picture
+	sent     map[uint64]bool    // kitty transmissions sent, by Rendered.Serial (never the rendering itself)
+	frame    []string           // the frame's rows when the raw picture was drawn or last checked
+	gen      int                // the latest raw draw scheduled; older ticks are dropped
+	loading  termimg.Key        // the rendering asked for and not arrived yet
+	cancel   context.CancelFunc // cancels that request when the screen moves on before it starts
 }
 
 type imageMsg struct {
@@ -109,21 +112,34 @@ func (p *imagePane) show(m *Model, d *itemData) tea.Cmd {
 	}
 	if d.it == nil {
 		p.shown, p.want = nil, termimg.Key{}
+		p.stopLoading()
 		return tea.Batch(clear, p.wipe())
 	}
 	k := p.key(m, d)
-	if k == p.want && p.shown != nil {
+	if k == p.want && (p.shown != nil || k == p.loading) {
 		return clear
 	}
 	p.want = k
+	p.stopLoading()
 	if r, ok := p.cache.Peek(k); ok {
 		return tea.Batch(clear, p.display(m, r))
 	}
 	p.shown = nil
 	load := imageLoader(d)
+	ctx, cancel := context.WithCancel(context.Background())
+	p.loading, p.cancel = k, cancel
 	return tea.Batch(clear, p.wipe(), func() tea.Msg {
-		return imageMsg{key: k, r: p.cache.Get(context.Background(), k, load)}
+		return imageMsg{key: k, r: p.cache.Get(ctx, k, load)}
 	})
+}
+
+// stopLoading cancels the rendering asked for last if it has not started (the screen moved on; one
+// already rendering finishes and is cached).
+func (p *imagePane) stopLoading() {
+	if p.cancel != nil {
+		p.cancel()
+	}
+	p.loading, p.cancel = termimg.Key{}, nil
 }
 
 // prefetch renders a neighbour's picture in the background.
@@ -136,8 +152,11 @@ func (p *imagePane) prefetch(m *Model, d *itemData) {
 func (p *imagePane) update(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case imageMsg:
-		if msg.key != p.want {
-			return nil // the screen moved on
+		if msg.key != p.want || errors.Is(msg.r.Err, context.Canceled) {
+			return nil // the screen moved on (and maybe came back: the new request answers)
+		}
+		if msg.key == p.loading {
+			p.loading, p.cancel = termimg.Key{}, nil
 		}
 		return p.display(m, msg.r)
 	case rawMsg:

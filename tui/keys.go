@@ -50,8 +50,17 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.entryKey(k)
 	}
 	if m.help || m.guide {
-		m.help, m.guide = false, false
-		return m.image.redraw(m)
+		if m.guide {
+			switch m.cfg.Keys.translate(k.String()) {
+			case "j", "down":
+				m.guideScroll++
+				return nil
+			case "k", "up":
+				m.guideScroll = max(0, m.guideScroll-1)
+				return nil
+			}
+		}
+		return m.closeOverlay()
 	}
 	return m.key(k)
 }

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -71,10 +72,10 @@ type Model struct {
 	th          *theme // the styles for dark, made on first use
 	focusedOn   int64  // the item settleFocus last chose the focus for
 	now         func() time.Time
-	quit  bool
-	done  bool   // leasing: nothing is left for this annotator ("queue done")
-	gen   int    // bumped when a filter changes the items: older item loads are dropped
-	filt  string // the active filter, in the / prompt's syntax
+	quit        bool
+	done        bool   // leasing: nothing is left for this annotator ("queue done")
+	gen         int    // bumped when a filter changes the items: older item loads are dropped
+	filt        string // the active filter, in the / prompt's syntax
 
 	started     time.Time
 	decidedHere int                   // decisions made in this run, for items per minute
@@ -111,13 +112,13 @@ type itemMsg struct {
 // savedMsg reports that a store call returned: only then does the screen acknowledge the key.
 type savedMsg struct {
 	what     string
-	pos      int   // the item's position
-	advance  bool  // move to the next item
+	pos      int           // the item's position
+	advance  bool          // move to the next item
 	undone   review.Undone // Undo: what it withdrew (Item 0: nothing to undo)
 	undo     bool
 	walk     bool   // U: move to the undone item
 	ext      string // the item's external id
-	hasState bool // the decision in force at statePos is now stateVal
+	hasState bool   // the decision in force at statePos is now stateVal
 	statePos int
 	stateVal int8
 	leased   bool // advance: next is the position Session.Lease handed out (-1: queue done)
@@ -155,11 +156,16 @@ func New(ctx context.Context, cfg Config) (*Model, error) {
 	}
 	m.pos = min(m.pos, max(0, len(m.ids)-1))
 	m.image = newImagePane(cfg.Caps)
+	if m.info.Guidelines != "" && !slices.ContainsFunc(m.state, func(s int8) bool { return s != 0 }) {
+		m.guide = true // a queue's instructions open on one's first entry
+	}
 	return m, nil
 }
 
 // Init loads the first item and the annotator's agreement so far.
-func (m *Model) Init() tea.Cmd { return tea.Batch(m.loadCur(), m.agreeCmd(), tea.RequestBackgroundColor) }
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(m.loadCur(), m.agreeCmd(), tea.RequestBackgroundColor)
+}
 
 // agreeMsg carries Session.Agreement.
 type agreeMsg struct {
@@ -212,7 +218,7 @@ func (m *Model) loadCur() tea.Cmd {
 	var cmds []tea.Cmd
 	if d := m.cur(); d != nil {
 		m.settleFocus(d)
-		if !m.small() {
+		if !m.small() && !m.overlaid() {
 			cmds = append(cmds, m.image.show(m, d))
 		}
 	} else {
@@ -294,6 +300,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.items[msg.d.pos] = msg.d
 		if msg.d.pos == m.pos {
 			m.settleFocus(msg.d)
+			if m.overlaid() {
+				return m, m.drainKeys()
+			}
 			return m, tea.Batch(m.image.show(m, msg.d), m.drainKeys())
 		}
 		if msg.d.it != nil {
@@ -384,4 +393,18 @@ func (m *Model) revealed() bool { return !m.blind() || m.decided() }
 // queue or --show-others allows it.
 func (m *Model) othersShown() bool {
 	return m.info.Overlap <= 1 || m.info.ShowOthers || m.decided()
+}
+
+// overlaid reports whether an overlay (help, statistics, guidelines) covers the screen: the picture
+// waits until it closes.
+func (m *Model) overlaid() bool { return m.help || m.guide || m.stats.open }
+
+// closeOverlay closes the help or guidelines and draws the picture again.
+func (m *Model) closeOverlay() tea.Cmd {
+	m.help, m.guide = false, false
+	m.image.invalidate()
+	if d := m.cur(); d != nil && !m.small() {
+		return m.image.show(m, d)
+	}
+	return nil
 }

@@ -233,3 +233,22 @@ func TestHelpShowsReboundKeys(t *testing.T) {
 		t.Fatalf("help:\n%s", v)
 	}
 }
+
+// Queue guidelines open on first entry and under i, rendered as markdown.
+func TestGuidelinesOpenOnFirstEntry(t *testing.T) {
+	f := newFake()
+	f.info.Guidelines = "# How to review\n\n- reject **misspelled** signs\n- flag anything odd"
+	m := openFake(t, f, 0, Config{})
+	v := screen(m)
+	if !strings.Contains(v, "How to review") || !strings.Contains(v, "misspelled") || strings.Contains(v, "**") {
+		t.Fatalf("guidelines not shown as markdown:\n%s", v)
+	}
+	press(t, m, "x") // any key closes, and does nothing else
+	if m.guide || len(f.log) != 0 {
+		t.Fatalf("closing key acted: %v", f.log)
+	}
+	press(t, m, "i")
+	if !m.guide {
+		t.Fatal("i does not open the guidelines")
+	}
+}

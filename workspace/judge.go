@@ -117,13 +117,7 @@ func OpenTasks(ctx context.Context, st *store.Store, sel Selection, set judge.Ru
 		}
 	}
 	for _, tg := range targets {
-		if tg.Prompt == "" && tg.Image.Shard != "" && tg.Trait >= 0 {
-			// the dominant trait's caption, read from the shard row (the picture is read when the task runs:
-			// holding every task's picture would not fit a large queue)
-			if c := ContentOf(&review.Item{Image: tg.Image}); c.RowErr == nil {
-				tg.Prompt, tg.Lang = captionOf(c.Texts, review.CaptionKinds[tg.Trait]), "en"
-			}
-		}
+		fillPrompt(&tg)
 		for _, k := range kinds {
 			if done[k][tg.ItemID] {
 				out.AlreadyDone++
@@ -204,4 +198,15 @@ func captionOf(texts []review.Text, kind string) string {
 		}
 	}
 	return ""
+}
+
+// fillPrompt gives a dataset sample without a prompt the caption of its dominant trait, read from its
+// shard row (the picture is read when the task runs: holding every task's picture would not fit a
+// large queue).
+func fillPrompt(tg *store.JudgeTarget) {
+	if tg.Prompt == "" && tg.Image.Shard != "" && tg.Trait >= 0 {
+		if c := ContentOf(&review.Item{Image: tg.Image}); c.RowErr == nil {
+			tg.Prompt, tg.Lang = captionOf(c.Texts, review.CaptionKinds[tg.Trait]), "en"
+		}
+	}
 }

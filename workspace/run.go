@@ -245,6 +245,7 @@ func (r *Rejudger) Rejudge(ctx context.Context, itemID int64, backend string) (s
 		return "", err
 	}
 	tg := targets[0]
+	fillPrompt(&tg)
 	if tg.Prompt == "" || tg.Track == "" {
 		return "", fmt.Errorf("item %s has no prompt or track to judge against", tg.ExtID)
 	}

@@ -104,7 +104,7 @@ func TestReviewInTmux(t *testing.T) {
 	s.waitFor("2/12")
 	s.keys("x")
 	s.waitFor("3/12")
-	s.keys("a", "u")
+	s.keys("a", "U") // U walks back to the latest change, on the previous item
 	s.waitFor("3/12")
 	s.keys("q")
 	time.Sleep(300 * time.Millisecond)
@@ -112,7 +112,7 @@ func TestReviewInTmux(t *testing.T) {
 	if acc != 1 || rej != 1 || undos != 1 {
 		t.Fatalf("workspace: %d accepted, %d rejected, %d undos; want 1, 1, 1", acc, rej, undos)
 	}
-	// Reopening resumes at the first undecided item.
+	// Reopening resumes after the last item decided.
 	s2 := startTmux(t, "loupe-e2e-2", bin, "--db", db, "review", "--queue", "q", "--annotator", "tess", "--protocol", "blocks")
 	s2.waitFor("3/12")
 }
@@ -175,4 +175,25 @@ func TestReviewKill9(t *testing.T) {
 	}
 	s2 := startTmux(t, "loupe-e2e-k2", bin, "--db", db, "review", "--queue", "q", "--annotator", "kim", "--protocol", "blocks")
 	s2.waitFor("4/12")
+}
+
+// TestReviewKeysAt20PerSecond (#15.5): keys typed at 20 per second while pictures load and decisions
+// save all land, in order.
+func TestReviewKeysAt20PerSecond(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and drives tmux")
+	}
+	bin, db := e2eWorkspace(t)
+	s := startTmux(t, "loupe-e2e-fast", bin, "--db", db, "review", "--queue", "q", "--annotator", "fay", "--protocol", "blocks")
+	s.waitFor("fay")
+	for _, k := range []string{"a", "a", "j", "a", "x", "a", "j", "j", "a"} {
+		exec.Command("tmux", "send-keys", "-t", s.name, k).Run()
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.waitFor("10/12")
+	s.keys("q")
+	time.Sleep(300 * time.Millisecond)
+	if acc, rej, _ := decisions(t, db, "fay"); acc != 5 || rej != 1 {
+		t.Fatalf("%d accepted, %d rejected; want 5 and 1", acc, rej)
+	}
 }
