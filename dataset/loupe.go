@@ -290,7 +290,7 @@ func checkRecordEvent(e review.RecordEvent, seq int) error {
 	if e.Dimension != "" && !knownDimension(e.Dimension) {
 		return fmt.Errorf("unknown dimension %q", e.Dimension)
 	}
-	if (e.Kind == "set" || e.Kind == "final") && (e.Dimension == "" || e.Value == nil) {
+	if (e.Kind == "set" || e.Kind == "revised_after_reveal" || e.Kind == "final") && (e.Dimension == "" || e.Value == nil) {
 		return fmt.Errorf("a %s event needs a dimension and a value", e.Kind)
 	}
 	if e.Value != nil {

@@ -102,3 +102,21 @@ func TestReadManifestLoupeExport(t *testing.T) {
 		t.Errorf("plain line: %+v", plain)
 	}
 }
+
+// A blind review's history (revisions after the reveal, unflags) is valid loupe history: an export of
+// it imports again. A revision, like a set, needs a dimension and a value.
+func TestRecordEventKindsOfBlindReview(t *testing.T) {
+	v := 7.0
+	at := "2026-12-07T12:00:00Z"
+	for _, e := range []review.RecordEvent{
+		{Seq: 1, Annotator: "ana", Kind: "revised_after_reveal", Dimension: "prism_alignment", Value: &v, At: at},
+		{Seq: 1, Annotator: "ana", Kind: "unflag", At: at},
+	} {
+		if err := checkRecordEvent(e, 1); err != nil {
+			t.Errorf("%s: %v", e.Kind, err)
+		}
+	}
+	if err := checkRecordEvent(review.RecordEvent{Seq: 1, Annotator: "ana", Kind: "revised_after_reveal", At: at}, 1); err == nil {
+		t.Error("a revision without a value was accepted")
+	}
+}

@@ -35,7 +35,7 @@ type RecordLabel struct {
 type RecordEvent struct {
 	Seq       int      `json:"seq"`
 	Annotator string   `json:"annotator"`
-	Kind      string   `json:"kind"` // set, undo, flag, note, skip, final
+	Kind      string   `json:"kind"` // set, revised_after_reveal, undo, flag, unflag, note, skip, final
 	Dimension string   `json:"dimension,omitempty"`
 	Value     *float64 `json:"value,omitempty"`
 	ValueText string   `json:"value_text,omitempty"`
@@ -54,7 +54,7 @@ type RecordAnswer struct {
 }
 
 // RecordEventKinds are the kinds of human events.
-var RecordEventKinds = []string{"set", "undo", "flag", "note", "skip", "final"}
+var RecordEventKinds = []string{"set", "revised_after_reveal", "undo", "flag", "unflag", "note", "skip", "final"}
 
 // MachineRaterKinds are the kinds of raters whose values are labels (people's values are events).
 var MachineRaterKinds = []string{"judge", "pipeline", "truth"}

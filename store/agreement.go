@@ -43,9 +43,10 @@ func (s *Store) scopeCond(ctx context.Context, sc RatingsScope, col string) (str
 }
 
 // Ratings loads every rating on the scope's items that agreement can use: the annotators' current
-// values (scores and decisions), the judges' first verdicts (failed verdicts have no value and are left
-// out), and the pipeline's scores on the items some annotator rated. Each carries the item's track,
-// subset and model.
+// values (scores and decisions; for a value revised after the reveal in blind mode, the value given
+// before it, and none when there was none: view human_agreement), the judges' first verdicts (failed
+// verdicts have no value and are left out), and the pipeline's scores on the items some annotator
+// rated. Each carries the item's track, subset and model.
 func (s *Store) Ratings(ctx context.Context, sc RatingsScope) ([]review.Rating, error) {
 	cond, args, err := s.scopeCond(ctx, sc, "x.item_id")
 	if err != nil {
@@ -57,7 +58,7 @@ func (s *Store) Ratings(ctx context.Context, sc RatingsScope) ([]review.Rating, 
 		 WHERE r.kind = 'judge' AND l.sample = 0 AND l.value IS NOT NULL
 		UNION ALL
 		SELECT h.item_id, d.name, 'human:' || a.name, 'human', h.value, ''
-		  FROM human_current h JOIN annotators a ON a.id = h.annotator_id JOIN dimensions d ON d.id = h.dimension_id
+		  FROM human_agreement h JOIN annotators a ON a.id = h.annotator_id JOIN dimensions d ON d.id = h.dimension_id
 		 WHERE h.value IS NOT NULL
 		UNION ALL
 		SELECT al.item_id, d.name, 'pipeline', 'pipeline', al.value, ''

@@ -190,7 +190,7 @@ func (s *Store) ExportRows(ctx context.Context, ids []int64, f review.Filter) ([
 	rows.Close()
 	// history summaries
 	rows, err = s.DB.QueryContext(ctx, `SELECT e.item_id, count(*), count(DISTINCT e.annotator_id),
-		sum(e.kind IN ('set', 'final') AND e.dimension_id = `+decisionIDSQL+` AND e.value = 1), sum(e.kind IN ('set', 'final') AND e.dimension_id = `+decisionIDSQL+` AND e.value = 0),
+		sum(e.kind IN ('set', 'revised_after_reveal', 'final') AND e.dimension_id = `+decisionIDSQL+` AND e.value = 1), sum(e.kind IN ('set', 'revised_after_reveal', 'final') AND e.dimension_id = `+decisionIDSQL+` AND e.value = 0),
 		sum(e.kind = 'flag'), sum(e.kind = 'undo'), max(e.created_at)
 		FROM events e WHERE e.item_id IN `+in+` GROUP BY e.item_id`, args...)
 	if err != nil {

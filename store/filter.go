@@ -102,8 +102,8 @@ func FilterSQL(f review.Filter) (string, []any, error) {
 		var ors []string
 		for _, d := range f.Decision {
 			if d == "flagged" {
-				ors = append(ors, `EXISTS (SELECT 1 FROM events fe WHERE fe.item_id = items.id AND fe.kind = 'flag'
-					AND NOT EXISTS (SELECT 1 FROM events u WHERE u.kind = 'undo' AND u.replaces = fe.id))`)
+				// a flag in force: some annotator's latest flag or unflag on the item is a flag
+				ors = append(ors, `EXISTS (SELECT 1 FROM flag_current fc WHERE fc.item_id = items.id)`)
 				continue
 			}
 			if !slices.Contains(review.Decisions, d) {
@@ -127,23 +127,47 @@ func FilterSQL(f review.Filter) (string, []any, error) {
 	}
 	switch f.Agreement {
 	case "":
-	case "agree", "disagree":
-		gap := `(SELECT max(abs(h.v - j.v)) FROM
-			(SELECT dimension_id AS d, avg(value) AS v FROM human_current WHERE item_id = items.id AND value IS NOT NULL GROUP BY dimension_id) h
-			JOIN (SELECT l.dimension_id AS d, avg(l.value) AS v FROM labels l JOIN raters r ON r.id = l.rater_id
-			      WHERE l.item_id = items.id AND r.kind = 'judge' AND l.sample = 0 AND l.value IS NOT NULL GROUP BY l.dimension_id) j ON j.d = h.d)`
-		if f.Agreement == "agree" {
-			conds = append(conds, gap+" <= 1")
-		} else {
-			conds = append(conds, gap+" > 1")
-		}
+	case "agree":
+		conds = append(conds, gapExpr+" <= 1")
+	case "disagree":
+		conds = append(conds, gapExpr+" > 1")
 	default:
 		return "", nil, fmt.Errorf("agreement %q: want agree or disagree", f.Agreement)
+	}
+	if _, err := SortSQL(f.Sort); err != nil {
+		return "", nil, err
 	}
 	if len(conds) == 0 {
 		return "1", nil, nil
 	}
 	return strings.Join(conds, " AND "), args, nil
+}
+
+// gapExpr is the SQL for an item's largest gap, over the dimensions both rated, between the humans'
+// mean value in force and the judges' mean verdict (NULL when no dimension has both).
+const gapExpr = `(SELECT max(abs(h.v - j.v)) FROM
+	(SELECT dimension_id AS d, avg(value) AS v FROM human_current WHERE item_id = items.id AND value IS NOT NULL GROUP BY dimension_id) h
+	JOIN (SELECT l.dimension_id AS d, avg(l.value) AS v FROM labels l JOIN raters r ON r.id = l.rater_id
+	      WHERE l.item_id = items.id AND r.kind = 'judge' AND l.sample = 0 AND l.value IS NOT NULL GROUP BY l.dimension_id) j ON j.d = h.d)`
+
+// judgeMeanExpr is the SQL for the mean of the judges' verdicts on an item (NULL when none).
+const judgeMeanExpr = `(SELECT avg(l.value) FROM labels l JOIN raters r ON r.id = l.rater_id
+	WHERE l.item_id = items.id AND r.kind = 'judge' AND l.sample = 0 AND l.value IS NOT NULL)`
+
+// SortSQL returns the SQL ordering items over the items table for a filter's Sort (review.Sorts), before
+// the queue order: "" none; "disagreement" the largest gap between a human value in force and the
+// judges' mean first, items without both last; "judge" the judges' mean verdict ascending (worst
+// first), items without one last.
+func SortSQL(sort string) (string, error) {
+	switch sort {
+	case "":
+		return "", nil
+	case "disagreement":
+		return "(" + gapExpr + ") IS NULL, " + gapExpr + " DESC", nil
+	case "judge":
+		return "(" + judgeMeanExpr + ") IS NULL, " + judgeMeanExpr, nil
+	}
+	return "", fmt.Errorf("sort %q: want %s", sort, strings.Join(review.Sorts, " or "))
 }
 
 // decisionExpr is the SQL naming an item's decision state (accepted, rejected, unreviewed, disputed):

@@ -11,8 +11,9 @@ import (
 // ErrNoMatch is returned by Restrict when no item of the queue passes the filter.
 var ErrNoMatch = errors.New("no item of the queue matches the filter")
 
-// Restrict narrows the session to the queue's items that pass f, keeping the queue order: Items,
-// Decided, Resume and Lease then see only those. An empty filter restores the whole queue. f.Queue is
+// Restrict narrows the session to the queue's items that pass f, in the queue order or, with f.Sort,
+// in that order (ties in queue order): Items, Decided, Resume and Lease then see only those (Lease hands
+// them out in queue order). An empty filter restores the whole queue. f.Queue is
 // ignored (the session's queue is the queue). When nothing matches, the session is left as it was and
 // the error wraps ErrNoMatch.
 func (ses *Session) Restrict(ctx context.Context, f review.Filter) error {
@@ -21,8 +22,15 @@ func (ses *Session) Restrict(ctx context.Context, f review.Filter) error {
 	if err != nil {
 		return err
 	}
+	order, err := SortSQL(f.Sort)
+	if err != nil {
+		return err
+	}
+	if order != "" {
+		order += ", "
+	}
 	q := `SELECT qi.item_id FROM queue_items qi JOIN items ON items.id = qi.item_id
-		WHERE qi.queue_id = ? AND ` + where + ` ORDER BY qi.pos`
+		WHERE qi.queue_id = ? AND ` + where + ` ORDER BY ` + order + `qi.pos`
 	rows, err := ses.st.DB.QueryContext(ctx, q, append([]any{ses.QueueID}, args...)...)
 	if err != nil {
 		return wrapErr(err)

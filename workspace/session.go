@@ -2,7 +2,6 @@ package workspace
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -14,9 +13,10 @@ import (
 // decisions and scores (every call commits before it returns), leases, filter, item content and
 // statistics. It is safe for concurrent use by multiple goroutines.
 type Session struct {
-	w  *Workspace
-	mu sync.Mutex     // guards ss: Restrict replaces it, and its item index is built on first use
-	ss *store.Session // the store's session (replaced, never changed, by Restrict)
+	w          *Workspace
+	mu         sync.Mutex     // guards ss and showOthers: Restrict replaces ss, whose item index is built on first use
+	ss         *store.Session // the store's session (replaced, never changed, by Restrict)
+	showOthers bool           // SetShowOthers: shown whatever the queue's setting
 }
 
 // OpenSession starts annotator's session on the named queue (creating the annotator if new).
@@ -57,10 +57,22 @@ func (s *Session) cur() *store.Session {
 	return s.ss
 }
 
-// Info is the session's queue, annotator and overlap.
+// Info is the session's queue, annotator and overlap, and the queue's review settings (blind, guidelines;
+// ShowOthers is the queue's setting or SetShowOthers').
 func (s *Session) Info() review.SessionInfo {
-	ss := s.cur()
-	return review.SessionInfo{Queue: ss.Queue, Annotator: ss.Annotator, Overlap: ss.Overlap}
+	s.mu.Lock()
+	ss, others := s.ss, s.showOthers
+	s.mu.Unlock()
+	return review.SessionInfo{Queue: ss.Queue, Annotator: ss.Annotator, Overlap: ss.Overlap, Blind: ss.Settings.Blind,
+		ShowOthers: ss.Settings.ShowOthers || others, Guidelines: ss.Settings.Guidelines}
+}
+
+// SetShowOthers shows other annotators' answers before one's own decision even when the queue does not
+// (loupe review --show-others): Info reports ShowOthers when either says so.
+func (s *Session) SetShowOthers(show bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.showOthers = show
 }
 
 // Items are the session's items in queue order (those passing the filter after Restrict). The slice
@@ -94,7 +106,8 @@ func (s *Session) State(ctx context.Context, item int64) (int8, error) {
 	return s.w.st.DecisionState(ctx, s.cur(), item)
 }
 
-// Resume returns the first position this annotator has not decided (len(Items) when all are).
+// Resume returns where this annotator picks the queue up: the position after the item they decided most
+// recently, else the first they have not decided (store.Session.Resume).
 func (s *Session) Resume(ctx context.Context) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -109,35 +122,25 @@ func (s *Session) Lease(ctx context.Context, ttl time.Duration) (int, error) {
 	return s.ss.Lease(ctx, ttl)
 }
 
-// Record stores one of the annotator's actions as an event and returns its id: a decision (which ends
-// this annotator's lease on the item), the annotator's own score (0-10), a skip, a flag for
-// adjudication or a note.
+// Record stores one of the annotator's actions as an event and returns its id (store.Session.Record): a
+// decision (which ends this annotator's lease on the item; refused, with an error wrapping
+// store.ErrOverlapFull, past the queue's overlap), the annotator's own score (0-10), either of them
+// revised after the reveal in blind mode, a skip with its reason, a flag for adjudication or its
+// withdrawal, or a note.
 func (s *Session) Record(ctx context.Context, a review.Action) (int64, error) {
-	ss := s.cur()
-	switch a.Kind {
-	case review.ActDecide:
-		return ss.Decide(ctx, a.Item, a.Accept, a.Text)
-	case review.ActScore:
-		return ss.SetScore(ctx, a.Item, a.Dimension, a.Value, a.Text)
-	case review.ActSkip:
-		return ss.Skip(ctx, a.Item)
-	case review.ActFlag:
-		return ss.Flag(ctx, a.Item, a.Text)
-	case review.ActNote:
-		return ss.Note(ctx, a.Item, a.Text)
-	}
-	return 0, fmt.Errorf("unknown review action %d", a.Kind)
+	return s.cur().Record(ctx, a)
 }
 
-// Undo withdraws this annotator's latest change still in force on item (0: on any item of the queue).
+// Undo withdraws this annotator's latest change still in force on item (0: on any item of the queue) - a
+// value, a flag, an unflag or a note - and says what it withdrew (Undone.Item 0: nothing to undo).
 func (s *Session) Undo(ctx context.Context, item int64) (review.Undone, error) {
-	id, err := s.cur().Undo(ctx)
-	return review.Undone{Item: id, Kind: "set"}, err
+	return s.cur().UndoChange(ctx, item)
 }
 
-// Agreement counts this annotator's values in force that have a judge value, and those within 1 of it.
+// Agreement counts this annotator's score values in force in the queue that have a judge verdict (never a
+// pipeline value), and those within 1 of it (the judges' mean).
 func (s *Session) Agreement(ctx context.Context) (review.AgreementCount, error) {
-	return review.AgreementCount{}, nil
+	return s.cur().Agreement(ctx)
 }
 
 // Content reads an item with its texts (the workspace's, then its shard's captions) and a reader of its

@@ -27,6 +27,7 @@ type reviewOptions struct {
 	annotator  string
 	config     string
 	blind      bool
+	showOthers bool
 	protocol   string
 	lease      bool
 	overlap    int // 0: leave the queue's overlap as it is
@@ -81,7 +82,8 @@ a / x record the final decision (under --annotator), j/k move, q quits.`,
 	f.StringVar(&o.backend, "backend", "", "backend the P key reruns pipeline steps with")
 	f.StringVar(&o.generator, "generator", "procedural", "generator the P key's generate step uses")
 	f.StringSliceVar(&o.judges, "judge", nil, "backends the R key re-judges with (default: every configured backend, then rules and ocr)")
-	f.BoolVar(&o.blind, "blind", false, "hide judge and pipeline values until you have decided the item")
+	f.BoolVar(&o.blind, "blind", false, "hide judge and pipeline values until you have decided the item (or the queue's setting: loupe queue blind)")
+	f.BoolVar(&o.showOthers, "show-others", false, "with overlap, show other annotators' answers before your own decision (or the queue's setting)")
 	f.StringVar(&o.protocol, "protocol", "", "pictures: kitty, iterm2, sixel, blocks or none (default: detect; env "+termimg.EnvVar+")")
 	f.BoolVar(&o.lease, "lease", false, "hand out items by lease (10 min) so annotators working at once get different items")
 	f.IntVar(&o.overlap, "overlap", 0, "set how many annotators should decide each item of the queue (K > 1 turns leases on)")
@@ -199,6 +201,9 @@ func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.
 	}
 	if len(ses.Items()) == 0 {
 		return tui.Config{}, nil, fmt.Errorf("queue %q is empty", queue)
+	}
+	if o.showOthers {
+		ses.SetShowOthers(true)
 	}
 	filter := tui.FilterString(o.filter)
 	if filter != "" {

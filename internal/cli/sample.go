@@ -23,6 +23,9 @@ type sampleOptions struct {
 	seedSet    bool
 	filter     review.Filter
 	scores     []string
+	guidelines string // a markdown file: the queue's guidelines
+	blind      bool
+	showOthers bool
 }
 
 func newSampleCmd(g *globals) *cobra.Command {
@@ -53,6 +56,9 @@ The seed (printed, and stored with the queue) makes the sample reproducible.`,
 	f.StringVar(&o.allocation, "allocation", "equal", "stratified allocation: equal or proportional")
 	f.Uint64Var(&o.seed, "seed", 0, "random seed (default: from the clock, printed)")
 	addFilterFlags(cmd, &o.filter, &o.scores)
+	f.StringVar(&o.guidelines, "guidelines", "", "markdown file: the queue's guidelines, shown in the review screen (loupe queue guidelines replaces them)")
+	f.BoolVar(&o.blind, "blind", false, "review the queue blind: judge and pipeline values hidden until the item is decided")
+	f.BoolVar(&o.showOthers, "show-others", false, "with overlap, show other annotators' answers before one's own decision")
 	cmd.MarkFlagRequired("name")
 	cmd.RegisterFlagCompletionFunc("strategy", cobra.FixedCompletions([]string{"random", "stratified"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.RegisterFlagCompletionFunc("allocation", cobra.FixedCompletions([]string{"equal", "proportional"}, cobra.ShellCompDirectiveNoFileComp))
@@ -143,13 +149,21 @@ func runSample(cmd *cobra.Command, g *globals, o *sampleOptions) error {
 		o.seed = uint64(time.Now().UnixNano() % 1_000_000)
 	}
 	spec.Seed = o.seed
+	var guidelines string
+	if o.guidelines != "" {
+		var err error
+		if guidelines, err = readGuidelines(o.guidelines); err != nil {
+			return err
+		}
+	}
 	ctx := cmd.Context()
 	st, err := g.openExisting(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	sr, err := workspace.New(st).Sample(ctx, workspace.SampleRequest{Name: o.name, Strategy: o.strategy, Filter: o.filter, Stratify: strat, Spec: spec})
+	sr, err := workspace.New(st).Sample(ctx, workspace.SampleRequest{Name: o.name, Strategy: o.strategy, Filter: o.filter, Stratify: strat, Spec: spec,
+		Blind: o.blind, ShowOthers: o.showOthers, Guidelines: guidelines})
 	if errors.Is(err, workspace.ErrBadFilter) {
 		return usageError{errors.Unwrap(err)}
 	}

@@ -46,7 +46,7 @@ piped and compared. The picture keeps its aspect ratio and fits --size (default:
 	f.StringVar(&o.protocol, "graphics", "", "alias of --protocol")
 	f.StringVar(&o.size, "size", "", "box in cells, COLSxROWS (default: the terminal's size)")
 	f.StringVar(&o.cell, "cell-size", "", "cell size in pixels, WxH (default: asked from the terminal, else 8x16)")
-	f.StringVar(&o.colors, "colors", "", "blocks: truecolor, 256 or 16 (default: from $COLORTERM / $TERM)")
+	f.StringVar(&o.colors, "colors", "", "blocks: truecolor, 256 or 16 (default: from $COLORTERM / $TERM, as the review screen)")
 	f.StringVar(&o.symbols, "symbols", "all", "blocks: all, quadrants or half")
 	f.BoolVar(&o.names, "names", false, "print each file's name above its picture")
 	cmd.RegisterFlagCompletionFunc("protocol", cobra.FixedCompletions([]string{"kitty", "iterm2", "sixel", "blocks", "none"}, cobra.ShellCompDirectiveNoFileComp))
@@ -110,7 +110,8 @@ func runView(cmd *cobra.Command, g *globals, o *viewOptions, args []string) erro
 	default:
 		return usageError{fmt.Errorf("--colors %q: want truecolor, 256 or 16", o.colors)}
 	}
-	opts := termimg.Options{Protocol: caps.Protocol, Cell: caps.Cell, Profile: caps.Profile, Tmux: caps.Tmux, Symbols: o.symbols}
+	opts := termimg.Options{Protocol: caps.Protocol, Cell: caps.Cell, Profile: caps.Profile, Tmux: caps.Tmux, Symbols: o.symbols,
+		SixelMax: caps.SixelMax}
 	failed := 0
 	for _, arg := range args {
 		src, err := loadViewSource(cmd.Context(), g, arg)
