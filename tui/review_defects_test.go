@@ -252,3 +252,28 @@ func TestGuidelinesOpenOnFirstEntry(t *testing.T) {
 		t.Fatal("i does not open the guidelines")
 	}
 }
+
+// o sorts the queue: largest judge-human disagreement first, then lowest judge score, then queue order.
+func TestSortKey(t *testing.T) {
+	st := workspace(t)
+	m := open(t, st, false, 120, 40)
+	first := m.ids[0] // the only item with a judge verdict (8 on prism_alignment)
+	press(t, m, "j", "j", "j") // last item: no judge
+	press(t, m, "o")
+	if m.ids[0] != first || !strings.Contains(m.filt, "sort=disagreement") {
+		t.Fatalf("sorted by disagreement: %v (first %d), filter %q", m.ids, first, m.filt)
+	}
+	press(t, m, "o", "o")
+	if m.filt != "" {
+		t.Fatalf("third o leaves filter %q", m.filt)
+	}
+}
+
+// NO_COLOR draws without colour sequences.
+func TestNoColor(t *testing.T) {
+	f := newFake()
+	m := openFake(t, f, 0, Config{NoColor: true})
+	if v := m.View().Content; strings.Contains(v, "38;2;") || strings.Contains(v, "48;2;") {
+		t.Fatalf("colours drawn with NoColor:\n%q", v)
+	}
+}

@@ -128,9 +128,16 @@ func (m *Model) panes(body int, loading string) []string {
 		right = append(right, fit(sc, rw, sh)...)
 		right = append(right, sepStyle.Render(strings.Repeat("─", rw)))
 		th := inner - sh - 1
+		strip := m.historyStrip(rw)
+		if strip != "" && th > 8 {
+			th--
+		}
 		eh := min(len(ev), th)
 		right = append(right, fit(m.text.lines(d, rw, th-eh, m.scores.focus), rw, th-eh)...)
 		right = append(right, fit(ev, rw, eh)...)
+		if strip != "" && inner-sh-1 > 8 {
+			right = append(right, strip)
+		}
 	}
 	right = fit(right, rw, body)
 	sep := sepStyle.Render("│")
@@ -330,4 +337,24 @@ func overlay(rows, box []string, w int) []string {
 // guideLines renders the queue's guidelines at width w.
 func (m *Model) guideLines(w int) []string {
 	return renderMarkdown(m.info.Guidelines, w, m.dark)
+}
+
+// historyStrip is one line of this session's latest decisions, newest first ("" before the first).
+func (m *Model) historyStrip(w int) string {
+	if len(m.history) == 0 {
+		return ""
+	}
+	th := m.theme()
+	line := th.faint.Render("recent (" + first(m.cfg.Keys.keysOf("history")) + "): ")
+	for i, h := range m.recent() {
+		piece := stateMark(h.state) + " " + cleanLine(h.ext) + " " + h.at.Format("15:04")
+		if i > 0 {
+			piece = " · " + piece
+		}
+		if lipgloss.Width(line)+lipgloss.Width(piece) > w {
+			break
+		}
+		line += piece
+	}
+	return line
 }

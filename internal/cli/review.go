@@ -28,6 +28,7 @@ type reviewOptions struct {
 	config     string
 	blind      bool
 	showOthers bool
+	noColor    bool
 	protocol   string
 	lease      bool
 	overlap    int // 0: leave the queue's overlap as it is
@@ -83,6 +84,7 @@ a / x record the final decision (under --annotator), j/k move, q quits.`,
 	f.StringVar(&o.generator, "generator", "procedural", "generator the P key's generate step uses")
 	f.StringSliceVar(&o.judges, "judge", nil, "backends the R key re-judges with (default: every configured backend, then rules and ocr)")
 	f.BoolVar(&o.blind, "blind", false, "hide judge and pipeline values until you have decided the item (or the queue's setting: loupe queue blind)")
+	f.BoolVar(&o.noColor, "no-color", false, "draw without colours (also when NO_COLOR is set)")
 	f.BoolVar(&o.showOthers, "show-others", false, "with overlap, show other annotators' answers before your own decision (or the queue's setting)")
 	f.StringVar(&o.protocol, "protocol", "", "pictures: kitty, iterm2, sixel, blocks or none (default: detect; env "+termimg.EnvVar+")")
 	f.BoolVar(&o.lease, "lease", false, "hand out items by lease (10 min) so annotators working at once get different items")
@@ -241,7 +243,7 @@ func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.
 			return ws.RerunStep(ctx, id, step, b, gen, gc.Name)
 		}
 	}
-	return tui.Config{Steps: steps, RerunStep: rerun, Session: ses, Blind: o.blind, Start: -1, Lease: o.lease, Filter: filter, Keys: keys,
+	return tui.Config{Steps: steps, RerunStep: rerun, Session: ses, Blind: o.blind, NoColor: o.noColor, Start: -1, Lease: o.lease, Filter: filter, Keys: keys,
 		Judges: judges, Rejudge: ws.NewRejudger(cfg.Backend).Rejudge,
 		Export: func(ctx context.Context, format, path, filter string) (string, error) {
 			return ws.ExportView(ctx, queue, filter, format, path)
