@@ -23,6 +23,10 @@ type ShardScanner struct {
 	checked bool
 }
 
+// scanBuffer is the read buffer of each column a scanner reads (parquet-go's default is 4 KB: a
+// syscall, and a page header decoded a byte at a time through it, for every few KB of pictures).
+const scanBuffer = 1 << 20
+
 // OpenShardScanner opens a shard for sequential reading.
 func OpenShardScanner(path string) (*ShardScanner, error) {
 	f, _, err := OpenRegular(path)
@@ -31,7 +35,15 @@ func OpenShardScanner(path string) (*ShardScanner, error) {
 	}
 	s := &ShardScanner{path: path, f: f, buf: make([]FluxRow, 64)}
 	err = guard(func() error {
-		s.r = parquet.NewGenericReader[FluxRow](f)
+		fi, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		pf, err := parquet.OpenFile(f, fi.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(scanBuffer))
+		if err != nil {
+			return err
+		}
+		s.r = parquet.NewGenericReader[FluxRow](pf)
 		return nil
 	})
 	if err != nil {

@@ -221,6 +221,13 @@ func foldName(s string) string {
 
 // ImageExt names the format of encoded picture bytes ("" when unknown).
 func ImageExt(b []byte) string {
+	// the two formats of nearly every dataset, as http.DetectContentType tells them
+	if len(b) >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff {
+		return "jpg"
+	}
+	if len(b) >= 8 && string(b[:8]) == "\x89PNG\r\n\x1a\n" {
+		return "png"
+	}
 	switch http.DetectContentType(b) {
 	case "image/jpeg":
 		return "jpg"

@@ -1,19 +1,15 @@
 package export
 
 import (
-	"archive/tar"
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
-	"time"
 )
 
 // WebDataset writes POSIX tar shards into the folder o.Out:
@@ -30,9 +26,15 @@ import (
 // Members are regular files,
 // mode 0644, owned by 0:0, timed at the export time (Card.Created when set). A shard closes at
 // ShardRows records (default 10,000) or before a sample would take it past ShardBytes (default 1 GiB;
-// a sample larger than that gets a shard of its own). A shard's pictures wait in a spool file in the
-// output folder until the shard is written, so that its keys can be sorted; only its metadata is held
-// in memory.
+// a sample larger than that gets a shard of its own).
+//
+// A shard is written straight to its temporary file as records come, while their keys come in
+// increasing order (an export in shard order of ids that sort as they were numbered), and the kernel
+// is asked to start writing it to disk as it grows, so that the fsync that completes it has little
+// left to do. From the first key out of order on, the temporary file is a spool: the rest of the
+// shard's pictures and .json members are appended to it bare, and when the shard closes its members
+// are copied from there, keys sorted, into a second temporary file that becomes the shard. Either way
+// only the members' keys and places are held in memory.
 //
 // Resume: with Options.Resume the shards the progress file lists (and whose size still matches) are
 // kept; the first N records written are skipped, N being the records those shards hold (the caller
@@ -44,25 +46,117 @@ type WebDataset struct {
 	root     string
 	rows     int
 	maxBytes int64
-	mtime    time.Time
+	heads    *tarHeaders
 	prog     wdsProgress
-	skip     int // records the kept shards hold
-	seen     int // records received
-	check    int // resume: the kept shard that holds record seen
-	checkAt  int // resume: the records before that shard
-	spool    *os.File
-	spoolLen int64
+	skip     int        // records the kept shards hold
+	seen     int        // records received
+	check    int        // resume: the kept shard that holds record seen
+	checkAt  int        // resume: the records before that shard
+	cur      *shardFile // the current shard's temporary file (nil: none open)
+	sorted   bool       // cur is the shard itself (keys so far in order), not a spool
 	entries  []wdsEntry
 	names    names // the keys used so far in the export, by case-folded form
 	size     int64 // the current shard's size, estimated
 	lastID   string
-	done     bool
+	enc      lineEncoder
+	head     []byte // scratch for headers
+	nshards  int    // shards finished or being committed: the next one's number
+	// committing receives the result of the commit in progress (nil: none); commitErr is the last one's
+	committing chan error
+	commitErr  error
+	done       bool
 }
 
+// wdsEntry is a sample of the current shard: its key, and where its picture (n == 0: none) and its
+// .json member's bytes are in the shard's temporary file.
 type wdsEntry struct {
-	key, ext string
-	off, n   int64 // the picture in the spool (n == 0: none)
-	meta     []byte
+	key, ext      string
+	off, n        int64
+	metaOff, meta int64
+}
+
+// shardFile is a shard's temporary file, written through a buffer; with writeback set, every
+// writebackChunk bytes that reach the file are handed to the kernel to write out (startWriteback).
+type shardFile struct {
+	f         *AtomicFile
+	buf       []byte
+	off       int64 // bytes written, buffered ones included
+	flushed   int64 // bytes in the file
+	started   int64 // bytes whose writeback was started
+	writeback bool
+	err       error
+}
+
+const (
+	shardBuffer    = 1 << 20
+	writebackChunk = 8 << 20
+)
+
+func newShardFile(path string) (*shardFile, error) {
+	f, err := CreateAtomic(path)
+	if err != nil {
+		return nil, err
+	}
+	return &shardFile{f: f, buf: make([]byte, 0, shardBuffer), writeback: true}, nil
+}
+
+func (s *shardFile) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	if len(s.buf)+len(p) > cap(s.buf) {
+		s.flush()
+	}
+	if len(p) >= cap(s.buf) && s.err == nil {
+		s.writeFile(p)
+	} else {
+		s.buf = append(s.buf, p...)
+	}
+	s.off += int64(len(p))
+	return len(p), s.err
+}
+
+// zeros writes n zero bytes (n < tarBlock*2).
+func (s *shardFile) zeros(n int64) {
+	var z [2 * tarBlock]byte
+	s.Write(z[:n])
+}
+
+func (s *shardFile) writeFile(p []byte) {
+	if s.err != nil {
+		return
+	}
+	n, err := s.f.Write(p)
+	s.flushed += int64(n)
+	if err != nil {
+		s.err = err
+		return
+	}
+	if s.writeback && s.flushed-s.started >= writebackChunk {
+		startWriteback(s.f.File, s.started, s.flushed-s.started)
+		s.started = s.flushed
+	}
+}
+
+func (s *shardFile) flush() error {
+	if len(s.buf) > 0 {
+		s.writeFile(s.buf)
+		s.buf = s.buf[:0]
+	}
+	return s.err
+}
+
+// commit flushes the buffer and puts the file in place (AtomicFile.Commit).
+func (s *shardFile) commit() error {
+	if err := s.flush(); err != nil {
+		s.f.Abort()
+		return err
+	}
+	if err := s.f.Commit(); err != nil {
+		os.Remove(s.f.Name())
+		return err
+	}
+	return nil
 }
 
 // progressName is the progress file in a sharded export's folder.
@@ -99,7 +193,7 @@ func wdsKey(id string) string {
 
 // NewWebDataset starts a WebDataset export, or continues one with o.Resume.
 func NewWebDataset(o Options) (Writer, error) {
-	w := &WebDataset{root: o.Out, rows: o.ShardRows, maxBytes: o.ShardBytes, mtime: exportTime(o),
+	w := &WebDataset{root: o.Out, rows: o.ShardRows, maxBytes: o.ShardBytes, heads: newTarHeaders(exportTime(o)),
 		names: names{}, prog: wdsProgress{Format: "webdataset"}}
 	if w.rows <= 0 {
 		w.rows = defaultShardRows
@@ -158,6 +252,7 @@ func (w *WebDataset) resume() error {
 		w.prog.Shards = append(w.prog.Shards, s)
 		w.skip += s.Count
 	}
+	w.nshards = len(w.prog.Shards)
 	for _, e := range ents {
 		n := e.Name()
 		if shardPattern.MatchString(n) && !keep[n] || strings.HasPrefix(n, ".") && strings.Contains(n, ".tmp") {
@@ -212,11 +307,10 @@ func (w *WebDataset) Write(r *Record) error {
 		e.ext = imageExt(r)
 		img = key + "." + e.ext
 	}
-	meta, err := json.Marshal(lineOf(r, img))
+	meta, err := w.enc.encode(r, img)
 	if err != nil {
 		return fmt.Errorf("item %s: %w", r.ID, err)
 	}
-	e.meta = meta
 	est := tarSize(key+".json", int64(len(meta)))
 	if img != "" {
 		est += tarSize(img, int64(len(r.Image)))
@@ -226,20 +320,39 @@ func (w *WebDataset) Write(r *Record) error {
 			return err
 		}
 	}
-	if img != "" {
-		if w.spool == nil {
-			f, err := os.CreateTemp(w.root, ".loupe-spool-*.tmp")
-			if err != nil {
-				return err
-			}
-			w.spool = f
-		}
-		if _, err := w.spool.WriteAt(r.Image, w.spoolLen); err != nil {
+	if w.cur == nil {
+		path, err := inside(w.root, w.shardName())
+		if err != nil {
 			return err
 		}
-		e.off, e.n = w.spoolLen, int64(len(r.Image))
-		w.spoolLen += e.n
+		if w.cur, err = newShardFile(path); err != nil {
+			return err
+		}
+		w.sorted = true
 	}
+	if w.sorted && len(w.entries) > 0 && key <= w.entries[len(w.entries)-1].key {
+		w.sorted = false // from here on the file is a spool (see WebDataset)
+		w.cur.writeback = false
+	}
+	if w.sorted {
+		if img != "" {
+			if e.off, err = w.member(w.cur, img, r.Image); err != nil {
+				return err
+			}
+			e.n = int64(len(r.Image))
+		}
+		if e.metaOff, err = w.member(w.cur, key+".json", meta); err != nil {
+			return err
+		}
+	} else {
+		e.off, e.n = w.cur.off, int64(len(r.Image))
+		w.cur.Write(r.Image)
+		e.metaOff = w.cur.off
+		if _, err := w.cur.Write(meta); err != nil {
+			return err
+		}
+	}
+	e.meta = int64(len(meta))
 	w.entries = append(w.entries, e)
 	w.size += est
 	w.lastID = r.ID
@@ -249,77 +362,125 @@ func (w *WebDataset) Write(r *Record) error {
 	return nil
 }
 
-// flush writes the current shard (keys sorted), renames it into place and records it as finished.
+// member writes a tar member (header, data, padding) to f and returns where its data starts.
+func (w *WebDataset) member(f *shardFile, name string, data []byte) (int64, error) {
+	h, err := w.heads.header(w.head[:0], name, int64(len(data)))
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", name, err)
+	}
+	w.head = h
+	f.Write(h)
+	at := f.off
+	f.Write(data)
+	f.zeros(tarPad(int64(len(data))))
+	return at, f.err
+}
+
+func (w *WebDataset) shardName() string { return fmt.Sprintf("%06d.tar", w.nshards) }
+
+// flush completes the current shard (keys sorted) and starts its commit (see commit).
 func (w *WebDataset) flush() error {
 	if len(w.entries) == 0 {
 		return nil
 	}
-	name := fmt.Sprintf("%06d.tar", len(w.prog.Shards))
-	path, err := inside(w.root, name)
-	if err != nil {
-		return err
-	}
-	sort.Slice(w.entries, func(i, j int) bool { return w.entries[i].key < w.entries[j].key })
-	f, err := CreateAtomic(path)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	tw := tar.NewWriter(bw)
-	member := func(name string, size int64, data io.Reader) error {
-		h := &tar.Header{Typeflag: tar.TypeReg, Name: name, Size: size, Mode: 0o644, ModTime: w.mtime, Format: tar.FormatPAX}
-		if err := tw.WriteHeader(h); err != nil {
-			return fmt.Errorf("%s: %s: %w", name, path, err)
+	name := w.shardName()
+	cur := w.cur
+	w.cur = nil
+	final := cur
+	if w.sorted {
+		cur.zeros(2 * tarBlock) // the end of the archive
+		if err := cur.flush(); err != nil {
+			cur.f.Abort()
+			return fmt.Errorf("%s: %w", name, err)
 		}
-		_, err := io.Copy(tw, data)
-		return err
-	}
-	err = func() error {
-		for _, e := range w.entries {
-			if e.n > 0 {
-				if err := member(e.key+"."+e.ext, e.n, io.NewSectionReader(w.spool, e.off, e.n)); err != nil {
+	} else {
+		defer cur.f.Abort()
+		if err := cur.flush(); err != nil {
+			return err
+		}
+		path, err := inside(w.root, name)
+		if err != nil {
+			return err
+		}
+		sort.Slice(w.entries, func(i, j int) bool { return w.entries[i].key < w.entries[j].key })
+		out, err := newShardFile(path)
+		if err != nil {
+			return err
+		}
+		var buf []byte
+		read := func(off, n int64) ([]byte, error) {
+			buf = slices.Grow(buf[:0], int(n))[:n]
+			_, err := cur.f.ReadAt(buf, off)
+			return buf, err
+		}
+		err = func() error {
+			for _, e := range w.entries {
+				if e.n > 0 {
+					b, err := read(e.off, e.n)
+					if err != nil {
+						return err
+					}
+					if _, err := w.member(out, e.key+"."+e.ext, b); err != nil {
+						return err
+					}
+				}
+				b, err := read(e.metaOff, e.meta)
+				if err != nil {
+					return err
+				}
+				if _, err := w.member(out, e.key+".json", b); err != nil {
 					return err
 				}
 			}
-			if err := member(e.key+".json", int64(len(e.meta)), bytes.NewReader(e.meta)); err != nil {
-				return err
-			}
+			out.zeros(2 * tarBlock)
+			return out.flush()
+		}()
+		if err != nil {
+			out.f.Abort()
+			return fmt.Errorf("%s: %w", path, err)
 		}
-		if err := tw.Close(); err != nil {
-			return err
-		}
-		return bw.Flush()
-	}()
-	if err != nil {
-		f.Abort()
-		return err
+		final = out
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Abort()
-		return err
-	}
-	if err := f.Commit(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	w.prog.Shards = append(w.prog.Shards, shardInfo{Name: name, Count: len(w.entries), LastID: w.lastID, Bytes: fi.Size()})
+	info := shardInfo{Name: name, Count: len(w.entries), LastID: w.lastID, Bytes: final.off}
 	w.entries, w.size = w.entries[:0], 0
-	if w.spool != nil {
-		if err := w.spool.Truncate(0); err != nil {
-			return err
-		}
-		w.spoolLen = 0
-	}
-	return w.saveProgress()
+	return w.commit(final, info)
 }
 
-func (w *WebDataset) dropSpool() {
-	if w.spool != nil {
-		w.spool.Close()
-		os.Remove(w.spool.Name())
-		w.spool = nil
+// commit puts a written shard in place and records it as finished in the progress file, in the
+// background while the next shard is written: the shard's fsync (AtomicFile.Commit) waits for the
+// disk, the next records need the processor. One commit at a time, in shard order: a shard is listed
+// only after it is durable under its name, and the shards before it are listed. An error comes back
+// from the next flush, Close or Files.
+func (w *WebDataset) commit(f *shardFile, info shardInfo) error {
+	if err := w.wait(); err != nil {
+		f.f.Abort()
+		return err
 	}
+	w.nshards++
+	ch := make(chan error, 1)
+	w.committing = ch
+	go func() {
+		err := f.commit()
+		if err == nil {
+			w.prog.Shards = append(w.prog.Shards, info)
+			err = w.saveProgress()
+		}
+		if err != nil {
+			err = fmt.Errorf("%s: %w", info.Name, err)
+		}
+		ch <- err
+	}()
+	return nil
+}
+
+// wait waits for the commit in progress, if any, and returns its error.
+func (w *WebDataset) wait() error {
+	if w.committing == nil {
+		return w.commitErr
+	}
+	w.commitErr = <-w.committing
+	w.committing = nil
+	return w.commitErr
 }
 
 // Close writes the last shard and marks the progress file complete.
@@ -328,8 +489,11 @@ func (w *WebDataset) Close() error {
 		return nil
 	}
 	w.done = true
-	defer w.dropSpool()
 	if err := w.flush(); err != nil {
+		w.wait()
+		return err
+	}
+	if err := w.wait(); err != nil {
 		return err
 	}
 	if w.seen < w.skip {
@@ -345,12 +509,17 @@ func (w *WebDataset) Abort() {
 		return
 	}
 	w.done = true
+	w.wait()
 	w.entries = nil
-	w.dropSpool()
+	if w.cur != nil {
+		w.cur.f.Abort()
+		w.cur = nil
+	}
 }
 
 // Files lists the finished shards.
 func (w *WebDataset) Files() []string {
+	w.wait()
 	out := make([]string, len(w.prog.Shards))
 	for i, s := range w.prog.Shards {
 		out[i] = s.Name

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/loupe-dev/loupe/review"
+	"github.com/loupe-dev/loupe/termimg"
 )
 
 // AdjudicationConfig is what the adjudication screen is opened with.
@@ -17,6 +18,9 @@ type AdjudicationConfig struct {
 	Queue       string
 	Adjudicator string // recorded with every final decision
 	Keys        Keymap // rebinds actions (accept, reject, next, previous, first, last, help, quit)
+	// Caps is the terminal's: the picture is drawn in Unicode blocks in its colour profile (every
+	// terminal shows them; Protocol None draws a frame instead).
+	Caps termimg.Caps
 }
 
 // Adjudication is the reviewer's screen over a queue's disputes (Disputes.Disputes: items whose
@@ -26,7 +30,8 @@ type Adjudication struct {
 	cfg      AdjudicationConfig
 	ctx      context.Context
 	disputes []review.Dispute
-	texts    map[int64][]review.Text // the items' captions and prompts, loaded as they are shown
+	texts    map[int64][]review.Text     // the items' captions and prompts, loaded as they are shown
+	pics     map[int64]*termimg.Rendered // the items' pictures at the current size, rendered as shown
 	pos      int
 	w, h     int
 	busy     bool
@@ -59,6 +64,8 @@ type adjSavedMsg struct {
 type adjTextsMsg struct {
 	item  int64
 	texts []review.Text
+	pic   *termimg.Rendered
+	box   termimg.Box
 }
 
 // NewAdjudication reads the queue's disputes.
@@ -70,7 +77,7 @@ func NewAdjudication(ctx context.Context, cfg AdjudicationConfig) (*Adjudication
 	if err != nil {
 		return nil, err
 	}
-	return &Adjudication{cfg: cfg, ctx: ctx, disputes: ds, texts: map[int64][]review.Text{}, w: 80, h: 24}, nil
+	return &Adjudication{cfg: cfg, ctx: ctx, disputes: ds, texts: map[int64][]review.Text{}, pics: map[int64]*termimg.Rendered{}, w: 80, h: 24}, nil
 }
 
 // RunAdjudication opens the adjudication screen on the terminal and returns when the reviewer quits.
@@ -94,13 +101,13 @@ func (a *Adjudication) loadTexts() tea.Cmd {
 	if _, ok := a.texts[id]; ok {
 		return nil
 	}
-	ctx, src := a.ctx, a.cfg.Disputes
+	ctx, src, box, caps := a.ctx, a.cfg.Disputes, a.picBox(), a.cfg.Caps
 	return func() tea.Msg {
-		_, texts, _, err := src.Content(ctx, id)
-		if err != nil {
-			return adjTextsMsg{item: id, texts: []review.Text{{Kind: "error", Body: err.Error()}}}
+		_, texts, pic, err := src.Content(ctx, id)
+		if err != nil && texts == nil {
+			return adjTextsMsg{item: id, texts: []review.Text{{Kind: "error", Body: err.Error()}}, box: box}
 		}
-		return adjTextsMsg{item: id, texts: texts}
+		return adjTextsMsg{item: id, texts: texts, pic: adjPicture(id, pic, box, caps), box: box}
 	}
 }
 
@@ -109,10 +116,16 @@ func (a *Adjudication) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.w, a.h = max(msg.Width, 20), max(msg.Height, 6)
+		clear(a.pics) // rendered for the old size
+		clear(a.texts)
+		return a, a.loadTexts()
 	case tea.KeyPressMsg:
 		return a, a.key(msg)
 	case adjTextsMsg:
 		a.texts[msg.item] = msg.texts
+		if msg.pic != nil && msg.box == a.picBox() {
+			a.pics[msg.item] = msg.pic
+		}
 	case adjSavedMsg:
 		a.busy = false
 		if msg.err != nil {
@@ -203,7 +216,23 @@ func (a *Adjudication) render() string {
 	case len(a.disputes) == 0:
 		lines = []string{"no disputes in queue " + cleanLine(a.cfg.Queue) + ": no disagreements and no flags"}
 	default:
-		lines = a.disputeLines(a.disputes[a.pos], a.w)
+		d := a.disputes[a.pos]
+		box := a.picBox()
+		rw := a.w - box.Cols - 1
+		var out []string
+		for _, l := range a.disputeLines(d, rw) {
+			out = append(out, wrap(l, rw)...)
+		}
+		left := termimg.Frame(min(box.Cols, 30), min(box.Rows, 5), "loading picture...")
+		if r := a.pics[d.ItemID]; r != nil {
+			left = r.Lines
+		}
+		left, right := fit(left, box.Cols, a.h-1), fit(out, rw, a.h-1)
+		rows := make([]string, a.h-1)
+		for i := range rows {
+			rows[i] = left[i] + sepStyle.Render("│") + right[i]
+		}
+		return strings.Join(rows, "\n") + "\n" + a.status()
 	}
 	var out []string
 	for _, l := range lines {
@@ -304,4 +333,30 @@ func (a *Adjudication) status() string {
 	}
 	line := left + strings.Repeat(" ", max(1, a.w-lipgloss.Width(left)-lipgloss.Width(right))) + right
 	return statusStyle.Render(padTo(line, a.w))
+}
+
+// picBox is the picture's column: a third of the width, the height above the status bar.
+func (a *Adjudication) picBox() termimg.Box {
+	return termimg.Box{Cols: max(12, a.w/3), Rows: max(4, a.h-1)}
+}
+
+// adjPicture renders an item's picture in Unicode blocks for the adjudication screen.
+func adjPicture(id int64, pic func() ([]byte, error), box termimg.Box, caps termimg.Caps) *termimg.Rendered {
+	o := termimg.Options{Protocol: termimg.Blocks, Cell: caps.Cell, Profile: caps.Profile}
+	if caps.Protocol == termimg.None {
+		o.Protocol = termimg.None
+	}
+	if !o.Cell.Valid() {
+		o.Cell = termimg.DefaultCell
+	}
+	key := termimg.Key{Source: fmt.Sprintf("item:%d", id), Box: box, Protocol: o.Protocol, Cell: o.Cell, Profile: o.Profile}
+	if pic == nil {
+		return termimg.Render(key, nil, errors.New("the item has no picture"), nil, false, o)
+	}
+	b, err := pic()
+	if err != nil {
+		return termimg.Render(key, nil, err, nil, false, o)
+	}
+	src, err := termimg.DecodeBytes(b)
+	return termimg.Render(key, src, err, nil, false, o)
 }

@@ -118,33 +118,103 @@ func (s *exportSource) Record(r *store.ExportRow, withImage bool) (*export.Recor
 }
 
 // EachRecord calls fn with every record the filter selects, in export order, loading a exportPage at a time; the
-// pictures of the first images records are read (images < 0: all).
+// pictures of the first images records are read (images < 0: all). fn runs on the caller's goroutine
+// while the next records are made on others (see exportPipeline); a record is fn's to keep.
 func EachRecord(ctx context.Context, st *store.Store, f review.Filter, images int, fn func(i, total int, r *export.Record) error) error {
 	ids, err := st.ExportIDs(ctx, f)
 	if err != nil {
 		return err
 	}
-	src := &exportSource{}
-	defer src.close()
-	for start := 0; start < len(ids); start += exportPage {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p := &exportPipeline{pages: make(chan exportBatch, 1), recs: make(chan exportBatch, 2)}
+	go p.load(ctx, st, ids, f)
+	go p.build(ctx, images)
+	done := 0
+	for b := range p.recs {
+		for k, rec := range b.recs { // on an error, the records before the failing one
+			if err := fn(b.start+k, len(ids), rec); err != nil {
+				return err
+			}
+			done++
+		}
+		if b.err != nil {
+			return b.err
+		}
+	}
+	if done < len(ids) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rows, err := st.ExportRows(ctx, ids[start:min(len(ids), start+exportPage)], f)
-		if err != nil {
-			return err
-		}
-		for i := range rows {
-			rec, err := src.Record(&rows[i], images < 0 || start+i < images)
-			if err != nil {
-				return err
-			}
-			if err := fn(start+i, len(ids), rec); err != nil {
-				return err
-			}
-		}
+		return fmt.Errorf("export: %d of %d records made", done, len(ids)) // not reached: a stage stops with an error
 	}
 	return nil
+}
+
+// exportPipeline makes records in three stages, so that an export's work spreads over the cores: load
+// queries the workspace a page of items at a time, build reads the pictures and shard captions and
+// makes the records (a shard read front to back), and EachRecord's caller writes them. Each stage
+// hands the next whole pages through a short channel, so that at most a few pages are in memory; a
+// stage stops when the context is cancelled (the caller returned) and closes its output.
+type exportPipeline struct {
+	pages chan exportBatch // load -> build
+	recs  chan exportBatch // build -> EachRecord
+}
+
+type exportBatch struct {
+	start int // the index of the batch's first item in the export
+	rows  []store.ExportRow
+	recs  []*export.Record
+	err   error
+}
+
+// send hands b to the next stage, or reports false when the export was called off.
+func send(ctx context.Context, ch chan<- exportBatch, b exportBatch) bool {
+	select {
+	case ch <- b:
+		return b.err == nil
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (p *exportPipeline) load(ctx context.Context, st *store.Store, ids []int64, f review.Filter) {
+	defer close(p.pages)
+	for start := 0; start < len(ids); start += exportPage {
+		if err := ctx.Err(); err != nil {
+			send(ctx, p.pages, exportBatch{err: err})
+			return
+		}
+		rows, err := st.ExportRows(ctx, ids[start:min(len(ids), start+exportPage)], f)
+		if !send(ctx, p.pages, exportBatch{start: start, rows: rows, err: err}) {
+			return
+		}
+	}
+}
+
+func (p *exportPipeline) build(ctx context.Context, images int) {
+	defer close(p.recs)
+	src := &exportSource{}
+	defer src.close()
+	for b := range p.pages {
+		if b.err == nil {
+			b.recs = make([]*export.Record, len(b.rows))
+			for i := range b.rows {
+				rec, err := src.Record(&b.rows[i], images < 0 || b.start+i < images)
+				if err != nil {
+					b.recs, b.err = b.recs[:i], err
+					break
+				}
+				b.recs[i] = rec
+			}
+			b.rows = nil
+		}
+		if !send(ctx, p.recs, b) {
+			for range p.pages { // let load see the cancellation and stop
+			}
+			return
+		}
+	}
 }
 
 // Export exports what the filter selects through the writer (closing it), reporting progress. With

@@ -195,7 +195,7 @@ func prepareReview(ctx context.Context, st *store.Store, o *reviewOptions) (tui.
 		}
 	}
 	if o.adjudicate {
-		return tui.Config{}, &tui.AdjudicationConfig{Disputes: ws.Adjudication(), Queue: queue, Adjudicator: name, Keys: keys}, nil
+		return tui.Config{}, &tui.AdjudicationConfig{Disputes: ws.Adjudication(), Queue: queue, Adjudicator: name, Keys: keys, Caps: termimg.FromEnv(os.Getenv)}, nil
 	}
 	ses, err := ws.OpenSession(ctx, queue, name)
 	if err != nil {
