@@ -257,7 +257,7 @@ func TestGuidelinesOpenOnFirstEntry(t *testing.T) {
 func TestSortKey(t *testing.T) {
 	st := workspace(t)
 	m := open(t, st, false, 120, 40)
-	first := m.ids[0] // the only item with a judge verdict (8 on prism_alignment)
+	first := m.ids[0]          // the only item with a judge verdict (8 on prism_alignment)
 	press(t, m, "j", "j", "j") // last item: no judge
 	press(t, m, "o")
 	if m.ids[0] != first || !strings.Contains(m.filt, "sort=disagreement") {
