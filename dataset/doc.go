@@ -3,10 +3,11 @@
 // and dataset/synth (the demo data generator).
 //
 // What it holds:
-//   - FLUX-Reason-6M Parquet shards: IndexShard reads the metadata columns of a whole shard through a
-//     memory map and a footer and page decoder of its own (flux.go, pqfooter.go, pqfast.go, thrift.go);
-//     ReadRow fetches one row's captions and picture on demand, keeping shards open and checking them
-//     against their size and modification time (fluxrow.go); ShardScanner walks a shard in row order
+//   - FLUX-Reason-6M Parquet shards: IndexShard reads the metadata columns of a whole shard with a
+//     footer and page decoder of its own, in positioned reads of exactly their column chunks and no
+//     read-ahead (flux.go, pqfooter.go, pqfast.go, pqranges.go, thrift.go); ReadRow fetches one row's
+//     captions and picture on demand, reading only the pages that hold the row, keeping shards open and
+//     checking them against their size and modification time (fluxrow.go, fluxread.go); ShardScanner walks a shard in row order
 //     for exports (shardscan.go);
 //   - PRISM-Bench folders: prompt files (ReadPrompts, prism.go); the official verdict files are read by
 //     ingest and parsed by judge.ParseVerdict;

@@ -35,46 +35,38 @@ type ShardIndex struct {
 	HasImage bool
 }
 
-// shard is an open Parquet shard backed by a memory map.
+// shard is an open Parquet shard, read with positioned reads of exact ranges (never a memory map:
+// touching a map pulls in the kernel's read-ahead, pictures and all).
 type shard struct {
 	path string
 	f    *os.File
-	m    *mappedFile
-	pf   *parquet.File
+	r    io.ReaderAt // f, or the bytes of a file in tests
 	size int64
+	meta *pqMeta       // the footer as the fast reader reads it; nil when it does not take the file
+	pf   *parquet.File // parquet-go's reading of it, opened when the fast reader cannot serve a read
+	// pageIndex: pf was opened with the page index, to find a row's pages
+	pageIndex bool
 }
 
-func openShard(path string, pageIndex bool) (*shard, error) {
-	s, err := mapShard(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.parse(pageIndex); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
-}
-
-// mapShard opens and maps a shard without parsing it.
-func mapShard(path string) (*shard, error) {
+// openShard opens a shard without parsing it.
+func openShard(path string) (*shard, error) {
 	f, st, err := OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}
-	m, err := mapFile(f, st.Size())
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return &shard{path: path, f: f, m: m, size: st.Size()}, nil
+	adviseRandom(f)
+	return &shard{path: path, f: f, r: f, size: st.Size()}, nil
 }
+
+// fallbackReadBuffer is parquet-go's read size on the files the fast reader does not take.
+const fallbackReadBuffer = 64 << 10
 
 // parse reads the footer with parquet-go.
 func (s *shard) parse(pageIndex bool) error {
 	err := guard(func() error {
-		pf, err := parquet.OpenFile(s.m, s.size, parquet.SkipBloomFilters(true), parquet.SkipPageIndex(!pageIndex))
-		s.pf = pf
+		pf, err := parquet.OpenFile(s.r, s.size, parquet.SkipBloomFilters(true), parquet.SkipPageIndex(!pageIndex),
+			parquet.ReadBufferSize(fallbackReadBuffer))
+		s.pf, s.pageIndex = pf, pageIndex
 		return err
 	})
 	if err != nil {
@@ -84,14 +76,14 @@ func (s *shard) parse(pageIndex bool) error {
 }
 
 func (s *shard) Close() error {
-	if s.m != nil {
-		s.m.Close()
+	if s.f == nil {
+		return nil
 	}
 	return s.f.Close()
 }
 
-// guard runs fn, turning a panic inside the Parquet library on corrupt data (or a fault on a memory map
-// whose file shrank underneath) into an error: bad files must never crash loupe.
+// guard runs fn, turning a panic inside the Parquet library on corrupt data into an error: bad files
+// must never crash loupe.
 func guard(fn func() error) (err error) {
 	old := debug.SetPanicOnFault(true)
 	defer debug.SetPanicOnFault(old)
@@ -151,19 +143,21 @@ var slowOnly = false
 
 // IndexShard reads a FLUX-Reason-6M shard's small columns only - id, the nine scores and the caption
 // presence flags - never the image bytes or the captions (unless a presence flag column is missing, in
-// which case that caption's nulls are read instead). Rows are numbered from 0 across row groups.
+// which case that caption's nulls are read instead). Only the footer and those columns' chunks are read
+// from the file, in positioned reads with the kernel's read-ahead off: a cold import reads what it
+// decodes, not the pictures beside it. Rows are numbered from 0 across row groups.
 // A missing id column, a column of the wrong type or a corrupt file is an error; a bad row (empty or
 // duplicate id, score outside 0-10) is skipped and reported as a Problem.
 func IndexShard(path string) (*ShardIndex, error) {
-	s, err := mapShard(path)
+	s, err := openShard(path)
 	if err != nil {
 		return nil, err
 	}
 	defer s.Close()
 	idx := &ShardIndex{Path: path}
-	if data := s.m.bytes(); data != nil && !slowOnly {
+	if !slowOnly {
 		// The fast reader handles what the published shards use; anything else falls through.
-		if guard(func() error { return fastIndex(path, data, idx) }) == nil {
+		if guard(func() error { return fastIndexAt(path, s.r, s.size, idx) }) == nil {
 			return idx, nil
 		}
 		idx = &ShardIndex{Path: path}

@@ -20,8 +20,10 @@ type ShardRow struct {
 	Image []byte // encoded image (JPEG in the published shards); nil if the shard has no image column
 }
 
-// ReadShardRow reads one row's captions and image from a FLUX-Reason-6M shard, touching only the pages
-// that hold that row (located through the page index when the shard has one).
+// ReadShardRow reads one row's captions and image from a FLUX-Reason-6M shard, reading only the pages
+// of those columns that hold that row (located through the offset index when the shard has one, by
+// their headers when it has not), with the kernel's read-ahead off: one row read from a cold cache reads
+// the footer and those pages, not the row group around them.
 // Open shards are kept (parsing a published shard's footer costs more than reading a row), checked
 // against the file's size and modification time on each use.
 func ReadShardRow(path string, row int64) (*ShardRow, error) {
@@ -69,7 +71,7 @@ func (c *shardCache) get(path string) (*cachedShard, error) {
 	}
 	if e == nil {
 		c.mu.Unlock()
-		s, err := openShard(path, true)
+		s, err := openPreparedShard(path)
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +98,7 @@ func (c *shardCache) get(path string) (*cachedShard, error) {
 	e.mu.Lock()
 	if e.s == nil { // closed by an eviction that raced with us: open privately
 		e.mu.Unlock()
-		s, err := openShard(path, true)
+		s, err := openPreparedShard(path)
 		if err != nil {
 			return nil, err
 		}
@@ -105,6 +107,19 @@ func (c *shardCache) get(path string) (*cachedShard, error) {
 		runtime.SetFinalizer(e, func(e *cachedShard) { e.s.Close() })
 	}
 	return e, nil
+}
+
+// openPreparedShard opens a shard for row reads and reads its footer.
+func openPreparedShard(path string) (*shard, error) {
+	s, err := openShard(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.prepare(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // dropLocked closes and forgets a shard (c.mu held).
@@ -129,7 +144,8 @@ func (c *shardCache) dropLocked(path string) {
 	}
 }
 
-func (s *shard) readRow(row int64, out *ShardRow) error {
+// readRowParquetGo reads a row with parquet-go (s.pf, opened with the page index).
+func (s *shard) readRowParquetGo(row int64, out *ShardRow) error {
 	if row < 0 || row >= s.pf.NumRows() {
 		return fmt.Errorf("no such row (the shard has %d)", s.pf.NumRows())
 	}

@@ -158,15 +158,14 @@ func FuzzPageDecoder(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, pages []byte, codec, typ uint8, optional bool, rows uint16) {
 		fuzzcheck.Check(t, len(pages), func() {
-			data := append([]byte("PAR1"), pages...)
 			leaf := pqLeaf{path: "c", typ: int32(typ)}
 			if optional {
 				leaf.maxDef = 1
 			}
 			c := pqChunk{codec: int32(codec), numValues: int64(rows), dataOffset: 4, size: int64(len(pages))}
-			d := newPageDecoder(len(data))
+			d := newPageDecoder(len(pages) + 4)
 			var cv chunkValues
-			if err := d.chunk(data, c, leaf, int(rows), &cv); err == nil {
+			if err := d.chunk(pages, c, leaf, int(rows), &cv); err == nil {
 				if n := len(cv.ints) + len(cv.bools) + len(cv.strs); n > int(rows) {
 					t.Errorf("%d values for %d rows", n, rows)
 				}
@@ -305,6 +304,55 @@ func FuzzCheckImage(f *testing.F) {
 					t.Errorf("accepted %dx%d (%v)", cfg.Width, cfg.Height, derr)
 				}
 			}
+		})
+	})
+}
+
+// FuzzParseOffsetIndex feeds a column chunk's offset index (page locations) to its parser.
+func FuzzParseOffsetIndex(f *testing.F) {
+	for _, s := range parquetSeeds(f) {
+		m, err := parseFooter(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, g := range m.groups {
+			for _, c := range g.chunks {
+				if c.indexOffset > 0 && c.indexOffset+int64(c.indexLength) <= int64(len(s)) {
+					f.Add(s[c.indexOffset : c.indexOffset+int64(c.indexLength)])
+				}
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzcheck.Check(t, len(data), func() {
+			locs, err := parseOffsetIndex(data)
+			if err == nil && (len(locs) == 0 || locs[0].firstRow != 0) {
+				t.Errorf("accepted %v", locs)
+			}
+		})
+	})
+}
+
+// FuzzReadRow feeds whole files to the on-demand row reader: footer, offset indexes, page headers found
+// by walking a chunk, and the decoders of the pages that hold a row.
+func FuzzReadRow(f *testing.F) {
+	for _, s := range parquetSeeds(f) {
+		f.Add(s, uint8(3), false)
+	}
+	f.Add(fluxShardBytes(f, 6, 3, parquet.PageBufferSize(256)), uint8(4), true)
+	f.Fuzz(func(t *testing.T, data []byte, row uint8, walk bool) {
+		fuzzcheck.Check(t, len(data), func() {
+			s := &shard{path: "fuzz.parquet", r: bytes.NewReader(data), size: int64(len(data))}
+			m, err := readFooter(s.r, s.size)
+			if err != nil {
+				return
+			}
+			s.meta = m
+			old := useOffsetIndex
+			useOffsetIndex = !walk
+			defer func() { useOffsetIndex = old }()
+			var out ShardRow
+			guard(func() error { return s.readRowFast(int64(row), &out) })
 		})
 	})
 }

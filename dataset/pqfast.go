@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
+	"math/bits"
 	"strings"
 	"sync"
 
@@ -14,11 +16,12 @@ import (
 	"github.com/loupe-dev/loupe/review"
 )
 
-// The fast path reads the metadata columns of a memory-mapped shard directly: footer fields without the
-// statistics, page headers, Snappy/Zstd/Gzip, PLAIN and dictionary encodings, data pages v1 and v2 -
-// what pyarrow, the hub's writers and parquet-go produce. Anything else (another encoding or codec, a
-// repeated column, a file it cannot make sense of) returns errUnsupported and the caller reads the shard
-// with parquet-go instead, which also gives the error messages for broken files.
+// The fast path reads the metadata columns of a shard directly, in positioned reads of exactly their
+// column chunks (pqranges.go): footer fields without the statistics, page headers, Snappy/Zstd/Gzip,
+// PLAIN and dictionary encodings, data pages v1 and v2 - what pyarrow, the hub's writers and parquet-go
+// produce. Anything else (another encoding or codec, a repeated column, a file it cannot make sense of)
+// returns errUnsupported and the caller reads the shard with parquet-go instead, which also gives the
+// error messages for broken files.
 
 // chunkValues is one decoded column chunk: per row, whether it is null, and its value.
 type chunkValues struct {
@@ -26,6 +29,37 @@ type chunkValues struct {
 	ints  []int64
 	bools []bool
 	strs  []string
+	// pick: only row pickRow's byte-array value (rows counted from the first appended) is copied out
+	// of its page, the others are left "": a row read wants one picture, not its page's dozens. pickDef
+	// is the column's maximum definition level; pickVal the value's index once known (-1 before).
+	pick             bool
+	pickRow, pickDef int
+	pickVal          int
+}
+
+// keepStr says whether the next byte-array value to be appended is to be copied.
+func (cv *chunkValues) keepStr() bool {
+	if !cv.pick {
+		return true
+	}
+	if cv.pickVal < 0 {
+		switch {
+		case cv.pickDef == 0:
+			cv.pickVal = cv.pickRow
+		case cv.pickRow >= len(cv.null):
+			return false // its page's levels are not decoded yet: this value is before it
+		case cv.null[cv.pickRow]:
+			cv.pickVal = math.MaxInt
+		default:
+			cv.pickVal = 0
+			for _, n := range cv.null[:cv.pickRow] {
+				if !n {
+					cv.pickVal++
+				}
+			}
+		}
+	}
+	return len(cv.strs) == cv.pickVal
 }
 
 type pageDecoder struct {
@@ -177,153 +211,102 @@ func hybrid(b []byte, width, n int, out []uint32) ([]uint32, error) {
 	return out, nil
 }
 
-// page walks the pages of one column chunk and appends its values to cv.
-func (d *pageDecoder) chunk(data []byte, c pqChunk, leaf pqLeaf, rows int, cv *chunkValues) error {
-	start := c.dataOffset
-	if c.dictOffset > 0 && c.dictOffset < start {
-		start = c.dictOffset
+// pageHeader is what the decoder needs of a page header.
+type pageHeader struct {
+	typ, usize, csize           int32
+	numValues, encoding, defEnc int32 // data page v1 or dictionary page
+	v2                          struct {
+		numValues, numNulls, encoding, defLen, repLen int32
+		compressed                                    bool
 	}
-	if start < 4 || start > int64(len(data)) || c.size <= 0 || c.size > int64(len(data))-start || c.numValues != int64(rows) {
+}
+
+// rows is how many rows (values: the columns read are not repeated) a data page holds; 0 for others.
+func (h *pageHeader) rows() int {
+	switch h.typ {
+	case pageData:
+		return int(h.numValues)
+	case pageDataV2:
+		return int(h.v2.numValues)
+	}
+	return 0
+}
+
+// parsePageHeader parses the page header at the start of b and returns it with its length in bytes.
+func parsePageHeader(b []byte) (pageHeader, int, error) {
+	var h pageHeader
+	h.v2.compressed = true
+	r := &tReader{b: b}
+	err := r.structFields(0, func(id int16, t byte) (bool, error) {
+		var err error
+		switch {
+		case id == 1 && t == tI32:
+			h.typ, err = r.i32()
+		case id == 2 && t == tI32:
+			h.usize, err = r.i32()
+		case id == 3 && t == tI32:
+			h.csize, err = r.i32()
+		case (id == 5 || id == 7) && t == tStruct: // data page v1 / dictionary page
+			return true, r.structFields(1, func(id int16, t byte) (bool, error) {
+				var err error
+				switch {
+				case id == 1 && t == tI32:
+					h.numValues, err = r.i32()
+				case id == 2 && t == tI32:
+					h.encoding, err = r.i32()
+				case id == 3 && t == tI32:
+					h.defEnc, err = r.i32()
+				default:
+					return false, nil
+				}
+				return true, err
+			})
+		case id == 8 && t == tStruct:
+			return true, r.structFields(1, func(id int16, t byte) (bool, error) {
+				var err error
+				switch {
+				case id == 1 && t == tI32:
+					h.v2.numValues, err = r.i32()
+				case id == 2 && t == tI32:
+					h.v2.numNulls, err = r.i32()
+				case id == 4 && t == tI32:
+					h.v2.encoding, err = r.i32()
+				case id == 5 && t == tI32:
+					h.v2.defLen, err = r.i32()
+				case id == 6 && t == tI32:
+					h.v2.repLen, err = r.i32()
+				case id == 7 && (t == tTrue || t == tFalse):
+					h.v2.compressed = t == tTrue
+				default:
+					return false, nil
+				}
+				return true, err
+			})
+		default:
+			return false, nil
+		}
+		return true, err
+	})
+	if err != nil {
+		return h, 0, err
+	}
+	if h.csize < 0 || h.usize < 0 {
+		return h, 0, errUnsupported
+	}
+	return h, r.pos, nil
+}
+
+// chunk decodes the pages of one column chunk (src: its bytes, dictionary page first) and appends its
+// values to cv.
+func (d *pageDecoder) chunk(src []byte, c pqChunk, leaf pqLeaf, rows int, cv *chunkValues) error {
+	if c.numValues != int64(rows) {
 		return errUnsupported
 	}
-	end := start + c.size
 	d.dictInts, d.dictStrs = d.dictInts[:0], d.dictStrs[:0]
 	haveDict := false
-	pos := start
-	got := 0
-	for got < rows && pos < end {
-		r := &tReader{b: data[pos:end]}
-		var ptype, usize, csize int32
-		var numValues, encoding, defEnc int32
-		var v2 struct {
-			numValues, numNulls, encoding, defLen, repLen int32
-			compressed                                    bool
-		}
-		v2.compressed = true
-		err := r.structFields(0, func(id int16, t byte) (bool, error) {
-			var err error
-			switch {
-			case id == 1 && t == tI32:
-				ptype, err = r.i32()
-			case id == 2 && t == tI32:
-				usize, err = r.i32()
-			case id == 3 && t == tI32:
-				csize, err = r.i32()
-			case (id == 5 || id == 7) && t == tStruct: // data page v1 / dictionary page
-				return true, r.structFields(1, func(id int16, t byte) (bool, error) {
-					var err error
-					switch {
-					case id == 1 && t == tI32:
-						numValues, err = r.i32()
-					case id == 2 && t == tI32:
-						encoding, err = r.i32()
-					case id == 3 && t == tI32:
-						defEnc, err = r.i32()
-					default:
-						return false, nil
-					}
-					return true, err
-				})
-			case id == 8 && t == tStruct:
-				return true, r.structFields(1, func(id int16, t byte) (bool, error) {
-					var err error
-					switch {
-					case id == 1 && t == tI32:
-						v2.numValues, err = r.i32()
-					case id == 2 && t == tI32:
-						v2.numNulls, err = r.i32()
-					case id == 4 && t == tI32:
-						v2.encoding, err = r.i32()
-					case id == 5 && t == tI32:
-						v2.defLen, err = r.i32()
-					case id == 6 && t == tI32:
-						v2.repLen, err = r.i32()
-					case id == 7 && (t == tTrue || t == tFalse):
-						v2.compressed = t == tTrue
-					default:
-						return false, nil
-					}
-					return true, err
-				})
-			default:
-				return false, nil
-			}
-			return true, err
-		})
-		if err != nil {
-			return err
-		}
-		body := pos + int64(r.pos)
-		if csize < 0 || usize < 0 || body+int64(csize) > end {
-			return errUnsupported
-		}
-		payload := data[body : body+int64(csize)]
-		pos = body + int64(csize)
-		switch ptype {
-		case pageDictionary:
-			if encoding != encPlain && encoding != encPlainDictionary {
-				return errUnsupported
-			}
-			raw, err := d.decompress(c.codec, payload, int(usize))
-			if err != nil {
-				return err
-			}
-			if err := d.plainDict(raw, leaf.typ, int(numValues)); err != nil {
-				return err
-			}
-			haveDict = true
-		case pageData:
-			n := int(numValues)
-			if n < 0 || n > rows-got { // more values than the chunk's rows left: a claim, not data
-				return errThrift
-			}
-			raw, err := d.decompress(c.codec, payload, int(usize))
-			if err != nil {
-				return err
-			}
-			nonNull := n
-			if leaf.maxDef > 0 {
-				if defEnc != encRLE || len(raw) < 4 {
-					return errUnsupported
-				}
-				l := int(binary.LittleEndian.Uint32(raw))
-				if 4+l > len(raw) {
-					return errThrift
-				}
-				if nonNull, err = d.defs(raw[4:4+l], n, cv); err != nil {
-					return err
-				}
-				raw = raw[4+l:]
-			}
-			if err := d.values(raw, leaf.typ, encoding, nonNull, haveDict, cv); err != nil {
-				return err
-			}
-			got += n
-		case pageDataV2:
-			n := int(v2.numValues)
-			if n < 0 || n > rows-got {
-				return errThrift
-			}
-			if v2.repLen != 0 || int(v2.defLen) > len(payload) || v2.defLen < 0 {
-				return errUnsupported
-			}
-			nonNull := n
-			if leaf.maxDef > 0 {
-				if nonNull, err = d.defs(payload[:v2.defLen], n, cv); err != nil {
-					return err
-				}
-			}
-			raw := payload[v2.defLen:]
-			if v2.compressed {
-				if raw, err = d.decompress(c.codec, raw, int(usize-v2.defLen)); err != nil {
-					return err
-				}
-			}
-			if err := d.values(raw, leaf.typ, v2.encoding, nonNull, haveDict, cv); err != nil {
-				return err
-			}
-			got += n
-		}
+	got, err := d.pages(src, c.codec, leaf, rows, &haveDict, cv)
+	if err != nil {
+		return err
 	}
 	if got != rows {
 		return errUnsupported
@@ -331,17 +314,105 @@ func (d *pageDecoder) chunk(data []byte, c pqChunk, leaf pqLeaf, rows int, cv *c
 	return nil
 }
 
-// defs decodes definition levels (max level 1) into cv.null and returns the number of non-null values.
-func (d *pageDecoder) defs(b []byte, n int, cv *chunkValues) (int, error) {
+// pages decodes the pages in src - a whole column chunk, or some of its pages - until maxRows rows are
+// read or src ends, and returns the number of rows decoded. A dictionary page among them is kept for
+// the data pages after it (haveDict says one was read, here or by an earlier call).
+func (d *pageDecoder) pages(src []byte, codec int32, leaf pqLeaf, maxRows int, haveDict *bool, cv *chunkValues) (int, error) {
+	pos := 0
+	got := 0
+	for got < maxRows && pos < len(src) {
+		h, hl, err := parsePageHeader(src[pos:])
+		if err != nil {
+			return got, err
+		}
+		body := pos + hl
+		if int64(h.csize) > int64(len(src)-body) {
+			return got, errUnsupported
+		}
+		payload := src[body : body+int(h.csize)]
+		pos = body + int(h.csize)
+		switch h.typ {
+		case pageDictionary:
+			if h.encoding != encPlain && h.encoding != encPlainDictionary {
+				return got, errUnsupported
+			}
+			raw, err := d.decompress(codec, payload, int(h.usize))
+			if err != nil {
+				return got, err
+			}
+			if err := d.plainDict(raw, leaf.typ, int(h.numValues)); err != nil {
+				return got, err
+			}
+			*haveDict = true
+		case pageData:
+			n := int(h.numValues)
+			if n < 0 || n > maxRows-got { // more values than the chunk's rows left: a claim, not data
+				return got, errThrift
+			}
+			raw, err := d.decompress(codec, payload, int(h.usize))
+			if err != nil {
+				return got, err
+			}
+			nonNull := n
+			if leaf.maxDef > 0 {
+				if h.defEnc != encRLE || len(raw) < 4 {
+					return got, errUnsupported
+				}
+				l := int(binary.LittleEndian.Uint32(raw))
+				if l < 0 || l > len(raw)-4 {
+					return got, errThrift
+				}
+				if nonNull, err = d.defs(raw[4:4+l], leaf.maxDef, n, cv); err != nil {
+					return got, err
+				}
+				raw = raw[4+l:]
+			}
+			if err := d.values(raw, leaf.typ, h.encoding, nonNull, *haveDict, cv); err != nil {
+				return got, err
+			}
+			got += n
+		case pageDataV2:
+			n := int(h.v2.numValues)
+			if n < 0 || n > maxRows-got {
+				return got, errThrift
+			}
+			if h.v2.repLen != 0 || int(h.v2.defLen) > len(payload) || h.v2.defLen < 0 {
+				return got, errUnsupported
+			}
+			nonNull := n
+			if leaf.maxDef > 0 {
+				if nonNull, err = d.defs(payload[:h.v2.defLen], leaf.maxDef, n, cv); err != nil {
+					return got, err
+				}
+			}
+			raw := payload[h.v2.defLen:]
+			if h.v2.compressed {
+				if raw, err = d.decompress(codec, raw, int(h.usize-h.v2.defLen)); err != nil {
+					return got, err
+				}
+			}
+			if err := d.values(raw, leaf.typ, h.v2.encoding, nonNull, *haveDict, cv); err != nil {
+				return got, err
+			}
+			got += n
+		}
+	}
+	return got, nil
+}
+
+// defs decodes n definition levels (up to maxDef) into cv.null - a value is null unless its level is
+// maxDef - and returns the number of non-null values.
+func (d *pageDecoder) defs(b []byte, maxDef, n int, cv *chunkValues) (int, error) {
 	var err error
-	d.idx, err = hybrid(b, 1, n, d.idx)
+	d.idx, err = hybrid(b, bits.Len(uint(maxDef)), n, d.idx)
 	if err != nil {
 		return 0, err
 	}
 	nonNull := 0
 	for _, l := range d.idx {
-		cv.null = append(cv.null, l == 0)
-		if l != 0 {
+		full := l == uint32(maxDef)
+		cv.null = append(cv.null, !full)
+		if full {
 			nonNull++
 		}
 	}
@@ -395,6 +466,11 @@ func (d *pageDecoder) plain(b []byte, typ int32, n int, cv *chunkValues) error {
 			pos += 4
 			if l < 0 || pos+l > len(b) {
 				return errThrift
+			}
+			if !cv.keepStr() {
+				cv.strs = append(cv.strs, "")
+				pos += l
+				continue
 			}
 			if err := d.spend(int64(l)); err != nil {
 				return err
@@ -459,6 +535,11 @@ func (d *pageDecoder) values(b []byte, typ, encoding int32, n int, haveDict bool
 		for _, l := range lens {
 			if l < 0 || int64(pos)+l > int64(len(b)) {
 				return errThrift
+			}
+			if !cv.keepStr() {
+				cv.strs = append(cv.strs, "")
+				pos += int(l)
+				continue
 			}
 			if err := d.spend(l); err != nil {
 				return err
@@ -596,7 +677,18 @@ func deltaBinaryPacked(b []byte, n int, out []int64) ([]int64, int, error) {
 
 // fastIndex indexes a shard held in memory; errUnsupported (or any error) means "use parquet-go".
 func fastIndex(path string, data []byte, idx *ShardIndex) error {
-	m, err := parseFooter(data)
+	return fastIndexAt(path, bytes.NewReader(data), int64(len(data)), idx)
+}
+
+// indexBatch is how many bytes of column chunks the indexer reads before decoding them: row groups are
+// read a few at a time, so that memory stays bounded whatever the shard's size.
+const indexBatch = 8 << 20
+
+// fastIndexAt indexes a shard of size bytes read through r, reading only its footer and the column
+// chunks of the columns the index needs (see readSpans); errUnsupported (or any error) means "use
+// parquet-go".
+func fastIndexAt(path string, r io.ReaderAt, size int64, idx *ShardIndex) error {
+	m, err := readFooter(r, size)
 	if err != nil {
 		return err
 	}
@@ -654,7 +746,7 @@ func fastIndex(path string, data []byte, idx *ShardIndex) error {
 		}
 	}
 	_, idx.HasImage = leafIdx["image.bytes"]
-	if m.numRows < 0 || m.numRows > int64(len(data))/fastRowBytes {
+	if m.numRows < 0 || m.numRows > size/fastRowBytes {
 		return errUnsupported // the row count is a claim: it must not size the index before the data backs it
 	}
 	idx.NumRows = m.numRows
@@ -664,24 +756,54 @@ func fastIndex(path string, data []byte, idx *ShardIndex) error {
 		rows[i].Scores = review.NoScores
 	}
 	bad := make([]string, m.numRows)
-	dec := newPageDecoder(len(data))
+	dec := newPageDecoder(int(min(size, 1<<40)))
 	var cv chunkValues
 	var base int64
-	for _, g := range m.groups {
-		n := g.numRows
-		if n < 0 || base+n > m.numRows {
-			return errUnsupported
-		}
-		for _, w := range cols {
-			cv.null, cv.ints, cv.bools, cv.strs = cv.null[:0], cv.ints[:0], cv.bools[:0], cv.strs[:0]
-			if err := dec.chunk(data, g.chunks[w.leaf], m.leaves[w.leaf], int(n), &cv); err != nil {
-				return err
+	buf := getBuf()
+	defer putBuf(buf)
+	for g0 := 0; g0 < len(m.groups); {
+		// the chunks of row groups g0..g1-1, read together
+		var need []byteRange
+		var total int64
+		g1 := g0
+		for g1 < len(m.groups) && (g1 == g0 || total < indexBatch) {
+			for _, w := range cols {
+				sp, err := m.groups[g1].chunks[w.leaf].span(size)
+				if err != nil {
+					return err
+				}
+				need = append(need, sp)
+				total += sp.end - sp.off
 			}
-			if err := apply(&cv, w.kind, w.slot, m.leaves[w.leaf], rows[base:base+n], bad[base:base+n]); err != nil {
-				return err
-			}
+			g1++
 		}
-		base += n
+		spans, err := readSpans(r, need, rangeGap, *buf)
+		if err != nil {
+			return err
+		}
+		*buf = spans.buf
+		for _, g := range m.groups[g0:g1] {
+			n := g.numRows
+			if n < 0 || base+n > m.numRows {
+				return errUnsupported
+			}
+			for _, w := range cols {
+				cv.null, cv.ints, cv.bools, cv.strs = cv.null[:0], cv.ints[:0], cv.bools[:0], cv.strs[:0]
+				sp, _ := g.chunks[w.leaf].span(size)
+				src, err := spans.slice(sp)
+				if err != nil {
+					return err
+				}
+				if err := dec.chunk(src, g.chunks[w.leaf], m.leaves[w.leaf], int(n), &cv); err != nil {
+					return err
+				}
+				if err := apply(&cv, w.kind, w.slot, m.leaves[w.leaf], rows[base:base+n], bad[base:base+n]); err != nil {
+					return err
+				}
+			}
+			base += n
+		}
+		g0 = g1
 	}
 	if base != m.numRows {
 		return errUnsupported

@@ -3,7 +3,9 @@ package dataset
 import (
 	"encoding/binary"
 	"errors"
+	"io"
 	"strings"
+	"sync"
 )
 
 // Parquet physical types, repetitions, page types, encodings and codecs (parquet.thrift).
@@ -51,6 +53,22 @@ type pqChunk struct {
 	dataOffset int64
 	dictOffset int64
 	size       int64
+	// where the chunk's offset index (page locations) lies; 0 when the file has none
+	indexOffset int64
+	indexLength int32
+}
+
+// span is where the chunk's pages lie, dictionary page first; it must lie within the data of a file of
+// size bytes (after the leading magic, before the footer), else errUnsupported.
+func (c pqChunk) span(size int64) (byteRange, error) {
+	start := c.dataOffset
+	if c.dictOffset > 0 && c.dictOffset < start {
+		start = c.dictOffset
+	}
+	if start < 4 || start > size || c.size <= 0 || c.size > size-start {
+		return byteRange{}, errUnsupported
+	}
+	return byteRange{start, start + c.size}, nil
 }
 
 // pqMeta is what the fast path needs from a footer.
@@ -88,7 +106,78 @@ func parseFooter(data []byte) (*pqMeta, error) {
 	if n <= 0 || n > len(data)-12 {
 		return nil, errUnsupported
 	}
-	r := &tReader{b: data[len(data)-8-n : len(data)-8]}
+	return parseFooterBytes(data[len(data)-8-n : len(data)-8])
+}
+
+// footerGuess is how much of a file's end is read at first: the footer's length and, for most files,
+// the footer itself, in one read.
+const footerGuess = 64 << 10
+
+// readFooter reads and parses the footer of a Parquet file of size bytes with positioned reads of the
+// file's first four bytes and its end, nothing else.
+func readFooter(r io.ReaderAt, size int64) (*pqMeta, error) {
+	if size < 12 {
+		return nil, errUnsupported
+	}
+	buf := getBuf()
+	defer putBuf(buf)
+	tail := grow(buf, int(min(size, footerGuess)))
+	if _, err := r.ReadAt(tail, size-int64(len(tail))); err != nil {
+		return nil, err
+	}
+	if string(tail[len(tail)-4:]) != "PAR1" {
+		return nil, errUnsupported
+	}
+	n := int64(binary.LittleEndian.Uint32(tail[len(tail)-8:]))
+	if n <= 0 || n > size-12 || n > maxFooter {
+		return nil, errUnsupported
+	}
+	var footer []byte
+	if n+8 <= int64(len(tail)) {
+		footer = tail[int64(len(tail))-8-n : len(tail)-8]
+	} else {
+		more := getBuf()
+		defer putBuf(more)
+		footer = grow(more, int(n))
+		copy(footer[n-int64(len(tail)-8):], tail[:len(tail)-8])
+		if _, err := r.ReadAt(footer[:n-int64(len(tail)-8)], size-8-n); err != nil {
+			return nil, err
+		}
+	}
+	var head [4]byte
+	if _, err := r.ReadAt(head[:], 0); err != nil || string(head[:]) != "PAR1" {
+		return nil, errUnsupported
+	}
+	return parseFooterBytes(footer)
+}
+
+// bufs keeps read buffers (footers, column chunks) between shards: a fresh one per read would be
+// zeroed by the allocator for nothing, its bytes about to be overwritten by the read.
+var bufs sync.Pool
+
+// getBuf returns a pooled buffer; putBuf gives it back once nothing refers to its bytes (values
+// decoded from it are copies).
+func getBuf() *[]byte {
+	if b, ok := bufs.Get().(*[]byte); ok {
+		return b
+	}
+	return new([]byte)
+}
+
+func putBuf(b *[]byte) { bufs.Put(b) }
+
+// grow returns (*b)[:n], growing *b if needed.
+func grow(b *[]byte, n int) []byte {
+	if cap(*b) < n {
+		*b = make([]byte, n)
+	}
+	*b = (*b)[:n]
+	return *b
+}
+
+// parseFooterBytes parses a footer (the FileMetaData struct, without the length and magic after it).
+func parseFooterBytes(footer []byte) (*pqMeta, error) {
+	r := &tReader{b: footer}
 	m := &pqMeta{}
 	var schema []schemaElem
 	err := r.structFields(0, func(id int16, t byte) (bool, error) {
@@ -207,6 +296,16 @@ func parseRowGroup(r *tReader) (pqGroup, error) {
 			for range cnt {
 				var c pqChunk
 				err := r.structFields(2, func(id int16, t byte) (bool, error) {
+					switch {
+					case id == 4 && t == tI64:
+						v, err := r.varint()
+						c.indexOffset = v
+						return true, err
+					case id == 5 && t == tI32:
+						v, err := r.i32()
+						c.indexLength = v
+						return true, err
+					}
 					if id != 3 || t != tStruct {
 						if id == 1 && t == tBinary { // column in another file: not handled
 							return true, errUnsupported
@@ -246,4 +345,68 @@ func parseRowGroup(r *tReader) (pqGroup, error) {
 		return false, nil
 	})
 	return g, err
+}
+
+// pageLocation is one data page of a column chunk, from the chunk's offset index.
+type pageLocation struct {
+	offset   int64 // of the page header
+	size     int32 // header and body
+	firstRow int64 // within the row group
+}
+
+// maxOffsetIndex bounds an offset index read (a few bytes a page: a chunk of thousands of pages).
+const maxOffsetIndex = 1 << 20
+
+// parseOffsetIndex parses a column chunk's offset index (parquet.thrift OffsetIndex: its page
+// locations; the rest skipped). The locations must start at row 0 and increase.
+func parseOffsetIndex(b []byte) ([]pageLocation, error) {
+	r := &tReader{b: b}
+	var locs []pageLocation
+	err := r.structFields(0, func(id int16, t byte) (bool, error) {
+		if id != 1 || t != tList {
+			return false, nil
+		}
+		n, et, err := r.listHeader()
+		if err != nil {
+			return true, err
+		}
+		if et != tStruct {
+			return true, errThrift
+		}
+		locs = make([]pageLocation, 0, n) // listHeader bounds n by the bytes left
+		for range n {
+			var l pageLocation
+			err := r.structFields(1, func(id int16, t byte) (bool, error) {
+				var err error
+				switch {
+				case id == 1 && t == tI64:
+					l.offset, err = r.varint()
+				case id == 2 && t == tI32:
+					l.size, err = r.i32()
+				case id == 3 && t == tI64:
+					l.firstRow, err = r.varint()
+				default:
+					return false, nil
+				}
+				return true, err
+			})
+			if err != nil {
+				return true, err
+			}
+			locs = append(locs, l)
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(locs) == 0 || locs[0].firstRow != 0 {
+		return nil, errUnsupported
+	}
+	for i, l := range locs {
+		if l.size <= 0 || l.offset < 0 || (i > 0 && (l.firstRow <= locs[i-1].firstRow || l.offset < locs[i-1].offset)) {
+			return nil, errUnsupported
+		}
+	}
+	return locs, nil
 }
