@@ -7,6 +7,7 @@
 #
 # Needs: apt-get install -y --no-install-recommends xvfb xterm kitty mlterm imagemagick x11-utils \
 #            libgl1-mesa-dri fonts-dejavu-core libsixel-bin chafa
+# Then the review screen's key sequences (perf/review-screens.sh: picture kept at >= 35 dB, text not blank).
 # Usage: perf/terminals.sh [MIN_PSNR]   (exit 1 if a loupe check is below MIN_PSNR, default 20 dB)
 #        ONLY=REGEX limits the checks by label; KEEP=DIR keeps the screenshots; WAIT=S seconds per shot.
 set -uo pipefail
@@ -86,4 +87,9 @@ for proto in sixel blocks kitty; do
   awk -v p="$psnr" -v m="$min" 'BEGIN{exit !(p+0 >= m+0)}' || fail=1
   if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$work/tui-$proto.png" "$KEEP/"; fi
 done
+# The review screen: key sequences (zoom, caption language, score focus, moves, overlays) must leave the
+# picture and the text pane intact (perf/review-screens.sh, PSNR >= 35 dB against the first frame).
+if [[ -z "${ONLY:-}" || "review" =~ $ONLY || "loupe" =~ $ONLY ]]; then
+  LOUPE="$work/loupe" perf/review-screens.sh 35 || fail=1
+fi
 exit $fail

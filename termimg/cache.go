@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"container/list"
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // Key identifies one rendering of one picture.
@@ -29,14 +31,31 @@ type Rendered struct {
 	Transmit []byte
 	KittyID  int
 	Err      error // why Lines shows an error frame instead of the picture
+	// Serial is unique to this rendering: a TUI remembers what it sent by it without keeping the
+	// rendering (and its bytes) alive.
+	Serial uint64
 }
 
+var serials atomic.Uint64
+
+// size is the memory the rendering holds (what the cache's budget counts).
 func (r *Rendered) size() int64 {
-	n := int64(len(r.Raw) + len(r.Transmit))
+	n := int64(cap(r.Raw) + cap(r.Transmit))
 	for _, l := range r.Lines {
 		n += int64(len(l))
 	}
 	return n
+}
+
+// exact returns b in a slice of its own length: a sequence built by appending keeps up to twice its size
+// in capacity, which a cached rendering would hold for nothing.
+func exact(b []byte) []byte {
+	if cap(b) == len(b) {
+		return b
+	}
+	out := make([]byte, len(b))
+	copy(out, b)
+	return out
 }
 
 // Render prepares src for a box in a TUI. A nil src or a failed decode gives an error frame.
@@ -49,8 +68,8 @@ func Render(key Key, src *Source, loadErr error, ids *KittyIDs, placeholders boo
 		return &Rendered{Lines: Frame(key.Box.Cols, key.Box.Rows, msg), Err: loadErr, Fit: Fit{Cols: key.Box.Cols, Rows: key.Box.Rows}}
 	}
 	b := src.Image.Bounds()
-	fit := FitImage(b.Dx(), b.Dy(), key.Box, o.Cell)
-	r := &Rendered{Fit: fit}
+	fit := fitFor(b.Dx(), b.Dy(), key.Box, o)
+	r := &Rendered{Fit: fit, Serial: serials.Add(1)}
 	switch o.Protocol {
 	case Blocks:
 		r.Lines = EncodeBlocks(src.Image, fit.Cols, fit.Rows, BlockOptions{Profile: o.Profile, Symbols: o.Symbols})
@@ -69,10 +88,11 @@ func Render(key Key, src *Source, loadErr error, ids *KittyIDs, placeholders boo
 		}
 		if err = KittyImageZ(&seq, scaled, KittyStore, id, 0, 0, true); err == nil {
 			seq.WriteString(KittyPlaceVirtual(id, fit.Cols, fit.Rows))
-			r.Transmit, r.KittyID = wrap(seq.Bytes(), o.Tmux), id
+			r.Transmit, r.KittyID = exact(wrap(seq.Bytes(), o.Tmux)), id
 			r.Lines = KittyPlaceholders(id, fit.Cols, fit.Rows)
 		}
 	} else if r.Raw, err = rawPicture(src, scaled, fit, o.Protocol, true); err == nil {
+		r.Raw = exact(r.Raw)
 		r.Lines = Blank(fit.Cols, fit.Rows)
 	}
 	if err != nil {
@@ -97,9 +117,17 @@ type Cache struct {
 	lru     *list.List // of *cacheEntry, front = most recent
 	entries map[Key]*list.Element
 	pending map[Key]*call
+	queue   []prefetchJob // prefetch requests, newest last, at most prefetchQueue
+	closed  bool
+	wake    *sync.Cond // on mu: a request was queued or the cache closed
 
-	prefetch chan prefetchJob
+	renders chan struct{} // a slot per render running (maxRenders)
 }
+
+// prefetchQueue is how many prefetch requests wait for a worker: the newest ones (the neighbours of
+// where the screen is now). Older ones are dropped - when moves outrun rendering, a queue of pictures
+// the screen has already passed would cost time and hold their encoded bytes.
+const prefetchQueue = 2
 
 type cacheEntry struct {
 	key Key
@@ -120,19 +148,41 @@ type prefetchJob struct {
 // prefetching. ids and placeholders matter for kitty.
 func NewCache(o Options, ids *KittyIDs, placeholders bool, maxBytes int64, workers int) *Cache {
 	c := &Cache{opts: o, ids: ids, placeholders: placeholders, max: maxBytes, lru: list.New(),
-		entries: map[Key]*list.Element{}, pending: map[Key]*call{}, prefetch: make(chan prefetchJob, 16)}
+		entries: map[Key]*list.Element{}, pending: map[Key]*call{},
+		renders: make(chan struct{}, maxRenders)}
+	c.wake = sync.NewCond(&c.mu)
 	for range max(1, workers) {
-		go func() {
-			for j := range c.prefetch {
-				c.Get(context.Background(), j.key, j.load)
-			}
-		}()
+		go c.worker()
 	}
 	return c
 }
 
-// Close stops the prefetch workers.
-func (c *Cache) Close() { close(c.prefetch) }
+// worker renders prefetch requests, newest first, until the cache closes.
+func (c *Cache) worker() {
+	for {
+		c.mu.Lock()
+		for len(c.queue) == 0 && !c.closed {
+			c.wake.Wait()
+		}
+		if c.closed {
+			c.mu.Unlock()
+			return
+		}
+		j := c.queue[len(c.queue)-1]
+		c.queue[len(c.queue)-1] = prefetchJob{}
+		c.queue = c.queue[:len(c.queue)-1]
+		c.mu.Unlock()
+		c.Get(context.Background(), j.key, j.load)
+	}
+}
+
+// Close stops the prefetch workers and drops waiting requests.
+func (c *Cache) Close() {
+	c.mu.Lock()
+	c.closed, c.queue = true, nil
+	c.mu.Unlock()
+	c.wake.Broadcast()
+}
 
 // Peek returns a cached rendering without doing any work.
 func (c *Cache) Peek(key Key) (*Rendered, bool) {
@@ -145,30 +195,59 @@ func (c *Cache) Peek(key Key) (*Rendered, bool) {
 	return nil, false
 }
 
+// maxRenders is how many pictures a cache decodes and encodes at once (the screen's request and a
+// prefetch): each holds a decoded picture of several MB, so renders for moves made faster than they
+// finish wait instead of all running together.
+const maxRenders = 2
+
 // Get returns the rendering for key, loading and rendering it if needed (the caller's goroutine does
-// the work; run it in a tea.Cmd).
+// the work; run it in a tea.Cmd). A request cancelled before its render starts does no work and gets
+// an error frame, which is not cached.
 func (c *Cache) Get(ctx context.Context, key Key, load Loader) *Rendered {
-	if r, ok := c.Peek(key); ok {
-		return r
-	}
-	c.mu.Lock()
-	if p, ok := c.pending[key]; ok {
+	for {
+		if r, ok := c.Peek(key); ok {
+			return r
+		}
+		c.mu.Lock()
+		p, ok := c.pending[key]
 		c.mu.Unlock()
+		if !ok {
+			break
+		}
 		select {
 		case <-p.done:
-			return p.r
+			if p.r.Err == nil || !errors.Is(p.r.Err, context.Canceled) || ctx.Err() != nil {
+				return p.r
+			}
+			// the render was cancelled by whoever asked first: render it for this request
 		case <-ctx.Done():
-			return &Rendered{Lines: Frame(key.Box.Cols, key.Box.Rows, "cancelled"), Err: ctx.Err()}
+			return cancelled(key, ctx.Err())
 		}
+	}
+	c.mu.Lock()
+	if _, ok := c.pending[key]; ok { // another request started it meanwhile
+		c.mu.Unlock()
+		return c.Get(ctx, key, load)
 	}
 	p := &call{done: make(chan struct{})}
 	c.pending[key] = p
 	c.mu.Unlock()
 
-	src, err := load(ctx)
-	opts := c.opts
-	opts.Protocol, opts.Cell, opts.Profile = key.Protocol, key.Cell, key.Profile
-	p.r = Render(key, src, err, c.ids, c.placeholders, opts)
+	select {
+	case c.renders <- struct{}{}:
+		if ctx.Err() != nil {
+			<-c.renders
+			p.r = cancelled(key, ctx.Err())
+			break
+		}
+		src, err := load(ctx)
+		opts := c.opts
+		opts.Protocol, opts.Cell, opts.Profile = key.Protocol, key.Cell, key.Profile
+		p.r = Render(key, src, err, c.ids, c.placeholders, opts)
+		<-c.renders
+	case <-ctx.Done():
+		p.r = cancelled(key, ctx.Err())
+	}
 
 	c.mu.Lock()
 	delete(c.pending, key)
@@ -188,14 +267,30 @@ func (c *Cache) Get(ctx context.Context, key Key, load Loader) *Rendered {
 	return p.r
 }
 
-// Prefetch renders key in the background if it is not cached; when the queue is full it is skipped
-// (prefetching is a hint).
+func cancelled(key Key, err error) *Rendered {
+	return &Rendered{Lines: Frame(key.Box.Cols, key.Box.Rows, "cancelled"), Err: err}
+}
+
+// Prefetch renders key in the background if it is not cached or being rendered; when more requests
+// wait than prefetchQueue, the oldest is dropped (prefetching is a hint).
 func (c *Cache) Prefetch(key Key, load Loader) {
-	if _, ok := c.Peek(key); ok {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[key]; ok || c.closed {
 		return
 	}
-	select {
-	case c.prefetch <- prefetchJob{key, load}:
-	default:
+	if _, ok := c.pending[key]; ok {
+		return
 	}
+	for _, j := range c.queue {
+		if j.key == key {
+			return
+		}
+	}
+	if len(c.queue) == prefetchQueue {
+		copy(c.queue, c.queue[1:])
+		c.queue = c.queue[:len(c.queue)-1]
+	}
+	c.queue = append(c.queue, prefetchJob{key, load})
+	c.wake.Signal()
 }

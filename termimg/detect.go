@@ -23,13 +23,14 @@ type Caps struct {
 	Cell         CellSize
 	Profile      Profile
 	Tmux         bool
+	SixelMax     Size   // the largest sixel picture the terminal draws (XTSMGRAPHICS); zero: unknown
 	Name         string // what the terminal said it is (XTVERSION) or the environment named
 	Reason       string // why this protocol was chosen
 }
 
 // FromEnv guesses from environment variables alone (no terminal round trip).
 func FromEnv(getenv func(string) string) Caps {
-	c := Caps{Protocol: Blocks, Profile: profileFromEnv(getenv), Cell: DefaultCell, Reason: "no graphics hints in the environment"}
+	c := Caps{Protocol: Blocks, Profile: ColorProfile(getenv), Cell: DefaultCell, Reason: "no graphics hints in the environment"}
 	c.Tmux = getenv("TMUX") != ""
 	term, prog := getenv("TERM"), getenv("TERM_PROGRAM")
 	switch {
@@ -49,7 +50,9 @@ func FromEnv(getenv func(string) string) Caps {
 	return c
 }
 
-func profileFromEnv(getenv func(string) string) Profile {
+// ColorProfile is how many colours text may use, from $COLORTERM and $TERM: the one detection behind
+// both `loupe view` and the review screen (which hands it to its renderer, so both draw the same colours).
+func ColorProfile(getenv func(string) string) Profile {
 	ct := strings.ToLower(getenv("COLORTERM"))
 	term := getenv("TERM")
 	switch {
@@ -68,7 +71,12 @@ var (
 	reDA1     = regexp.MustCompile(`\x1b\[\?([0-9;]*)c`)
 	reCell    = regexp.MustCompile(`\x1b\[6;(\d+);(\d+)t`)
 	reVersion = regexp.MustCompile(`\x1bP>\|([^\x1b]*)\x1b\\`)
+	reSixMax  = regexp.MustCompile(`\x1b\[\?2;0;(\d+);(\d+)S`)
 )
+
+// xtermSixelMax is xterm's default sixel geometry limit (its maxGraphicSize resource), assumed when an
+// xterm does not answer XTSMGRAPHICS.
+var xtermSixelMax = Size{1000, 1000}
 
 // parseReplies reads terminal answers to the probe into caps. It reports whether the DA1 reply - the
 // last one, since every terminal answers it - has arrived.
@@ -86,9 +94,19 @@ func parseReplies(buf []byte, c *Caps) bool {
 			c.Cell = cs
 		}
 	}
+	if m := reSixMax.FindSubmatch(buf); m != nil {
+		w, _ := strconv.Atoi(string(m[1]))
+		h, _ := strconv.Atoi(string(m[2]))
+		if w > 0 && h > 0 {
+			c.SixelMax = Size{w, h}
+		}
+	}
 	m := reDA1.FindSubmatch(buf)
 	if m == nil {
 		return false
+	}
+	if c.SixelMax == (Size{}) && strings.HasPrefix(strings.ToLower(c.Name), "xterm(") {
+		c.SixelMax = xtermSixelMax
 	}
 	if c.Protocol != Kitty {
 		for _, p := range strings.Split(string(m[1]), ";") {
@@ -149,6 +167,14 @@ func Detect(tty *os.File, override Protocol, getenv func(string) string, timeout
 		if override == Kitty {
 			c.Placeholders = kittyPlaceholders(c.Name)
 		}
+		if override == Sixel && tty != nil && term.IsTerminal(int(tty.Fd())) {
+			// Still ask for the cell size and the sixel geometry limit; the protocol stays forced.
+			if replies, ok := probe(tty, c.Tmux, timeout); ok {
+				p := c
+				parseReplies(replies, &p)
+				c.Cell, c.SixelMax, c.Name = p.Cell, p.SixelMax, p.Name
+			}
+		}
 		return c
 	}
 	if tty == nil || !term.IsTerminal(int(tty.Fd())) {
@@ -188,7 +214,8 @@ func probe(tty *os.File, tmux bool, timeout time.Duration) ([]byte, bool) {
 		return nil, false
 	}
 	defer term.Restore(fd, old)
-	queries := "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\" + "\x1b[>0q" + "\x1b[16t"
+	// kitty graphics query, XTVERSION, cell size, XTSMGRAPHICS sixel geometry (then DA1, below)
+	queries := "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\" + "\x1b[>0q" + "\x1b[16t" + "\x1b[?2;1S"
 	if tmux {
 		queries = ansi.TmuxPassthrough(queries)
 	}

@@ -11,6 +11,9 @@ var DefaultCell = CellSize{W: 8, H: 16}
 // Valid reports whether the size is usable.
 func (c CellSize) Valid() bool { return c.W > 0 && c.H > 0 && c.W < 200 && c.H < 400 }
 
+// Size is a size in pixels.
+type Size struct{ W, H int }
+
 // Box is an area of the screen in cells.
 type Box struct{ Cols, Rows int }
 
@@ -44,5 +47,27 @@ func FitImage(imgW, imgH int, box Box, cell CellSize) Fit {
 		w, h = imgW*maxH/imgH, maxH
 	}
 	w, h = max(w, 1), max(h, 1)
+	return Fit{W: w, H: h, Cols: min(box.Cols, (w+cell.W-1)/cell.W), Rows: min(box.Rows, (h+cell.H-1)/cell.H)}
+}
+
+// fitFor is FitImage for a protocol: a sixel picture also stays within the terminal's sixel geometry
+// limit (xterm draws nothing at all for a picture above it), keeping its aspect ratio.
+func fitFor(imgW, imgH int, box Box, o Options) Fit {
+	f := FitImage(imgW, imgH, box, o.Cell)
+	lim := o.SixelMax
+	if o.Protocol != Sixel || lim.W <= 0 || lim.H <= 0 || f.W == 0 || (f.W <= lim.W && f.H <= lim.H) {
+		return f
+	}
+	w, h := f.W, f.H
+	if w > lim.W {
+		w, h = lim.W, max(1, h*lim.W/w)
+	}
+	if h > lim.H {
+		w, h = max(1, w*lim.H/h), lim.H
+	}
+	cell := o.Cell
+	if !cell.Valid() {
+		cell = DefaultCell
+	}
 	return Fit{W: w, H: h, Cols: min(box.Cols, (w+cell.W-1)/cell.W), Rows: min(box.Rows, (h+cell.H-1)/cell.H)}
 }

@@ -44,13 +44,16 @@ type Options struct {
 	Profile  Profile // for blocks
 	Tmux     bool    // wrap graphics sequences for tmux passthrough
 	Symbols  string  // for blocks: "all", "quadrants", "half"
+	// SixelMax is the largest sixel picture the terminal draws (XTSMGRAPHICS); sixel pictures are scaled
+	// to stay within it. Zero: no limit known.
+	SixelMax Size
 }
 
 // Inline renders an image for output at the cursor, like `kitty icat` or `chafa`: the returned bytes
 // draw the picture over fit.Rows rows starting at the cursor and leave the cursor on the line below it.
 func Inline(src *Source, box Box, o Options) ([]byte, Fit, error) {
 	b := src.Image.Bounds()
-	fit := FitImage(b.Dx(), b.Dy(), box, o.Cell)
+	fit := fitFor(b.Dx(), b.Dy(), box, o)
 	if fit.W == 0 {
 		return nil, fit, fmt.Errorf("nothing to draw in a %dx%d box", box.Cols, box.Rows)
 	}

@@ -54,7 +54,7 @@ func TestAdjudication(t *testing.T) {
 	v := a.render()
 	plain := ansi.Strip(v)
 	for _, want := range []string{"item it-0", "ana", "accept", "ben", "ben: misspelled \\x1b[2J text",
-		"final: none yet", "caption number 0", "adjudication · q · rev · 1/2 disputes · final 0/2"} {
+		"final: none yet", "caption number 0", "no image", "adjudication · q · rev · 1/2 disputes · final 0/2"} {
 		if !strings.Contains(plain, want) {
 			t.Fatalf("view lacks %q:\n%s", want, plain)
 		}

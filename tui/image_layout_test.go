@@ -73,10 +73,13 @@ func TestLayoutChangeErasesOldPictureWithTheFrame(t *testing.T) {
 		t.Error("the pane's picture was not drawn again")
 	}
 	// A narrower window: the old picture reached into what is now the right pane.
-	_, cmd = m.Update(tea.WindowSizeMsg{Width: 70, Height: 30})
+	_, cmd = m.Update(tea.WindowSizeMsg{Width: 90, Height: 30})
 	raw, cleared = termWrites(m, cmd)
 	if n := widestErase(raw); n > m.leftWidth() || !cleared {
 		t.Errorf("resize: erases %d columns after the frame (pane %d), cleared %v", n, m.leftWidth(), cleared)
+	}
+	if m.image.drawn == nil {
+		t.Fatal("no picture after the resize")
 	}
 	// An overlay (help) is drawn after the picture is gone, not erased after it.
 	_, cmd = m.Update(key("?"))
@@ -172,6 +175,7 @@ func TestSentKittyPicturesAreNotKeptAlive(t *testing.T) {
 	if w.Value() != nil {
 		t.Fatal("a picture shown earlier and evicted from the cache is still in memory")
 	}
+	runtime.KeepAlive(m) // the screen, and all it holds, is alive while the check runs
 }
 
 // Issue #15 (10d): the screen's renderer gets termimg's colour profile (TERM=xterm: 256 colours, as

@@ -262,6 +262,13 @@ func imageLoader(d *itemData) termimg.Loader {
 // Update routes a message: keys go to the entry mode or overlay that has them, else to the root's
 // keys; results of background work update the state.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := m.update(msg)
+	return m, tea.Batch(cmd, m.image.afterUpdate(m))
+}
+
+// update does Update's work; Update then has the image pane draw a raw picture again when the frame
+// repainted rows under it.
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = max(msg.Width, 1), max(msg.Height, 1)

@@ -24,6 +24,6 @@ func Run(ctx context.Context, cfg Config) error {
 		debug.SetMemoryLimit(memoryLimit)
 	}
 	defer m.image.cache.Close()
-	_, err = tea.NewProgram(m, tea.WithContext(ctx)).Run()
+	_, err = tea.NewProgram(m, tea.WithContext(ctx), tea.WithColorProfile(m.image.colorProfile())).Run()
 	return err
 }

@@ -5,6 +5,9 @@
 //	termshot compare SHOT SRC [XMAX [YMAX]]  find the picture in the screenshot (left of pixel column
 //	                            XMAX and above row YMAX of the window if given), print its PSNR in dB
 //	termshot wide SRC DST       write the middle half of SRC (a wide picture) to DST
+//	termshot pty FIFO CMD...    run CMD on a pseudo-terminal, relaying this terminal and keys written to FIFO
+//	termshot region A B X0 Y0 X1 Y1  PSNR in dB of a region (fractions 0-1 of the terminal window) of two
+//	                            screenshots, and the share of B's region that is not the background
 package main
 
 import (
@@ -49,6 +52,26 @@ func main() {
 		}
 	case "wide":
 		err = wide(os.Args[2], os.Args[3])
+	case "pty":
+		if len(os.Args) < 4 {
+			err = fmt.Errorf("pty needs FIFO and a command")
+			break
+		}
+		err = relay(os.Args[2], os.Args[3:])
+	case "region":
+		if len(os.Args) < 8 {
+			err = fmt.Errorf("region needs A B X0 Y0 X1 Y1")
+			break
+		}
+		var f [4]float64
+		for i := range f {
+			fmt.Sscan(os.Args[4+i], &f[i])
+		}
+		var psnr, ink float64
+		psnr, ink, err = region(os.Args[2], os.Args[3], f)
+		if err == nil {
+			fmt.Printf("%.1f %.3f\n", psnr, ink)
+		}
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -176,4 +199,55 @@ func absd(a, b uint8) int {
 		return int(a - b)
 	}
 	return int(b - a)
+}
+
+// region compares the same region of two screenshots of one terminal window (found by its magenta
+// background in a), given as fractions of the window, and says how much of b's region is not background.
+func region(aPath, bPath string, f [4]float64) (psnr, ink float64, err error) {
+	a, err := load(aPath)
+	if err != nil {
+		return 0, 0, err
+	}
+	b, err := load(bPath)
+	if err != nil {
+		return 0, 0, err
+	}
+	at := func(img image.Image, x, y int) color.RGBA { return color.RGBAModel.Convert(img.At(x, y)).(color.RGBA) }
+	bb := a.Bounds()
+	win := image.Rectangle{Min: bb.Max, Max: bb.Min}
+	for y := bb.Min.Y; y < bb.Max.Y; y++ {
+		for x := bb.Min.X; x < bb.Max.X; x++ {
+			if isBG(at(a, x, y)) {
+				win = win.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	if win.Empty() {
+		return 0, 0, fmt.Errorf("no terminal window with the magenta background in %s", aPath)
+	}
+	r := image.Rect(win.Min.X+int(f[0]*float64(win.Dx())), win.Min.Y+int(f[1]*float64(win.Dy())),
+		win.Min.X+int(f[2]*float64(win.Dx())), win.Min.Y+int(f[3]*float64(win.Dy())))
+	var se float64
+	var n, fg int
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			ca, cb := at(a, x, y), at(b, x, y)
+			for _, d := range []float64{float64(ca.R) - float64(cb.R), float64(ca.G) - float64(cb.G), float64(ca.B) - float64(cb.B)} {
+				se += d * d
+			}
+			n++
+			if !isBG(cb) {
+				fg++
+			}
+		}
+	}
+	if n == 0 {
+		return 0, 0, fmt.Errorf("empty region")
+	}
+	ink = float64(fg) / float64(n)
+	mse := se / float64(3*n)
+	if mse == 0 {
+		return 99, ink, nil
+	}
+	return 10 * math.Log10(255*255/mse), ink, nil
 }
