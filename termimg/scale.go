@@ -20,12 +20,17 @@ func toRGBA(img image.Image) *image.RGBA {
 	return out
 }
 
-// Scale resizes img to w x h. Shrinking averages every source pixel into its destination pixel (a box
-// filter: no shimmer or moiré from skipped pixels, and cheap); enlarging interpolates bilinearly (the
-// kernel scalers' float buffers cost tens of MB per picture, for no visible gain at terminal sizes).
+// Scale resizes img to w x h. Shrinking is an area-weighted box filter: each destination pixel is the
+// coverage-weighted mean of the source pixels under its footprint, fractional edge pixels weighted by
+// how much of them it covers (no moiré from runs of 2 or 3 whole pixels in turn, no shift; sRGB values,
+// like ImageMagick's area resize). Enlarging interpolates bilinearly (the kernel scalers' float
+// buffers cost tens of MB per picture, for no visible gain at terminal sizes).
 func Scale(img image.Image, w, h int) *image.RGBA {
 	b := img.Bounds()
 	sw, sh := b.Dx(), b.Dy()
+	if w <= 0 || h <= 0 {
+		return image.NewRGBA(image.Rect(0, 0, max(w, 0), max(h, 0)))
+	}
 	if w <= sw && h <= sh && (w < sw || h < sh) {
 		// JPEGs decode to YCbCr: averaging before the (affine) colour conversion is the same as after,
 		// and converts 5-20 times fewer pixels.
@@ -43,96 +48,182 @@ func Scale(img image.Image, w, h int) *image.RGBA {
 	return dst
 }
 
-// boxShrink averages areas: destination pixel (x, y) is the mean of source columns xs[x]..xs[x+1] and
-// rows ys[y]..ys[y+1]. Rows stream through one accumulator row.
-func boxShrink(src *image.RGBA, w, h int) *image.RGBA {
-	sw, sh := src.Rect.Dx(), src.Rect.Dy()
-	xs, ys := spans(sw, w), spans(sh, h)
-	dst := image.NewRGBA(image.Rect(0, 0, w, h))
-	acc := make([]uint32, w*4)
-	for y := 0; y < h; y++ {
-		clear(acc)
-		for j := ys[y]; j < ys[y+1]; j++ {
-			row := src.Pix[j*src.Stride : j*src.Stride+sw*4]
-			for x := 0; x < w; x++ {
-				var r, g, b, al uint32
-				run := row[xs[x]*4 : xs[x+1]*4]
-				for i := 0; i+3 < len(run); i += 4 {
-					r += uint32(run[i])
-					g += uint32(run[i+1])
-					b += uint32(run[i+2])
-					al += uint32(run[i+3])
-				}
-				a := acc[x*4 : x*4+4 : x*4+4]
-				a[0] += r
-				a[1] += g
-				a[2] += b
-				a[3] += al
+// Fixed-point weights: each destination pixel's weights sum to exactly 1<<weightBits. The vertical
+// pass sums at most 255<<weightBits per channel (a uint32); the horizontal pass multiplies that by
+// weights again into a uint64, rounding once at the end.
+const weightBits = 16
+
+// areaTaps are the weights of an exact-coverage box reduction of n source pixels to m (m <= n):
+// destination pixel k covers source span [k*n/m, (k+1)*n/m) and takes source pixels first[k],
+// first[k]+1, ... with weights w[off[k]:off[k+1]], proportional to the overlap.
+type areaTaps struct {
+	first, off []int32
+	w          []uint32
+}
+
+func newAreaTaps(n, m int) areaTaps {
+	t := areaTaps{first: make([]int32, m), off: make([]int32, m+1), w: make([]uint32, 0, m*(n/m+2))}
+	for k := 0; k < m; k++ {
+		// In units of 1/m of a source pixel: the footprint is [k*n, (k+1)*n), source pixel i is
+		// [i*m, (i+1)*m), so overlaps are integers summing to n.
+		lo, hi := k*n, (k+1)*n
+		i0, i1 := lo/m, (hi+m-1)/m
+		t.first[k] = int32(i0)
+		var sum, bigW uint32
+		big := len(t.w)
+		for i := i0; i < i1; i++ {
+			ov := min((i+1)*m, hi) - max(i*m, lo)
+			wt := uint32((uint64(ov)<<weightBits + uint64(n)/2) / uint64(n))
+			if wt > bigW {
+				big, bigW = len(t.w), wt
 			}
+			t.w = append(t.w, wt)
+			sum += wt
 		}
+		t.w[big] += 1<<weightBits - sum // rounding: make the weights sum exactly to one
+		t.off[k+1] = int32(len(t.w))
+	}
+	return t
+}
+
+// sumRows sets acc to the weighted sum of the n-byte rows of pix starting at offset o, stride apart.
+// Rows go up to four at a time, cutting the accumulator traffic.
+func sumRows(acc []uint32, pix []uint8, o, stride, n int, ws []uint32) {
+	acc = acc[:n]
+	row := func(t int) []uint8 { return pix[o+t*stride : o+t*stride+n] }
+	for t := 0; t < len(ws); {
+		first := t == 0
+		switch left := len(ws) - t; {
+		case left >= 4:
+			r0, r1, r2, r3 := row(t), row(t+1), row(t+2), row(t+3)
+			w0, w1, w2, w3 := ws[t], ws[t+1], ws[t+2], ws[t+3]
+			r1, r2, r3 = r1[:len(r0)], r2[:len(r0)], r3[:len(r0)]
+			if first {
+				for i, v := range r0 {
+					acc[i] = w0*uint32(v) + w1*uint32(r1[i]) + w2*uint32(r2[i]) + w3*uint32(r3[i])
+				}
+			} else {
+				for i, v := range r0 {
+					acc[i] += w0*uint32(v) + w1*uint32(r1[i]) + w2*uint32(r2[i]) + w3*uint32(r3[i])
+				}
+			}
+			t += 4
+		case left >= 2:
+			r0, r1 := row(t), row(t+1)
+			w0, w1 := ws[t], ws[t+1]
+			r1 = r1[:len(r0)]
+			if first {
+				for i, v := range r0 {
+					acc[i] = w0*uint32(v) + w1*uint32(r1[i])
+				}
+			} else {
+				for i, v := range r0 {
+					acc[i] += w0*uint32(v) + w1*uint32(r1[i])
+				}
+			}
+			t += 2
+		default:
+			addRow(acc, row(t), ws[t], first)
+			t++
+		}
+	}
+}
+
+// addRow accumulates wt times row into acc (overwriting acc when first).
+func addRow(acc []uint32, row []uint8, wt uint32, first bool) {
+	acc = acc[:len(row)]
+	if first {
+		for i, v := range row {
+			acc[i] = wt * uint32(v)
+		}
+		return
+	}
+	for i, v := range row {
+		acc[i] += wt * uint32(v)
+	}
+}
+
+// boxShrink reduces src by exact area averaging, separably: for each destination row the source rows
+// under it are summed with their vertical weights into one accumulator row, which is then filtered
+// horizontally. Premultiplied RGBA: all four channels alike.
+func boxShrink(src *image.RGBA, w, h int) *image.RGBA {
+	sw := src.Rect.Dx()
+	tx, ty := newAreaTaps(sw, w), newAreaTaps(src.Rect.Dy(), h)
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	acc := make([]uint32, sw*4)
+	for y := 0; y < h; y++ {
+		sumRows(acc, src.Pix, int(ty.first[y])*src.Stride, src.Stride, sw*4, ty.w[ty.off[y]:ty.off[y+1]])
 		d := dst.Pix[y*dst.Stride : y*dst.Stride+w*4]
-		rowsN := uint32(ys[y+1] - ys[y])
 		for x := 0; x < w; x++ {
-			n := uint32(xs[x+1]-xs[x]) * rowsN
-			half := n / 2
-			a := acc[x*4 : x*4+4 : x*4+4]
+			ws := tx.w[tx.off[x]:tx.off[x+1]]
+			p := acc[int(tx.first[x])*4:]
+			p = p[:len(ws)*4]
+			var r, g, b, a uint64
+			for t, wt := range ws {
+				q := p[t*4 : t*4+4 : t*4+4]
+				w64 := uint64(wt)
+				r += w64 * uint64(q[0])
+				g += w64 * uint64(q[1])
+				b += w64 * uint64(q[2])
+				a += w64 * uint64(q[3])
+			}
+			const round, shift = 1 << (2*weightBits - 1), 2 * weightBits
 			dd := d[x*4 : x*4+4 : x*4+4]
-			dd[0] = uint8((a[0] + half) / n)
-			dd[1] = uint8((a[1] + half) / n)
-			dd[2] = uint8((a[2] + half) / n)
-			dd[3] = uint8((a[3] + half) / n)
+			dd[0], dd[1], dd[2], dd[3] = uint8((r+round)>>shift), uint8((g+round)>>shift), uint8((b+round)>>shift), uint8((a+round)>>shift)
 		}
 	}
 	return dst
 }
 
-// shrinkYCbCr box-averages Y, Cb and Cr, then converts each destination pixel to RGB.
+// shrinkYCbCr area-averages Y, Cb and Cr (chroma taken at each luma pixel, as the colour model
+// converts it), then converts each destination pixel to RGB. The vertical pass runs on each plane at
+// its own width.
 func shrinkYCbCr(src *image.YCbCr, w, h int) *image.RGBA {
 	b := src.Rect
-	sw, sh := b.Dx(), b.Dy()
-	xs, ys := spans(sw, w), spans(sh, h)
+	sw := b.Dx()
+	tx, ty := newAreaTaps(sw, w), newAreaTaps(b.Dy(), h)
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
-	acc := make([]uint32, w*3)
+	// COffset is a row part plus a column part for every subsampling ratio.
+	cx := make([]int32, sw)
+	for i := range cx {
+		cx[i] = int32(src.COffset(b.Min.X+i, b.Min.Y) - src.COffset(b.Min.X, b.Min.Y))
+	}
+	cw := int(cx[sw-1]) + 1
+	yAcc, cbAcc, crAcc := make([]uint32, sw), make([]uint32, cw), make([]uint32, cw)
 	for y := 0; y < h; y++ {
-		clear(acc)
-		for j := ys[y]; j < ys[y+1]; j++ {
-			sy := b.Min.Y + j
-			yrow := src.Y[(sy-src.Rect.Min.Y)*src.YStride:]
-			for x := 0; x < w; x++ {
-				a := acc[x*3 : x*3+3 : x*3+3]
-				for i := xs[x]; i < xs[x+1]; i++ {
-					sx := b.Min.X + i
-					ci := src.COffset(sx, sy)
-					a[0] += uint32(yrow[sx-src.Rect.Min.X])
-					a[1] += uint32(src.Cb[ci])
-					a[2] += uint32(src.Cr[ci])
-				}
+		j0 := int(ty.first[y])
+		ws := ty.w[ty.off[y]:ty.off[y+1]]
+		sumRows(yAcc, src.Y, src.YOffset(b.Min.X, b.Min.Y+j0), src.YStride, sw, ws)
+		// Luma rows sharing a chroma row (4:2:0) add it once, with their weights summed.
+		first, cw0, c0 := true, uint32(0), src.COffset(b.Min.X, b.Min.Y+j0)
+		for t, wt := range ws {
+			cw0 += wt
+			if t+1 < len(ws) && src.COffset(b.Min.X, b.Min.Y+j0+t+1) == c0 {
+				continue
+			}
+			addRow(cbAcc, src.Cb[c0:c0+cw], cw0, first)
+			addRow(crAcc, src.Cr[c0:c0+cw], cw0, first)
+			first, cw0 = false, 0
+			if t+1 < len(ws) {
+				c0 = src.COffset(b.Min.X, b.Min.Y+j0+t+1)
 			}
 		}
 		d := dst.Pix[y*dst.Stride : y*dst.Stride+w*4]
-		rowsN := uint32(ys[y+1] - ys[y])
 		for x := 0; x < w; x++ {
-			n := uint32(xs[x+1]-xs[x]) * rowsN
-			half := n / 2
-			a := acc[x*3 : x*3+3 : x*3+3]
-			r, g, bb := color.YCbCrToRGB(uint8((a[0]+half)/n), uint8((a[1]+half)/n), uint8((a[2]+half)/n))
+			ws := tx.w[tx.off[x]:tx.off[x+1]]
+			i0 := int(tx.first[x])
+			ys, cs := yAcc[i0:i0+len(ws)], cx[i0:i0+len(ws)]
+			var l, u, v uint64
+			for t, wt := range ws {
+				w64, c := uint64(wt), cs[t]
+				l += w64 * uint64(ys[t])
+				u += w64 * uint64(cbAcc[c])
+				v += w64 * uint64(crAcc[c])
+			}
+			const round, shift = 1 << (2*weightBits - 1), 2 * weightBits
+			r, g, bb := color.YCbCrToRGB(uint8((l+round)>>shift), uint8((u+round)>>shift), uint8((v+round)>>shift))
 			d[x*4], d[x*4+1], d[x*4+2], d[x*4+3] = r, g, bb, 255
 		}
 	}
 	return dst
-}
-
-// spans splits n source pixels into m consecutive non-empty runs: run k is [s[k], s[k+1]).
-func spans(n, m int) []int {
-	s := make([]int, m+1)
-	for k := 0; k <= m; k++ {
-		s[k] = k * n / m
-	}
-	for k := 1; k <= m; k++ { // m <= n, so runs are non-empty; keep it so under rounding
-		if s[k] <= s[k-1] {
-			s[k] = s[k-1] + 1
-		}
-	}
-	s[m] = n
-	return s
 }
