@@ -43,7 +43,7 @@ func FromEnv(getenv func(string) string) Caps {
 	case prog == "iTerm.app" || getenv("LC_TERMINAL") == "iTerm2":
 		c.Protocol, c.Name, c.Reason = ITerm2, "iTerm2", "TERM_PROGRAM=iTerm.app"
 	case strings.Contains(term, "mlterm"):
-		c.Protocol, c.Name, c.Reason = Sixel, "mlterm", "TERM=mlterm"
+		c.Protocol, c.Name, c.Reason = ITerm2, "mlterm", "TERM=mlterm (its iTerm2 pictures are exact; its sixel is quantised)"
 	case term == "foot" || strings.HasPrefix(term, "foot-"):
 		c.Protocol, c.Name, c.Reason = Sixel, "foot", "TERM=foot"
 	}
@@ -114,6 +114,10 @@ func parseReplies(buf []byte, c *Caps) bool {
 				c.Protocol, c.Reason = Sixel, "the terminal's device attributes include sixel"
 			}
 		}
+	}
+	if c.Protocol == Sixel && strings.Contains(strings.ToLower(c.Name), "mlterm") {
+		// mlterm answers for sixel too, but draws iTerm2 pictures from the exact pixels
+		c.Protocol, c.Reason = ITerm2, "mlterm: iTerm2 pictures are exact, sixel is quantised"
 	}
 	if c.Protocol == Kitty {
 		c.Placeholders = kittyPlaceholders(c.Name)

@@ -248,6 +248,8 @@ func TestDetectionParsing(t *testing.T) {
 		{"kitty 0.35", nil, "\x1b_Gi=31;OK\x1b\\\x1bP>|kitty(0.35.2)\x1b\\\x1b[?62;c", Kitty, DefaultCell, true},
 		{"xterm vt340", map[string]string{"TERM": "xterm"}, "\x1bP>|XTerm(379)\x1b\\\x1b[?63;1;2;4;6;9;15;22c", Sixel, DefaultCell, false},
 		{"mlterm", nil, "\x1b[6;14;7t\x1b[?63;1;2;3;4;7;29c", Sixel, CellSize{7, 14}, false},
+		// mlterm speaks sixel and iTerm2; its iTerm2 pictures are the exact pixels (+15 dB on screen)
+		{"mlterm by TERM", map[string]string{"TERM": "mlterm"}, "\x1b[6;14;7t\x1b[?63;1;2;3;4;7;29c", ITerm2, CellSize{7, 14}, false},
 		{"tmux", map[string]string{"TMUX": "/tmp/x"}, "\x1b[?1;2c", Blocks, DefaultCell, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
