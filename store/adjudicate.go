@@ -48,17 +48,7 @@ func (s *Store) Disputes(ctx context.Context, queue string) ([]review.Dispute, e
 // disputeDetails fills a dispute's answers, flags, notes and final decision.
 func (s *Store) disputeDetails(ctx context.Context, d *review.Dispute) error {
 	each := func(query string, scan func(*sql.Rows) error) error {
-		rows, err := s.DB.QueryContext(ctx, query, d.ItemID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return s.eachRow(ctx, query, []any{d.ItemID}, scan)
 	}
 	byName := map[string]int{}
 	err := each(`SELECT a.name, h.value, coalesce((SELECT reason FROM events WHERE id = h.event_id), '')

@@ -23,17 +23,7 @@ type ExportDetail struct {
 // the items' IN list) for the filter's decision state.
 func (s *Store) exportDetails(ctx context.Context, out []ExportRow, at map[int64]int, in string, args []any, f review.Filter) error {
 	each := func(query string, scan func(rows *sql.Rows) error) error {
-		rows, err := s.DB.QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return s.eachRow(ctx, query, args, scan)
 	}
 	err := each(`SELECT g.item_id, p.suite, p.lang, p.idx FROM generations g JOIN prompts p ON p.id = g.prompt_id
 		WHERE g.item_id IN `+in, func(rows *sql.Rows) error {
@@ -162,4 +152,19 @@ func decidedBy(decision, annotator string, answers []review.RecordAnswer, final 
 		}
 	}
 	return by
+}
+
+// eachRow runs a query and calls scan on each row, checking the rows' error at the end.
+func (s *Store) eachRow(ctx context.Context, query string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := s.DB.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
