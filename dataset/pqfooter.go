@@ -114,7 +114,9 @@ func parseFooter(data []byte) (*pqMeta, error) {
 const footerGuess = 64 << 10
 
 // readFooter reads and parses the footer of a Parquet file of size bytes with positioned reads of the
-// file's first four bytes and its end, nothing else.
+// file's first four bytes and its end, nothing else. A footer larger than the first read is read on
+// demand, a block at a time, skipping the large fields it does not need (statistics holding whole
+// pictures) without reading them.
 func readFooter(r io.ReaderAt, size int64) (*pqMeta, error) {
 	if size < 12 {
 		return nil, errUnsupported
@@ -132,23 +134,15 @@ func readFooter(r io.ReaderAt, size int64) (*pqMeta, error) {
 	if n <= 0 || n > size-12 || n > maxFooter {
 		return nil, errUnsupported
 	}
-	var footer []byte
-	if n+8 <= int64(len(tail)) {
-		footer = tail[int64(len(tail))-8-n : len(tail)-8]
-	} else {
-		more := getBuf()
-		defer putBuf(more)
-		footer = grow(more, int(n))
-		copy(footer[n-int64(len(tail)-8):], tail[:len(tail)-8])
-		if _, err := r.ReadAt(footer[:n-int64(len(tail)-8)], size-8-n); err != nil {
-			return nil, err
-		}
-	}
 	var head [4]byte
 	if _, err := r.ReadAt(head[:], 0); err != nil || string(head[:]) != "PAR1" {
 		return nil, errUnsupported
 	}
-	return parseFooterBytes(footer)
+	if n+8 <= int64(len(tail)) {
+		return parseFooterFrom(&tReader{b: tail[int64(len(tail))-8-n : len(tail)-8]})
+	}
+	// The tail holds the footer's last bytes: the window is read from the footer's start.
+	return parseFooterFrom(&tReader{src: r, base: size - 8 - n, end: size - 8, win: (*buf)[:0]})
 }
 
 // bufs keeps read buffers (footers, column chunks) between shards: a fresh one per read would be
@@ -177,7 +171,11 @@ func grow(b *[]byte, n int) []byte {
 
 // parseFooterBytes parses a footer (the FileMetaData struct, without the length and magic after it).
 func parseFooterBytes(footer []byte) (*pqMeta, error) {
-	r := &tReader{b: footer}
+	return parseFooterFrom(&tReader{b: footer})
+}
+
+// parseFooterFrom parses a footer read through r.
+func parseFooterFrom(r *tReader) (*pqMeta, error) {
 	m := &pqMeta{}
 	var schema []schemaElem
 	err := r.structFields(0, func(id int16, t byte) (bool, error) {

@@ -109,4 +109,5 @@ echo "show-item $id cold: $line"
 echo "  $share; footer $footer bytes"
 rb=$(field read_bytes "$line")
 rs=$(echo "$share" | sed 's/.*share of the group \([0-9]*\) bytes.*/\1/')
-echo "  read $(awk "BEGIN {printf \"%.2f\", ($rb-$footer)/$rs}")x the row's share beyond the footer (target <= 2)"
+# the target: read <= 2x the row's share plus the footer (the footer is now parsed lazily, so often less of it is read)
+echo "  read $(awk "BEGIN {printf \"%.2f\", $rb/(2*$rs+$footer)}")x the target bound 2 x row share + footer (target <= 1)"

@@ -15,6 +15,6 @@ echo "== kitty: decoded 1024 px JPEG to bytes written, 60x30 cells (target < 15 
 go test -run XXX -bench 'KittyInline|EncodeSixel|EncodeBlocks' -benchtime 20x ./termimg/ | grep -E '^Benchmark'
 if [ "${1:-}" = "--screens" ]; then
   echo
-  echo "== real terminals under Xvfb (PSNR of the screenshot region vs the source)"
+  echo "== real terminals under Xvfb: photo, sign, shapes and fine-detail pictures (PSNR of the screenshot region vs the source)"
   perf/terminals.sh
 fi

@@ -171,8 +171,9 @@ func Detect(tty *os.File, override Protocol, getenv func(string) string, timeout
 		if override == Kitty {
 			c.Placeholders = kittyPlaceholders(c.Name)
 		}
-		if override == Sixel && tty != nil && term.IsTerminal(int(tty.Fd())) {
-			// Still ask for the cell size and the sixel geometry limit; the protocol stays forced.
+		if (override == Sixel || override == Blocks) && tty != nil && term.IsTerminal(int(tty.Fd())) {
+			// Still ask for the cell size (blocks rows follow its aspect) and the sixel geometry limit; the
+			// protocol stays forced.
 			if replies, ok := probe(tty, c.Tmux, timeout); ok {
 				p := c
 				parseReplies(replies, &p)

@@ -54,6 +54,9 @@ func FitImage(imgW, imgH int, box Box, cell CellSize) Fit {
 // limit (xterm draws nothing at all for a picture above it), keeping its aspect ratio.
 func fitFor(imgW, imgH int, box Box, o Options) Fit {
 	f := FitImage(imgW, imgH, box, o.Cell)
+	if o.Protocol == Blocks {
+		return blocksFit(imgW, imgH, box, o.Cell, f)
+	}
 	lim := o.SixelMax
 	if o.Protocol != Sixel || lim.W <= 0 || lim.H <= 0 || f.W == 0 || (f.W <= lim.W && f.H <= lim.H) {
 		return f
@@ -70,4 +73,31 @@ func fitFor(imgW, imgH int, box Box, o Options) Fit {
 		cell = DefaultCell
 	}
 	return Fit{W: w, H: h, Cols: min(box.Cols, (w+cell.W-1)/cell.W), Rows: min(box.Rows, (h+cell.H-1)/cell.H)}
+}
+
+// blocksFit sets the cells of a text-block picture from the exact aspect ratio, rounded to the nearest
+// cell (as chafa does) rather than up: a block picture always fills whole cells, so the pixel-rounded
+// Cols/Rows of FitImage stretch it by up to a cell (a square at 8x17 cells in 60x30 would take 29 rows,
+// 2.7% too tall). Cells of cellW x cellH pixels keep an imgW x imgH picture's shape when
+// rows*cellH / (cols*cellW) = imgH/imgW, that is rows = cols * (imgH/imgW) * (cellW/cellH); the
+// half-cell glyphs only refine the picture inside those rows. The side that binds the box is taken whole
+// and the other one rounded.
+func blocksFit(imgW, imgH int, box Box, cell CellSize, f Fit) Fit {
+	if f.W == 0 {
+		return f
+	}
+	if !cell.Valid() {
+		cell = DefaultCell
+	}
+	// Integer rounding to nearest of a/b for positive a, b.
+	round := func(a, b int64) int { return int((2*a + b) / (2 * b)) }
+	cw, ch, iw, ih := int64(cell.W), int64(cell.H), int64(imgW), int64(imgH)
+	cols := box.Cols
+	rows := round(int64(cols)*cw*ih, iw*ch)
+	if rows > box.Rows {
+		rows = box.Rows
+		cols = min(box.Cols, round(int64(rows)*ch*iw, ih*cw))
+	}
+	f.Cols, f.Rows = max(cols, 1), max(rows, 1)
+	return f
 }

@@ -2,6 +2,7 @@
 // pictures, and compares the region of a terminal screenshot that shows a picture with the picture.
 //
 //	termshot gen DIR            write photo.png, sign.png, shapes.png (1024 px, from the demo generator)
+//	                            and detail.png (1024 px fine detail: thin lines, checker, stripes, text)
 //	termshot compare SHOT SRC [XMAX [YMAX]]  find the picture in the screenshot (left of pixel column
 //	                            XMAX and above row YMAX of the window if given), print its PSNR in dB
 //	termshot wide SRC DST       write the middle half of SRC (a wide picture) to DST
@@ -103,7 +104,19 @@ func gen(dir string) error {
 			return err
 		}
 	}
-	return nil
+	img, err := detail(1024)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(dir, "detail.png"))
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func wide(src, dst string) error {
