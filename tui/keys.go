@@ -189,7 +189,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		return m.cycleSort()
 	case "t":
 		m.text.toggle()
-		return m.image.redraw(m)
+		return nil // Update's afterUpdate draws a raw picture again if the new frame repainted its rows
 	case "/":
 		m.filterPrompt()
 		return nil
@@ -207,7 +207,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 			step = len(dims) - 1
 		}
 		m.scores.focus = dims[(max(0, i)+step)%len(dims)]
-		return m.image.redraw(m)
+		return nil
 	case "z":
 		m.zoom = true
 		m.image.invalidate()

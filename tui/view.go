@@ -242,7 +242,7 @@ func (m *Model) status() string {
 	} else if flash != "" { // a narrow window: the acknowledgement wins over the counts
 		line = th.segB.Render(where) + th.flash.Render(padTo(truncate(flash, m.w-lipgloss.Width(th.segB.Render(where))), m.w-lipgloss.Width(th.segB.Render(where))))
 	}
-	return padTo(line, m.w) + statusStyle.Render("")
+	return padTo(line, m.w)
 }
 
 // eta writes a duration as "4m" or "1h20m".
