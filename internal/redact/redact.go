@@ -202,11 +202,21 @@ func JSON(b []byte, key string) []byte {
 	if dec.Decode(&v) != nil {
 		return out
 	}
+	// str redacts a decoded string; when even its written form spells the key (a control character's
+	// escape ending in the key's first characters, "\u0006" + "1bcdef"), no way of writing the text
+	// avoids the spelling and the whole string goes.
+	str := func(x string) string {
+		x = String(x, key)
+		if Contains(written(x), key) {
+			return Mark
+		}
+		return x
+	}
 	var walk func(any) any
 	walk = func(x any) any {
 		switch x := x.(type) {
 		case string:
-			return String(x, key)
+			return str(x)
 		case json.Number: // a key of digits, echoed as a number
 			if strings.Contains(string(x), key) {
 				return Mark
@@ -218,7 +228,7 @@ func JSON(b []byte, key string) []byte {
 		case map[string]any:
 			m := make(map[string]any, len(x))
 			for k, e := range x {
-				m[String(k, key)] = walk(e)
+				m[str(k)] = walk(e)
 			}
 			return m
 		}
@@ -231,4 +241,13 @@ func JSON(b []byte, key string) []byte {
 		return out
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// written is s as JSON's encoder writes it without HTML escapes, as JSON rewrites documents.
+func written(s string) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s)
+	return buf.Bytes()
 }

@@ -84,6 +84,12 @@ func TestJSONStaysValid(t *testing.T) {
 	if err := json.Unmarshal(got, &v); err != nil || v.A != "xa"+Mark || v.B[1] != Mark {
 		t.Fatalf("%s: %+v %v", got, v, err)
 	}
+	// A string whose written form spells the key across an escape ("\u0006" then "1bcdef") though its
+	// text does not hold it: no way of writing that text avoids the spelling, so the string goes.
+	ctl := JSON([]byte(`{"":"\u00061bcdef","k":"kept"}`), key)
+	if !json.Valid(ctl) || Contains(ctl, key) || !strings.Contains(string(ctl), `"kept"`) {
+		t.Fatalf("escape-spelled key: %s", ctl)
+	}
 	if string(JSON([]byte(`{}`), key)) != `{}` || len(JSON(nil, key)) != 0 {
 		t.Error("documents without the key changed")
 	}
@@ -95,6 +101,7 @@ func FuzzJSON(f *testing.F) {
 	f.Add([]byte(`{"choices":[{"message":{"content":"{\"justification\": \"Bearer sk-abc123\\u0026\", \"score\": 8}"}}]}`), "sk-abc123")
 	f.Add([]byte(`{"a":"x\u006161bcdef"}`), "61bcdef")
 	f.Add([]byte(`"\\\u0073k-abc123"`), "sk-abc123")
+	f.Add([]byte(`{"":"\u00061bcdef"}`), "61bcdef")
 	f.Fuzz(func(t *testing.T, body []byte, key string) {
 		if len(key) < MinLen || strings.Contains(Mark, key) || strings.Trim(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
 			return
