@@ -224,10 +224,59 @@ func ReadRegular(path string) ([]byte, error) {
 // maxFooter bounds the footer read for a fingerprint (the published shards' footers are a few hundred KB).
 const maxFooter = 64 << 20
 
-// ShardFingerprint identifies a Parquet shard's content without reading its data: its size and a hash of
-// its footer (row groups, column chunk offsets and statistics). The same shard copied or moved elsewhere
-// has the same fingerprint; a rewritten one (other row order, other rows) does not.
+// ShardFingerprint identifies a Parquet shard's content without reading its data: "v2:" and a hash of its
+// size, its schema, where each column chunk of each row group lies (offsets, sizes, value counts,
+// codecs) and the file's first 4 KB (the start of the first column's pages: the first ids, so the row
+// order). The same shard copied or moved elsewhere has the same fingerprint; a rewritten one (other row
+// order, other rows) does not. The footer's statistics are left out: read on demand they are skipped,
+// and in shards whose statistics hold whole pictures they are most of the footer (#16). A footer the
+// fast reader does not handle falls back to LegacyShardFingerprint.
 func ShardFingerprint(path string) (string, error) {
+	f, st, err := OpenRegular(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	fp, err := shardFingerprintAt(f, st.Size())
+	if errors.Is(err, errUnsupported) {
+		return LegacyShardFingerprint(path)
+	}
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return fp, nil
+}
+
+// fingerprintHead is how much of a shard's start its fingerprint hashes.
+const fingerprintHead = 4 << 10
+
+func shardFingerprintAt(r io.ReaderAt, size int64) (string, error) {
+	m, err := readFooter(r, size)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "v2:%d:%d:%d:", size, m.numRows, len(m.leaves))
+	for _, l := range m.leaves {
+		fmt.Fprintf(h, "%q/%d/%d/%t;", l.path, l.typ, l.maxDef, l.repeated)
+	}
+	for _, g := range m.groups {
+		fmt.Fprintf(h, "g%d:", g.numRows)
+		for _, c := range g.chunks {
+			fmt.Fprintf(h, "%d/%d/%d/%d/%d;", c.codec, c.numValues, c.dataOffset, c.dictOffset, c.size)
+		}
+	}
+	head := make([]byte, min(fingerprintHead, size))
+	if _, err := r.ReadAt(head, 0); err != nil {
+		return "", err
+	}
+	h.Write(head)
+	return "v2:" + hex.EncodeToString(h.Sum(nil)[:16]), nil
+}
+
+// LegacyShardFingerprint is the fingerprint of workspaces made before "v2:" ones: the shard's size and a
+// hash of its whole footer (statistics included). Relocation still matches shards recorded with it.
+func LegacyShardFingerprint(path string) (string, error) {
 	f, st, err := OpenRegular(path)
 	if err != nil {
 		return "", err

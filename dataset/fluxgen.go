@@ -173,8 +173,11 @@ func writeShard(g *synth.Generator, cache *imageCache, o GenOptions, sub string,
 		return err
 	}
 	perGroup := (o.Rows + o.RowGroups - 1) / o.RowGroups
+	// No min/max of the pictures in the footer, as pyarrow (statistics over 4 KB are not written) and
+	// DuckDB write them: bounds holding whole pictures would make the footer megabytes.
 	w := parquet.NewGenericWriter[FluxRow](f, parquet.Compression(&parquet.Snappy),
-		parquet.MaxRowsPerRowGroup(int64(perGroup)))
+		parquet.MaxRowsPerRowGroup(int64(perGroup)), parquet.SkipPageBounds("image", "bytes"),
+		parquet.PageBufferSize(64<<10))
 	batch := make([]FluxRow, 0, perGroup)
 	flush := func() error {
 		if len(batch) == 0 {
@@ -204,7 +207,14 @@ func writeShard(g *synth.Generator, cache *imageCache, o GenOptions, sub string,
 			cache.mu.Unlock()
 		}
 		batch = append(batch, FluxRowFromSample(fmt.Sprintf("%s-%08d", sub, idx), s, img))
-		if len(batch) == perGroup {
+		// A row at a time: parquet-go cuts a page only between writes, so one write of the whole group
+		// makes megabyte pages of pictures, and reading one row would read them all.
+		if _, err := w.Write(batch); err != nil {
+			f.Close()
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		batch = batch[:0]
+		if (r+1)%perGroup == 0 {
 			if err := flush(); err != nil {
 				f.Close()
 				return fmt.Errorf("write %s: %w", path, err)

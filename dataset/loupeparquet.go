@@ -41,7 +41,25 @@ func IsLoupeShard(path string) bool {
 		return false
 	}
 	defer f.Close()
-	pf, err := parquet.OpenFile(f, st.Size(), parquet.SkipBloomFilters(true), parquet.SkipPageIndex(true))
+	return isLoupeShardAt(f, st.Size())
+}
+
+// isLoupeShardAt reads the footer on demand (its statistics skipped, not read); a footer the fast
+// reader does not handle is opened with parquet-go.
+func isLoupeShardAt(r io.ReaderAt, size int64) bool {
+	m, err := readFooter(r, size)
+	if err == nil {
+		for _, l := range m.leaves {
+			if l.path == loupeMarker {
+				return true
+			}
+		}
+		return false
+	}
+	if !errors.Is(err, errUnsupported) {
+		return false
+	}
+	pf, err := parquet.OpenFile(r, size, parquet.SkipBloomFilters(true), parquet.SkipPageIndex(true))
 	if err != nil {
 		return false
 	}

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -66,6 +67,9 @@ func relocateShard(ctx context.Context, st *store.Store, path, folder string, si
 		return "", "", nil // the indexer reports what is wrong with it
 	}
 	old, err := store.SourceByFingerprint(ctx, st.DB, "parquet", fp, path)
+	if errors.Is(err, store.ErrNotFound) {
+		old, err = legacySource(ctx, st, path)
+	}
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !old.Complete) {
 		return "", fp, nil
 	}
@@ -80,8 +84,23 @@ func relocateShard(ctx context.Context, st *store.Store, path, folder string, si
 		if err != nil {
 			return err
 		}
-		return store.RelocateSource(ctx, tx, old.ID, path, root, size, mtime)
+		return store.RelocateSource(ctx, tx, old.ID, path, root, size, mtime, fp)
 	})
+}
+
+// legacySource looks a shard up by the fingerprint workspaces recorded before versioned ones (a hash
+// of the whole footer), only when the workspace holds such fingerprints: reading every footer in full
+// is what versioned fingerprints avoid.
+func legacySource(ctx context.Context, st *store.Store, path string) (store.SourceState, error) {
+	has, err := store.HasUnversionedFingerprints(ctx, st.DB, "parquet")
+	if err != nil || !has {
+		return store.SourceState{}, cmp.Or(err, store.ErrNotFound)
+	}
+	fp, err := dataset.LegacyShardFingerprint(path)
+	if err != nil {
+		return store.SourceState{}, store.ErrNotFound
+	}
+	return store.SourceByFingerprint(ctx, st.DB, "parquet", fp, path)
 }
 
 // inspectPicture checks a picture file for import: a regular file holding a readable picture, inside

@@ -165,12 +165,22 @@ func SourceByFingerprint(ctx context.Context, q Querier, kind, fingerprint, notP
 	return st, wrapErr(err)
 }
 
-// RelocateSource records that a source now lives at path (its file was moved), with its root.
-func RelocateSource(ctx context.Context, q Querier, id int64, path string, root Root, size, mtime int64) error {
+// HasUnversionedFingerprints reports whether a source of this kind was recorded with a fingerprint of
+// the kind made before versioned ("v2:") ones: only then does relocation compute the old kind too.
+func HasUnversionedFingerprints(ctx context.Context, q Querier, kind string) (bool, error) {
+	var ok bool
+	err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sources
+		WHERE kind = ? AND coalesce(fingerprint, '') != '' AND fingerprint NOT LIKE 'v%:%')`, kind).Scan(&ok)
+	return ok, wrapErr(err)
+}
+
+// RelocateSource records that a source now lives at path (its file was moved), with its root and, when
+// not "", its fingerprint as computed now.
+func RelocateSource(ctx context.Context, q Querier, id int64, path string, root Root, size, mtime int64, fingerprint string) error {
 	if _, err := q.ExecContext(ctx, `UPDATE sources SET path = ?, size = ?, mtime = ? WHERE id = ?`, path, size, mtime, id); err != nil {
 		return wrapErr(err)
 	}
-	return SetSourceRoot(ctx, q, id, root, path, "")
+	return SetSourceRoot(ctx, q, id, root, path, fingerprint)
 }
 
 // PutImageFile records the size and content hash of an item's picture file as the import read it.
