@@ -24,7 +24,8 @@ func toRGBA(img image.Image) *image.RGBA {
 // coverage-weighted mean of the source pixels under its footprint, fractional edge pixels weighted by
 // how much of them it covers (no moiré from runs of 2 or 3 whole pixels in turn, no shift; sRGB values,
 // like ImageMagick's area resize). Enlarging interpolates bilinearly (the kernel scalers' float
-// buffers cost tens of MB per picture, for no visible gain at terminal sizes).
+// buffers cost tens of MB per picture, for no visible gain at terminal sizes). Shrinking splits the
+// destination rows over the CPUs; the result is the same however it is split.
 func Scale(img image.Image, w, h int) *image.RGBA {
 	b := img.Bounds()
 	sw, sh := b.Dx(), b.Dy()
@@ -150,8 +151,18 @@ func boxShrink(src *image.RGBA, w, h int) *image.RGBA {
 	sw := src.Rect.Dx()
 	tx, ty := newAreaTaps(sw, w), newAreaTaps(src.Rect.Dy(), h)
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	// Destination rows are split over the CPUs: each row depends only on the source, so the pixels do
+	// not depend on the split.
+	parts := parallelParts(w*h, 32<<10)
+	parallelRun(parts, func(p int) { boxShrinkRows(dst, src, tx, ty, p*h/parts, (p+1)*h/parts) })
+	return dst
+}
+
+// boxShrinkRows computes destination rows y0 to y1-1 of boxShrink.
+func boxShrinkRows(dst, src *image.RGBA, tx, ty areaTaps, y0, y1 int) {
+	sw, w := src.Rect.Dx(), dst.Rect.Dx()
 	acc := make([]uint32, sw*4)
-	for y := 0; y < h; y++ {
+	for y := y0; y < y1; y++ {
 		sumRows(acc, src.Pix, int(ty.first[y])*src.Stride, src.Stride, sw*4, ty.w[ty.off[y]:ty.off[y+1]])
 		d := dst.Pix[y*dst.Stride : y*dst.Stride+w*4]
 		for x := 0; x < w; x++ {
@@ -172,7 +183,6 @@ func boxShrink(src *image.RGBA, w, h int) *image.RGBA {
 			dd[0], dd[1], dd[2], dd[3] = uint8((r+round)>>shift), uint8((g+round)>>shift), uint8((b+round)>>shift), uint8((a+round)>>shift)
 		}
 	}
-	return dst
 }
 
 // shrinkYCbCr area-averages Y, Cb and Cr (chroma taken at each luma pixel, as the colour model
@@ -188,9 +198,19 @@ func shrinkYCbCr(src *image.YCbCr, w, h int) *image.RGBA {
 	for i := range cx {
 		cx[i] = int32(src.COffset(b.Min.X+i, b.Min.Y) - src.COffset(b.Min.X, b.Min.Y))
 	}
+	parts := parallelParts(w*h, 32<<10)
+	parallelRun(parts, func(p int) { shrinkYCbCrRows(dst, src, tx, ty, cx, p*h/parts, (p+1)*h/parts) })
+	return dst
+}
+
+// shrinkYCbCrRows computes destination rows y0 to y1-1 of shrinkYCbCr; cx is each source column's
+// chroma offset from the row's first.
+func shrinkYCbCrRows(dst *image.RGBA, src *image.YCbCr, tx, ty areaTaps, cx []int32, y0, y1 int) {
+	b := src.Rect
+	sw, w := b.Dx(), dst.Rect.Dx()
 	cw := int(cx[sw-1]) + 1
 	yAcc, cbAcc, crAcc := make([]uint32, sw), make([]uint32, cw), make([]uint32, cw)
-	for y := 0; y < h; y++ {
+	for y := y0; y < y1; y++ {
 		j0 := int(ty.first[y])
 		ws := ty.w[ty.off[y]:ty.off[y+1]]
 		sumRows(yAcc, src.Y, src.YOffset(b.Min.X, b.Min.Y+j0), src.YStride, sw, ws)
@@ -225,5 +245,4 @@ func shrinkYCbCr(src *image.YCbCr, w, h int) *image.RGBA {
 			d[x*4], d[x*4+1], d[x*4+2], d[x*4+3] = r, g, bb, 255
 		}
 	}
-	return dst
 }

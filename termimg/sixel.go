@@ -27,7 +27,8 @@ const sixelAlphaMin = 128
 // than the palette holds are encoded exactly. Pixels are
 // mapped with serpentine Floyd-Steinberg error diffusion that leaves pixels whose own colour is in the
 // palette undithered, so flat areas stay flat. Output is deterministic: the same image gives the same
-// bytes.
+// bytes (the nearest-colour searches of the palette refinement and the band encoding are split over
+// the CPUs, in a way that does not change them).
 func EncodeSixel(w io.Writer, img image.Image, o SixelOptions) error {
 	ncol := o.Colors
 	if ncol <= 0 || ncol > 256 {
@@ -131,10 +132,29 @@ func appendSixelRun(out []byte, n int, v byte) []byte {
 	return out
 }
 
-// appendSixelBands writes the six-pixel bands. In each band the colours go from the most to the least
-// used; a colour may also paint pixels that a later colour of the band paints over, which turns broken
-// runs into long ones (a background becomes one run under the details drawn on it).
+// appendSixelBands writes the six-pixel bands. Bands are independent, so runs of them are encoded
+// concurrently into separate buffers and appended in order (the bytes do not depend on the split).
 func appendSixelBands(out []byte, px *sixelPix, idx []uint8, ncol int) []byte {
+	bands := (px.h + 5) / 6
+	parts := parallelParts(bands*px.w, 32<<10)
+	if parts == 1 {
+		return appendSixelBandRange(out, px, idx, ncol, 0, bands)
+	}
+	bufs := make([][]byte, parts)
+	parallelRun(parts, func(p int) {
+		bufs[p] = appendSixelBandRange(make([]byte, 0, 32<<10), px, idx, ncol, p*bands/parts, (p+1)*bands/parts)
+	})
+	for _, b := range bufs {
+		out = append(out, b...)
+	}
+	return out
+}
+
+// appendSixelBandRange writes bands b0 to b1-1 (each but the first band of the picture after a '-'). In
+// each band the colours go from the most to the least used; a colour may also paint pixels that a
+// later colour of the band paints over, which turns broken runs into long ones (a background becomes
+// one run under the details drawn on it).
+func appendSixelBandRange(out []byte, px *sixelPix, idx []uint8, ncol, b0, b1 int) []byte {
 	w := px.w
 	masks := make([]byte, ncol*w) // bits of colour c at column x: masks[c*w+x]
 	full := make([]byte, w)       // bits painted in the band at column x
@@ -142,7 +162,7 @@ func appendSixelBands(out []byte, px *sixelPix, idx []uint8, ncol int) []byte {
 	var count [256]int
 	var first, last [256]int
 	order := make([]int, 0, ncol)
-	for y0 := 0; y0 < px.h; y0 += 6 {
+	for y0 := b0 * 6; y0 < min(b1*6, px.h); y0 += 6 {
 		if y0 > 0 {
 			out = append(out, '-')
 		}

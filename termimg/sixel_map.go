@@ -10,7 +10,7 @@ type sixelNearest struct {
 	pal   []sixelColor
 	byG   []sixelColor // palette sorted by green
 	ids   []uint8      // palette index of byG[i]
-	cache []int16      // (r>>2, g>>2, b>>2) -> palette index + 1; 0 unknown
+	cache []int16      // (r>>2, g>>2, b>>2) -> palette index + 1; 0 unknown (made by sixelDither)
 }
 
 func newSixelNearest(pal []sixelColor) *sixelNearest {
@@ -19,7 +19,7 @@ func newSixelNearest(pal []sixelColor) *sixelNearest {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return int(pal[a].g - pal[b].g) })
-	n := &sixelNearest{pal: pal, byG: make([]sixelColor, len(pal)), ids: make([]uint8, len(pal)), cache: make([]int16, 1<<18)}
+	n := &sixelNearest{pal: pal, byG: make([]sixelColor, len(pal)), ids: make([]uint8, len(pal))}
 	for i, k := range order {
 		n.byG[i], n.ids[i] = pal[k], uint8(k)
 	}
@@ -27,51 +27,52 @@ func newSixelNearest(pal []sixelColor) *sixelNearest {
 }
 
 // search returns the index of the palette colour nearest to r, g, b (squared RGB distance; the lowest
-// index wins ties), its squared distance and the squared distance of the second nearest.
-func (n *sixelNearest) search(r, g, b int32) (best int, d1, d2 int32) {
+// index wins ties) and its squared distance. It walks out from g in both directions and stops each way
+// once the green distance alone exceeds the best distance so far: a colour tying with the best has a
+// green distance no larger than it, so ties are still all seen. The walk starts from the entry whose
+// green is nearest, so the first candidates are usually close and the bound tightens at once.
+func (n *sixelNearest) search(r, g, b int32) (best int, d1 int32) {
 	p := n.byG
+	ids := n.ids
 	// first entry with green >= g
 	lo, hi := 0, len(p)
 	for lo < hi {
-		m := (lo + hi) / 2
+		m := int(uint(lo+hi) >> 1)
 		if p[m].g < g {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
-	best, d1, d2 = -1, 1<<30, 1<<30
-	try := func(i int) {
-		c := p[i]
-		dr, dg, db := c.r-r, c.g-g, c.b-b
-		d := dr*dr + dg*dg + db*db
-		switch {
-		case d < d1 || d == d1 && int(n.ids[i]) < best:
-			best, d1, d2 = int(n.ids[i]), d, d1
-		case d < d2:
-			d2 = d
-		}
-	}
+	best, d1 = -1, 1<<30
 	i, j := lo-1, lo
 	for i >= 0 || j < len(p) {
 		if j < len(p) {
-			if dg := p[j].g - g; dg*dg > d2 {
+			c := &p[j]
+			if dg := c.g - g; dg*dg > d1 {
 				j = len(p)
 			} else {
-				try(j)
+				dr, db := c.r-r, c.b-b
+				if d := dr*dr + dg*dg + db*db; d < d1 || d == d1 && int(ids[j]) < best {
+					best, d1 = int(ids[j]), d
+				}
 				j++
 			}
 		}
 		if i >= 0 {
-			if dg := g - p[i].g; dg*dg > d2 {
+			c := &p[i]
+			if dg := g - c.g; dg*dg > d1 {
 				i = -1
 			} else {
-				try(i)
+				dr, db := c.r-r, c.b-b
+				if d := dr*dr + dg*dg + db*db; d < d1 || d == d1 && int(ids[i]) < best {
+					best, d1 = int(ids[i]), d
+				}
 				i--
 			}
 		}
 	}
-	return best, d1, d2
+	return best, d1
 }
 
 // lookup returns the index of the palette colour nearest to the centre of the 4x4x4 cell holding r, g,
@@ -82,7 +83,7 @@ func (n *sixelNearest) lookup(r, g, b int32) int {
 	if v := n.cache[k]; v > 0 {
 		return int(v - 1)
 	}
-	best, _, _ := n.search(r&^3+2, g&^3+2, b&^3+2)
+	best, _ := n.search(r&^3+2, g&^3+2, b&^3+2)
 	n.cache[k] = int16(best + 1)
 	return best
 }
@@ -92,6 +93,9 @@ func (n *sixelNearest) lookup(r, g, b int32) int {
 // and hard edges stay clean.
 func sixelDither(px *sixelPix, nn *sixelNearest) []uint8 {
 	w := px.w
+	if nn.cache == nil {
+		nn.cache = make([]int16, 1<<18)
+	}
 	idx := make([]uint8, w*px.h)
 	// error rows in 1/16 units, with one spare pixel at each end
 	cur := make([]int32, (w+2)*3)

@@ -326,21 +326,33 @@ func sixelMedianCut(bins []sixelBin, ncol int) []sixelColor {
 }
 
 // sixelKMeansPass moves each palette colour to the mean of the histogram cells nearest to it. It reports
-// whether anything moved.
+// whether anything moved. The nearest-colour searches are split over the CPUs (each part sums into its
+// own array; integer sums, so the result does not depend on the split).
 func sixelKMeansPass(bins []sixelBin, pal []sixelColor) bool {
 	nn := newSixelNearest(pal)
-	sums := make([][4]int64, len(pal))
-	for i := range bins {
-		c := &bins[i]
-		k, _, _ := nn.search(c.m[0], c.m[1], c.m[2])
-		s := &sums[k]
-		s[0] += c.n
-		s[1] += c.r
-		s[2] += c.g
-		s[3] += c.b
-	}
+	parts := parallelParts(len(bins), 8192)
+	sums := make([][][4]int64, parts)
+	parallelRun(parts, func(p int) {
+		s := make([][4]int64, len(pal))
+		for i := p * len(bins) / parts; i < (p+1)*len(bins)/parts; i++ {
+			c := &bins[i]
+			k, _ := nn.search(c.m[0], c.m[1], c.m[2])
+			t := &s[k]
+			t[0] += c.n
+			t[1] += c.r
+			t[2] += c.g
+			t[3] += c.b
+		}
+		sums[p] = s
+	})
 	moved := false
-	for i, s := range sums {
+	for i := range pal {
+		var s [4]int64
+		for _, ps := range sums {
+			for k := range s {
+				s[k] += ps[i][k]
+			}
+		}
 		if n := s[0]; n > 0 {
 			c := sixelColor{int32((s[1] + n/2) / n), int32((s[2] + n/2) / n), int32((s[3] + n/2) / n)}
 			moved = moved || c != pal[i]

@@ -4,7 +4,9 @@
 //
 //	go run ./perf/sixel [-n 2] [-runs 5] [-w 480] [-keep]
 //
-// img2sixel's time includes its PNG decode and scaling (`img2sixel -w W src.png`); loupe's includes
+// The two are timed in turn, run by run (loupe, img2sixel, loupe, ...), so load from elsewhere falls on
+// both alike; loupe may use every CPU (EncodeSixel splits its nearest-colour searches and band encoding
+// over them), img2sixel uses one. img2sixel's time includes its PNG decode and scaling (`img2sixel -w W src.png`); loupe's includes
 // reading and decoding the same PNG, scaling (termimg.Scale) and EncodeSixel; "ratio" is loupe's time over
 // img2sixel's and "enc ms" EncodeSixel alone. The "pre" columns run both encoders on the already scaled
 // picture (PSNR against that picture, and bytes), which compares the encoders without their scalers.
@@ -16,12 +18,14 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"slices"
 	"time"
 
@@ -33,6 +37,7 @@ import (
 type picture struct {
 	name string
 	img  *image.RGBA
+	jpeg []byte // the file as a JPEG (img is then the decoded JPEG); nil: img stored as a PNG
 }
 
 func main() {
@@ -56,14 +61,24 @@ func main() {
 	}
 
 	g := synth.New(1)
-	pics := []picture{{"plasma", plasma(1024)}}
+	pics := []picture{{"plasma", plasma(1024), nil}}
 	for i := 0; i < *n; i++ {
-		pics = append(pics, picture{fmt.Sprintf("aesthetics#%d", i), g.Sample("aesthetics-part01", i).Render(1024)})
+		pics = append(pics, picture{fmt.Sprintf("aesthetics#%d", i), g.Sample("aesthetics-part01", i).Render(1024), nil})
 	}
 	for i := 0; i < *n; i++ {
-		pics = append(pics, picture{fmt.Sprintf("sign#%d", i), g.Sample("text", i).Render(1024)})
+		pics = append(pics, picture{fmt.Sprintf("sign#%d", i), g.Sample("text", i).Render(1024), nil})
 	}
-	pics = append(pics, picture{"shapes", shapes(1024)})
+	pics = append(pics, picture{"shapes", shapes(1024), nil})
+	pics = append(pics, noisyPhoto(1024, 18), noisyPhoto(1024, 80))
+	// JPEG files named on the command line (a camera's 4:4:4 photo: image/jpeg cannot write one)
+	for _, f := range flag.Args() {
+		b, err := os.ReadFile(f)
+		check(err)
+		d, err := jpeg.Decode(bytes.NewReader(b))
+		check(err)
+		w, h := d.Bounds().Dx(), d.Bounds().Dy()
+		pics = append(pics, picture{fmt.Sprintf("%s %.1fMB", strings.TrimSuffix(filepath.Base(f), ".jpg"), float64(len(b))/1e6), termimg.Scale(d, w, h), b})
+	}
 
 	fmt.Printf("%d x %d sources shown at width %d, median of %d runs; PSNR vs the box-scaled source\n\n", 1024, 1024, *width, *runs)
 	fmt.Printf("%-14s | %-28s | %-28s | %-5s | %-6s | %-15s | %s\n", "image", "img2sixel ms / dB / bytes", "loupe ms / dB / bytes", "ratio", "enc ms", "pre: i2s dB / B", "pre: loupe dB / B")
@@ -72,12 +87,17 @@ func main() {
 	for _, p := range pics {
 		src := filepath.Join(dir, p.name+".png")
 		var buf bytes.Buffer
-		check(png.Encode(&buf, p.img))
+		if p.jpeg != nil {
+			src = filepath.Join(dir, p.name+".jpg")
+			buf.Write(p.jpeg)
+		} else {
+			check(png.Encode(&buf, p.img))
+		}
 		check(os.WriteFile(src, buf.Bytes(), 0o644))
 
 		// loupe: read + decode + scale + encode
 		var out []byte
-		lt := median(*runs, func() {
+		runLoupe := func() {
 			data, err := os.ReadFile(src)
 			check(err)
 			s, err := termimg.DecodeBytes(data)
@@ -87,7 +107,19 @@ func main() {
 			var o bytes.Buffer
 			check(termimg.EncodeSixel(&o, scaled, termimg.SixelOptions{}))
 			out = o.Bytes()
-		})
+		}
+		var iout []byte
+		runTool := func() {
+			o, err := exec.Command(tool, "-w", fmt.Sprint(*width), src).Output()
+			check(err)
+			iout = o
+		}
+		var lt, it time.Duration
+		if tool != "" {
+			lt, it = medians(*runs, runLoupe, runTool)
+		} else {
+			lt = median(*runs, runLoupe)
+		}
 		lp := fidelity(out, p.img)
 		scaled := termimg.Scale(p.img, *width, max(1, p.img.Rect.Dy()**width/p.img.Rect.Dx()))
 		var pre bytes.Buffer
@@ -100,12 +132,6 @@ func main() {
 		i2s, ipre := "absent", "-"
 		ratio := "-"
 		if tool != "" {
-			var iout []byte
-			it := median(*runs, func() {
-				o, err := exec.Command(tool, "-w", fmt.Sprint(*width), src).Output()
-				check(err)
-				iout = o
-			})
 			ip := fidelity(iout, p.img)
 			i2s = fmt.Sprintf("%6.1f / %5.2f / %8d", ms(it), ip, len(iout))
 			ratio = fmt.Sprintf("%.2f", float64(lt)/float64(it))
@@ -134,6 +160,25 @@ func check(err error) {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// medians times f and g in turn (f, g, f, g, ...), so that load from elsewhere on the machine falls on
+// both alike, and returns the median time of each.
+func medians(runs int, f, g func()) (time.Duration, time.Duration) {
+	f() // warm-up
+	g()
+	tf, tg := make([]time.Duration, runs), make([]time.Duration, runs)
+	for i := range tf {
+		t := time.Now()
+		f()
+		tf[i] = time.Since(t)
+		t = time.Now()
+		g()
+		tg[i] = time.Since(t)
+	}
+	slices.Sort(tf)
+	slices.Sort(tg)
+	return tf[len(tf)/2], tg[len(tg)/2]
+}
 
 func median(runs int, f func()) time.Duration {
 	f() // warm-up
@@ -207,6 +252,37 @@ func plasma(n int) *image.RGBA {
 		}
 	}
 	return img
+}
+
+// noisyPhoto is a photo-like picture under per-pixel noise of standard deviation sd, stored as a
+// quality-95 JPEG: 0.7 MB at sd 18, 1.2 MB at sd 80 (image/jpeg always subsamples chroma 4:2:0, so a
+// 1024 px square gets little larger short of white noise; a camera's 4:4:4 file is about 1.7 MB). The
+// worst case for JPEG decoding and for the quantiser (tens of thousands of colours).
+// Its img is the decoded JPEG, so PSNR compares against what both encoders read.
+func noisyPhoto(n int, sd float64) picture {
+	img := image.NewRGBA(image.Rect(0, 0, n, n))
+	r := rand.New(rand.NewPCG(3, 4))
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			fx, fy := float64(x)/float64(n), float64(y)/float64(n)
+			sky := math.Max(0, 1-fy*1.6)
+			hill := 0.5 + 0.5*math.Sin(fx*9+math.Sin(fy*4)*2)
+			c := func(base, amp float64) uint8 {
+				v := base + amp + r.NormFloat64()*sd
+				return uint8(min(max(v, 0), 255))
+			}
+			img.SetRGBA(x, y, color.RGBA{
+				c(90+100*sky, 50*hill*(1-sky)),
+				c(110+80*sky, 70*hill*(1-sky)+30*fy),
+				c(60+170*sky, 20*hill),
+				255})
+		}
+	}
+	var buf bytes.Buffer
+	check(jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}))
+	d, err := jpeg.Decode(bytes.NewReader(buf.Bytes()))
+	check(err)
+	return picture{fmt.Sprintf("noisy%g %.1fMB", sd, float64(buf.Len())/1e6), termimg.Scale(d, n, n), buf.Bytes()}
 }
 
 // shapes is flat, hard-edged shapes on a flat background (no anti-aliasing).
