@@ -25,8 +25,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/loupe-dev/loupe/dataset/synth"
