@@ -136,6 +136,9 @@ const onlyOurs = "--force replaces only what an earlier loupe export wrote: move
 // of the id so that two ids never share a name. Names that differ only in case are distinct here but
 // one file on macOS and Windows: a writer keeps them apart with a names set.
 func SafeName(id string) string {
+	if plainID(id) { // most ids: nothing to replace, no builder
+		return safeNameRest(id, id, false)
+	}
 	var b strings.Builder
 	changed := false
 	for _, r := range id {
@@ -150,7 +153,25 @@ func SafeName(id string) string {
 			b.WriteRune(r)
 		}
 	}
-	s := b.String()
+	return safeNameRest(id, b.String(), changed)
+}
+
+// plainID reports whether SafeName's first step keeps every character of id: printable ASCII, none of
+// the characters it replaces.
+func plainID(id string) bool {
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case c < 0x20 || c >= 0x7f:
+			return false
+		case c == '/' || c == '\\' || c == ':' || c == '*' || c == '?' || c == '"' || c == '<' || c == '>' || c == '|':
+			return false
+		}
+	}
+	return true
+}
+
+// safeNameRest is SafeName after the characters were replaced (s; changed: some were).
+func safeNameRest(id, s string, changed bool) string {
 	if t := strings.TrimLeft(s, ". -"); t != s {
 		s, changed = "_"+t, true
 	}
@@ -210,6 +231,21 @@ func (n names) take(id, base, ext string) string {
 // foldName maps each rune of s to the smallest rune of its Unicode case-folding orbit ("K", "k" and
 // the Kelvin sign all to "K"), so that names equal ignoring case have one key.
 func foldName(s string) string {
+	lower := false
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf {
+			return foldRunes(s)
+		} else if 'a' <= c && c <= 'z' {
+			lower = true
+		}
+	}
+	if !lower { // ASCII: an orbit's smallest rune is the upper-case letter
+		return s
+	}
+	return strings.ToUpper(s)
+}
+
+func foldRunes(s string) string {
 	return strings.Map(func(r rune) rune {
 		m := r
 		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -14,9 +15,10 @@ import (
 // prompt, machine labels, the pipeline's scores, a history with answers or events) and strings that
 // need escaping go through encoding/json itself.
 type lineEncoder struct {
-	buf  []byte
-	keys []string
-	sub  []string
+	buf   []byte
+	keys  []string
+	sub   []string
+	kinds []kindTexts
 }
 
 // encode returns a record's manifest line as JSON (valid until the next call).
@@ -161,48 +163,56 @@ func (e *lineEncoder) encode(r *Record, image string) ([]byte, error) {
 }
 
 // texts writes "texts" (kinds, then languages, sorted; empty texts left out; nothing when none is left).
+// Each map is walked once: a record has a dozen of them, and starting a map walk is not free.
 func (e *lineEncoder) texts(b []byte, texts map[string]map[string]string) []byte {
-	kinds := e.keys[:0]
+	kinds := e.kinds[:0]
 	for kind, langs := range texts {
-		for _, s := range langs {
-			if s != "" {
-				kinds = append(kinds, kind)
-				break
-			}
-		}
+		kinds = append(kinds, kindTexts{kind, langs})
 	}
-	if len(kinds) == 0 {
-		e.keys = kinds
-		return b
-	}
-	slices.Sort(kinds)
-	b = append(b, `,"texts":{`...)
-	for i, kind := range kinds {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonString(b, kind)
-		b = append(b, ":{"...)
+	slices.SortFunc(kinds, func(x, y kindTexts) int { return strings.Compare(x.kind, y.kind) })
+	open := false
+	for _, k := range kinds {
 		langs := e.sub[:0]
-		for lang, s := range texts[kind] {
+		for lang, s := range k.langs {
 			if s != "" {
 				langs = append(langs, lang)
 			}
 		}
+		e.sub = langs
+		if len(langs) == 0 {
+			continue
+		}
 		slices.Sort(langs)
+		if open {
+			b = append(b, ',')
+		} else {
+			b = append(b, `,"texts":{`...)
+			open = true
+		}
+		b = jsonString(b, k.kind)
+		b = append(b, ":{"...)
 		for j, lang := range langs {
 			if j > 0 {
 				b = append(b, ',')
 			}
 			b = jsonString(b, lang)
 			b = append(b, ':')
-			b = jsonString(b, texts[kind][lang])
+			b = jsonString(b, k.langs[lang])
 		}
 		b = append(b, '}')
-		e.sub = langs
 	}
-	e.keys = kinds
-	return append(b, '}')
+	clear(kinds) // the maps are the record's: not kept
+	e.kinds = kinds[:0]
+	if open {
+		b = append(b, '}')
+	}
+	return b
+}
+
+// kindTexts is one kind's texts by language.
+type kindTexts struct {
+	kind  string
+	langs map[string]string
 }
 
 // floats writes a map of numbers, keys sorted (through encoding/json, for its error, when a value is
@@ -238,36 +248,91 @@ func jsonValue(b []byte, v any) ([]byte, error) {
 	return append(b, j...), nil
 }
 
-// jsonString appends s quoted as json.Marshal writes it: a string that needs no escaping (no control
-// character, quote, backslash, <, > or &, no U+2028 or U+2029, valid UTF-8) as it is, any other
-// through encoding/json.
+// jsonString appends s quoted as json.Marshal writes it (HTML-safe), eight bytes at a time over plain
+// ASCII, a run of non-ASCII bytes validated at once; a string with a control character other than \n,
+// \r and \t, invalid UTF-8, U+2028 or U+2029 goes through encoding/json.
 func jsonString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; jsonSpecial[c] {
-			if c != 0xe2 { // ASCII that needs escaping
-				return jsonSlow(b, s)
-			}
-			// U+2028 and U+2029 are E2 80 A8 and E2 80 A9; other E2 sequences (punctuation) are kept
-			if i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9) {
-				return jsonSlow(b, s)
+	start := len(b)
+	b = append(b, '"')
+	last := 0 // s[last:i] is still to be appended
+	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			if w&swarHigh == 0 && !swarSpecial(w) {
+				i += 8
+				continue
 			}
 		}
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if !jsonSpecial[c] {
+				i++
+				continue
+			}
+			var esc string
+			switch c {
+			case '"':
+				esc = `\"`
+			case '\\':
+				esc = `\\`
+			case '<':
+				esc = `\u003c`
+			case '>':
+				esc = `\u003e`
+			case '&':
+				esc = `\u0026`
+			case '\n':
+				esc = `\n`
+			case '\r':
+				esc = `\r`
+			case '\t':
+				esc = `\t`
+			default:
+				return jsonSlow(b[:start], s)
+			}
+			b = append(b, s[last:i]...)
+			b = append(b, esc...)
+			i++
+			last = i
+			continue
+		}
+		// a run of non-ASCII bytes: whole runes when s is valid UTF-8, checked at once
+		j := i + 1
+		for j < len(s) && s[j] >= utf8.RuneSelf {
+			j++
+		}
+		run := s[i:j]
+		if !utf8.ValidString(run) || strings.Contains(run, "\u2028") || strings.Contains(run, "\u2029") {
+			return jsonSlow(b[:start], s) // invalid UTF-8 becomes U+FFFD; the separators are rare
+		}
+		i = j
 	}
-	if !utf8.ValidString(s) {
-		return jsonSlow(b, s)
-	}
-	b = append(b, '"')
-	b = append(b, s...)
+	b = append(b, s[last:]...)
 	return append(b, '"')
 }
 
-// jsonSpecial marks the bytes jsonString looks at twice: ASCII that encoding/json escapes, and 0xE2,
-// the first byte of U+2028 and U+2029.
-var jsonSpecial = func() (t [256]bool) {
+const (
+	swarOnes = 0x0101010101010101
+	swarHigh = 0x8080808080808080
+)
+
+// swarSpecial reports whether one of the eight ASCII bytes in w is one encoding/json escapes: a control
+// character, '"', '&', '<', '>' or a backslash (pairs that differ by one bit are tested together).
+func swarSpecial(w uint64) bool {
+	zero := func(v uint64) bool { return (v-swarOnes)&^v&swarHigh != 0 }
+	return (w-0x20*swarOnes)&^w&swarHigh != 0 || // < 0x20
+		zero((w^0x22*swarOnes)&^(0x04*swarOnes)) || // '"' 0x22, '&' 0x26
+		zero((w^0x3c*swarOnes)&^(0x02*swarOnes)) || // '<' 0x3c, '>' 0x3e
+		zero(w^0x5c*swarOnes) // '\\'
+}
+
+// jsonSpecial marks the ASCII bytes encoding/json escapes.
+var jsonSpecial = func() (t [utf8.RuneSelf]bool) {
 	for c := range 0x20 {
 		t[c] = true
 	}
-	for _, c := range []byte{'"', '\\', '<', '>', '&', 0xe2} {
+	for _, c := range []byte{'"', '\\', '<', '>', '&'} {
 		t[c] = true
 	}
 	return t

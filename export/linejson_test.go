@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -77,5 +78,32 @@ func TestLineEncoderMatchesMarshal(t *testing.T) {
 			r.Labels = []Label{{Dimension: str(), Rater: str(), RaterKind: "judge", Value: &v, Raw: str()}}
 		}
 		check(r, str())
+	}
+}
+
+// TestJSONStringMatchesMarshal: jsonString writes what json.Marshal writes for every byte alone and at
+// every place of an eight-byte block, and for random strings of bytes, runes and escapes.
+func TestJSONStringMatchesMarshal(t *testing.T) {
+	check := func(s string) {
+		t.Helper()
+		want, _ := json.Marshal(s)
+		if got := jsonString([]byte("x"), s); string(got) != "x"+string(want) {
+			t.Fatalf("%q: got %s, want %s", s, got[1:], want)
+		}
+	}
+	for c := range 256 {
+		for at := range 17 {
+			check(strings.Repeat("a", at) + string([]byte{byte(c)}) + strings.Repeat("b", 16-at))
+		}
+	}
+	parts := []string{"a", "plain text ", "\"", "\\", "<", ">", "&", "\n", "\r", "\t", "\x00", "\x1f", "\x7f", "蓝色", "\u2028", "\u2029",
+		"“", "—", "\xe2\x80", "\xff", "😀", "\xf0\x9f", "\ufffd", "0123456789abcdef"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		check(b.String())
 	}
 }

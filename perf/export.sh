@@ -5,7 +5,8 @@
 # (cached: read twice first) and out of it (cold: evicted with posix_fadvise DONTNEED, perf/evict).
 # Each run times cat cached, the export cached, cat cold and the export cold, interleaved; the ratio is
 # (export MB/s of image data) / (cat MB/s of shard bytes), the measure of issue #16. Prints each run,
-# then min/median/max of both ratios and the largest peak RSS (/usr/bin/time).
+# then min/median/max of both ratios and the largest peak RSS (/usr/bin/time). Each export's processor
+# time (user + system seconds) is printed too: on a shared machine it varies less than the wall clock.
 #
 # Usage: perf/export.sh [DIR]   (default /tmp/loupe-export-bench; the shards are generated once there)
 #   SHARDS=20 ROWS=5000 SIZE=384   the generated set (100,000 items); a smaller one while iterating
@@ -47,7 +48,7 @@ catrun() {
 	sync
 	echo "$t0 $t1" | awk '{ printf "%.4f", $2 - $1 }'
 }
-# exportrun prints the export's seconds, its image bytes and its peak RSS (KB).
+# exportrun prints the export's seconds, its image bytes, its peak RSS (KB) and its processor seconds.
 exportrun() {
 	rm -rf "$dir/out"
 	sync
@@ -55,9 +56,11 @@ exportrun() {
 	img=$(sed -n 's/.*"image_bytes": \([0-9]*\).*/\1/p' "$dir/export.json")
 	secs=$(sed -n 's/.*"seconds": \([0-9.]*\).*/\1/p' "$dir/export.json")
 	rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$dir/time.txt")
+	usr=$(sed -n 's/.*User time (seconds): //p' "$dir/time.txt")
+	sys=$(sed -n 's/.*System time (seconds): //p' "$dir/time.txt")
 	rm -rf "$dir/out"
 	sync
-	echo "$secs $img $rss"
+	echo "$secs $img $rss $(echo "$usr $sys" | awk '{ printf "%.2f", $1 + $2 }')"
 }
 : >"$dir/runs.txt"
 i=1
@@ -82,11 +85,11 @@ function lo(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] < m) m =
 function hi(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] > m) m = a[i]; return m }
 {
 	n++
-	cc = $1; es = $2; img = $3; rc = $4; ck = $5; ek = $6; rk = $8
+	cc = $1; es = $2; img = $3; rc = $4; uc = $5; ck = $6; ek = $7; rk = $9; uk = $10
 	rcached[n] = (img/es) / (b/cc); rcold[n] = (img/ek) / (b/ck)
 	if (rc > rss) rss = rc; if (rk > rss) rss = rk
-	printf "run %d  cached: cat %.2f s (%.0f MB/s), export %.2f s (%.0f MB/s of images), ratio %.2f   cold: cat %.2f s (%.0f MB/s), export %.2f s (%.0f MB/s), ratio %.2f   peak RSS %.0f / %.0f MB\n",
-		n, cc, b/1e6/cc, es, img/1e6/es, rcached[n], ck, b/1e6/ck, ek, img/1e6/ek, rcold[n], rc/1024, rk/1024
+	printf "run %d  cached: cat %.2f s (%.0f MB/s), export %.2f s (%.0f MB/s of images, cpu %.1f s), ratio %.2f   cold: cat %.2f s (%.0f MB/s), export %.2f s (%.0f MB/s, cpu %.1f s), ratio %.2f   peak RSS %.0f / %.0f MB\n",
+		n, cc, b/1e6/cc, es, img/1e6/es, uc, rcached[n], ck, b/1e6/ck, ek, img/1e6/ek, uk, rcold[n], rc/1024, rk/1024
 	images = img
 }
 END {

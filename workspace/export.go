@@ -42,8 +42,14 @@ type ExportSummary struct {
 	Estimated  bool           `json:"image_bytes_estimated,omitempty"`
 }
 
-// exportPage is how many items are loaded at a time: memory stays bounded whatever the export's size.
+// exportPage is how many items are made into records at a time: memory stays bounded whatever the
+// export's size.
 const exportPage = 256
+
+// exportQuery is how many items' rows are queried at once, handed on exportPage at a time: each of
+// ExportRows' queries costs a statement prepared for its list of ids, much of it whatever the list's
+// length, and the rows without their pictures are small.
+const exportQuery = 4 * exportPage
 
 // exportSource reads pictures and shard captions, keeping the current shard open for sequential reads.
 type exportSource struct {
@@ -74,8 +80,9 @@ func (s *exportSource) close() {
 // Record builds an export record from a workspace row: texts (shard captions included), the picture,
 // the final value of every dimension with its provenance, the decision and the history summary.
 func (s *exportSource) Record(r *store.ExportRow, withImage bool) (*export.Record, error) {
+	// sized for a FLUX row (eight caption kinds, nine pipeline scores): no map grows while it is filled
 	rec := &export.Record{ID: r.ExtID, Kind: r.Kind, Subset: r.Subset, Track: r.Track, Model: r.Model,
-		Texts: map[string]map[string]string{}, Values: map[string]export.Value{}, Decision: r.Decision}
+		Texts: make(map[string]map[string]string, 8), Values: make(map[string]export.Value, 16), Decision: r.Decision}
 	addText := func(kind, lang, body string) {
 		if body == "" {
 			return
@@ -105,8 +112,9 @@ func (s *exportSource) Record(r *store.ExportRow, withImage bool) (*export.Recor
 		if err != nil {
 			return nil, fmt.Errorf("item %s: %w", r.ExtID, err)
 		}
-		for _, t := range captionTexts(row) {
-			addText(t.Kind, t.Lang, t.Body)
+		for k, kind := range review.CaptionKinds { // as captionTexts, without its slice
+			addText(kind, "en", row.EN[k])
+			addText(kind, "zh", row.ZH[k])
 		}
 		if withImage {
 			rec.Image = row.Image
@@ -180,14 +188,20 @@ func send(ctx context.Context, ch chan<- exportBatch, b exportBatch) bool {
 
 func (p *exportPipeline) load(ctx context.Context, st *store.Store, ids []int64, f review.Filter) {
 	defer close(p.pages)
-	for start := 0; start < len(ids); start += exportPage {
+	for start := 0; start < len(ids); start += exportQuery {
 		if err := ctx.Err(); err != nil {
 			send(ctx, p.pages, exportBatch{err: err})
 			return
 		}
-		rows, err := st.ExportRows(ctx, ids[start:min(len(ids), start+exportPage)], f)
-		if !send(ctx, p.pages, exportBatch{start: start, rows: rows, err: err}) {
+		rows, err := st.ExportRows(ctx, ids[start:min(len(ids), start+exportQuery)], f)
+		if err != nil {
+			send(ctx, p.pages, exportBatch{start: start, err: err})
 			return
+		}
+		for at := 0; at < len(rows); at += exportPage {
+			if !send(ctx, p.pages, exportBatch{start: start + at, rows: rows[at:min(len(rows), at+exportPage)]}) {
+				return
+			}
 		}
 	}
 }

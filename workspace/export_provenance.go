@@ -21,7 +21,7 @@ func provenance(rec *export.Record, r *store.ExportRow) {
 		}
 	}
 	captions, scores := review.Unpack(r.Packed)
-	rec.Captions = []string{}
+	rec.Captions = make([]string, 0, len(review.CaptionKinds))
 	for k, kind := range review.CaptionKinds {
 		if captions&(1<<k) != 0 {
 			rec.Captions = append(rec.Captions, kind)
@@ -34,7 +34,7 @@ func provenance(rec *export.Record, r *store.ExportRow) {
 			}
 			// kept apart from the final values: a human value may have superseded it there
 			if rec.Pipeline == nil {
-				rec.Pipeline = map[string]float64{}
+				rec.Pipeline = make(map[string]float64, len(review.PipelineScores))
 			}
 			rec.Pipeline[p.Dimension] = float64(v)
 		}
