@@ -55,7 +55,7 @@ func newComfy(c *Config) (*comfyGen, error) {
 		}
 	}
 	return &comfyGen{
-		cfg: c, pool: newPool(c.BaseURLs), hc: &http.Client{}, workflow: raw,
+		cfg: c, pool: newPool(c.BaseURLs, c.Concurrency, c.Name, c.Notify), hc: c.httpClient(), workflow: raw,
 		clientID: newUUID(), poll: 250 * time.Millisecond,
 	}, nil
 }
@@ -115,6 +115,7 @@ func (g *comfyGen) patch(r Request) (map[string]any, error) {
 type comfyError struct {
 	err       error
 	unhealthy bool
+	down      string // connection refused or DNS failure: why the server is not there
 }
 
 func (e *comfyError) Error() string { return e.err.Error() }
@@ -133,15 +134,23 @@ func (g *comfyGen) Generate(ctx context.Context, r Request) (Image, error) {
 	ctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout.Duration)
 	defer cancel()
 	var last error
-	for attempt := range maxAttempts {
-		if attempt > 0 {
-			if err := sleep(ctx, backoff(attempt-1, 0)); err != nil {
+	attempts, downs := 0, 0
+	for {
+		if attempts > 0 {
+			if err := sleep(ctx, backoff(attempts-1, 0)); err != nil {
 				return Image{}, fmt.Errorf("generator %q: %w (after %v)", g.cfg.Name, err, last)
 			}
 		}
-		i := g.pool.pick()
+		i, err := g.pool.acquire(ctx)
+		if err != nil {
+			if ctx.Err() == context.DeadlineExceeded && parent.Err() == nil {
+				err = fmt.Errorf("no server had a free slot within %s: %w", g.cfg.Timeout.Duration, err)
+			}
+			return Image{}, fmt.Errorf("generator %q: %w", g.cfg.Name, err)
+		}
 		server := g.cfg.BaseURLs[i]
 		img, err := g.run(ctx, server, id, wf)
+		g.pool.release(i)
 		if err == nil {
 			g.pool.ok(i)
 			img.Seed, img.Server = r.Seed, server
@@ -154,12 +163,21 @@ func (g *comfyGen) Generate(ctx context.Context, r Request) (Image, error) {
 		if !errors.As(err, &ce) || ctx.Err() != nil {
 			return Image{}, fmt.Errorf("generator %q: %s: %w", g.cfg.Name, server, err)
 		}
+		last = fmt.Errorf("%s: %w", server, err)
+		if ce.down != "" {
+			// not there: open its circuit and move on (or wait for a probe); no attempt of the prompt's
+			g.pool.setDown(i, ce.down)
+			if downs++; downs <= 2*len(g.cfg.BaseURLs)+2 {
+				continue
+			}
+		}
 		if ce.unhealthy {
 			g.pool.fail(i)
 		}
-		last = fmt.Errorf("%s: %w", server, err)
+		if attempts++; attempts >= maxAttempts {
+			return Image{}, fmt.Errorf("generator %q: giving up after %d attempts: %w", g.cfg.Name, attempts, last)
+		}
 	}
-	return Image{}, fmt.Errorf("generator %q: giving up after %d attempts: %w", g.cfg.Name, maxAttempts, last)
 }
 
 // run submits (unless the server already has it), waits and fetches.
@@ -321,7 +339,7 @@ func (g *comfyGen) submit(ctx context.Context, server, id string, wf map[string]
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return &comfyError{err: err, unhealthy: true}
+		return &comfyError{err: err, unhealthy: true, down: downReason(err)}
 	}
 	defer res.Body.Close()
 	rb, _ := io.ReadAll(io.LimitReader(res.Body, 4<<20))
@@ -371,7 +389,8 @@ func (g *comfyGen) submit(ctx context.Context, server, id string, wf map[string]
 				}
 			}
 		}
-		return errors.New(sb.String())
+		// a rejected workflow (a node's input, a prompt the encoder refuses) is not cured by asking again
+		return &StatusError{Status: max(res.StatusCode, 400), Msg: sb.String()}
 	}
 	if out.PromptID != "" && out.PromptID != id {
 		return fmt.Errorf("POST /prompt: the server ignored prompt_id %s and queued %s (ComfyUI too old for client prompt ids)", id, out.PromptID)
@@ -390,7 +409,7 @@ func (g *comfyGen) get(ctx context.Context, u string) ([]byte, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &comfyError{err: err, unhealthy: true}
+		return nil, &comfyError{err: err, unhealthy: true, down: downReason(err)}
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(res.Body, 256<<20))

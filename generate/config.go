@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"runtime"
 	"slices"
@@ -53,10 +54,12 @@ type Config struct {
 	Steps       int            `toml:"steps" json:"steps,omitempty"`
 	Guidance    float64        `toml:"guidance" json:"guidance,omitempty"`
 	Timeout     vlm.Duration   `toml:"timeout" json:"timeout,omitempty"`
-	Concurrency int            `toml:"concurrency" json:"concurrency,omitempty"`
-	Workflow    string         `toml:"workflow" json:"workflow,omitempty"` // comfyui: API-format workflow JSON
-	Nodes       ComfyNodes     `toml:"nodes" json:"nodes,omitempty"`       // comfyui: node ids to patch
-	Extra       map[string]any `toml:"extra" json:"extra,omitempty"`       // openai: extra body fields
+	Concurrency int            `toml:"concurrency" json:"concurrency,omitempty"` // requests in flight per server of the pool
+	Workflow    string         `toml:"workflow" json:"workflow,omitempty"`       // comfyui: API-format workflow JSON
+	Nodes       ComfyNodes     `toml:"nodes" json:"nodes,omitempty"`             // comfyui: node ids to patch
+	Extra       map[string]any `toml:"extra" json:"extra,omitempty"`             // openai: extra body fields
+	// Notify, when set, is told when a server of the pool goes down or comes back (for the run's log).
+	Notify func(msg string) `toml:"-" json:"-"`
 }
 
 // ComfyNodes names the workflow nodes whose inputs a request patches.
@@ -143,7 +146,7 @@ func (c *Config) Normalize() error {
 	}
 	c.BaseURLs, c.BaseURL = urls, urls[0]
 	if c.Concurrency == 0 {
-		c.Concurrency = 4 * len(urls)
+		c.Concurrency = 4
 	}
 	switch c.Kind {
 	case KindOpenAI:
@@ -226,6 +229,59 @@ func (e *RefusedError) Error() string {
 // Unwrap returns ErrRefused.
 func (e *RefusedError) Unwrap() error { return ErrRefused }
 
+// ErrQuota marks a request refused because the account's quota or credit is spent (OpenAI
+// insufficient_quota): waiting does not cure it, so it is not retried and ends a run.
+var ErrQuota = errors.New("quota exhausted")
+
+// QuotaError is the error a quota refusal returns; it wraps ErrQuota.
+type QuotaError struct {
+	Server  string
+	Message string
+}
+
+func (e *QuotaError) Error() string {
+	return fmt.Sprintf("quota exhausted (insufficient_quota): %s: check the plan and billing of the account", e.Message)
+}
+
+// Unwrap returns ErrQuota.
+func (e *QuotaError) Unwrap() error { return ErrQuota }
+
+// StatusError is an answer with an HTTP error status and what the server said about it.
+type StatusError struct {
+	Status int
+	Msg    string
+}
+
+func (e *StatusError) Error() string { return e.Msg }
+
+// Lasting reports whether err is an answer about the prompt itself that asking again will not change:
+// a content-policy refusal, or a 4xx such as a prompt over the context length. A run records it as the
+// prompt's failure and goes on.
+func Lasting(err error) bool {
+	if errors.Is(err, ErrRefused) {
+		return true
+	}
+	var se *StatusError
+	if !errors.As(err, &se) || se.Status < 400 || se.Status >= 500 {
+		return false
+	}
+	switch se.Status {
+	case 401, 403, 404, 408, 409, 429:
+		return false
+	}
+	return true
+}
+
+// Fatal reports whether err stops every request, not just this prompt's: quota spent, no server
+// reachable, a key refused (401, 403) or a wrong URL or model (404). A run stops on it.
+func Fatal(err error) bool {
+	if errors.Is(err, ErrQuota) || errors.Is(err, ErrUnreachable) {
+		return true
+	}
+	var se *StatusError
+	return errors.As(err, &se) && (se.Status == 401 || se.Status == 403 || se.Status == 404)
+}
+
 // New returns the generator c describes. c is normalized first.
 func New(c *Config) (Generator, error) {
 	if err := c.Normalize(); err != nil {
@@ -244,7 +300,32 @@ func New(c *Config) (Generator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &limited{g: g, sem: make(chan struct{}, c.Concurrency)}, nil
+	return &limited{g: g, sem: make(chan struct{}, c.InFlight())}, nil
+}
+
+// InFlight is how many requests the generator holds at once: concurrency per server of the pool
+// (procedural: concurrency).
+func (c *Config) InFlight() int {
+	return max(1, c.Concurrency) * max(1, len(c.BaseURLs))
+}
+
+// Workers is how many Generate calls g serves at once (a caller runs that many workers to keep every
+// server of a pool busy); 1 for a generator that does not say.
+func Workers(g Generator) int {
+	if l, ok := g.(*limited); ok {
+		return cap(l.sem)
+	}
+	return 1
+}
+
+// httpClient is the client of a network generator: it keeps an idle connection for every request the
+// pool holds at once (the default keeps 2 per host, so a busier server would open a new connection for
+// most requests).
+func (c *Config) httpClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = c.InFlight()
+	t.MaxIdleConnsPerHost = max(1, c.Concurrency)
+	return &http.Client{Transport: t}
 }
 
 // limited caps the number of concurrent Generate calls.

@@ -160,30 +160,44 @@ func TestOpenAIPool(t *testing.T) {
 }
 
 func TestPoolRoundRobinAndRecovery(t *testing.T) {
-	p := newPool([]string{"a", "b", "c"})
+	p := newPool([]string{"a", "b", "c"}, 2, "g", nil)
 	now := time.Unix(1000, 0)
 	p.now = func() time.Time { return now }
-	got := []int{p.pick(), p.pick(), p.pick(), p.pick()}
+	ctx := context.Background()
+	pick := func() int {
+		i, err := p.acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.release(i)
+		return i
+	}
+	got := []int{pick(), pick(), pick(), pick()}
 	if got[0] != 0 || got[1] != 1 || got[2] != 2 || got[3] != 0 {
 		t.Fatal(got)
 	}
 	p.fail(1)
 	for range 4 {
-		if p.pick() == 1 {
+		if pick() == 1 {
 			t.Fatal("unhealthy server picked")
 		}
 	}
-	now = now.Add(time.Second)
-	p.fail(0)
-	now = now.Add(time.Second)
-	p.fail(2)
-	if i := p.pick(); i != 1 { // all down: least recently failed
-		t.Fatalf("picked %d", i)
+	// the least loaded first, up to 2 each; an unhealthy server only when the others are full
+	var held []int
+	for range 6 {
+		i, _ := p.acquire(ctx)
+		held = append(held, i)
+	}
+	if n := held[4]; n != 1 || held[5] != 1 {
+		t.Fatalf("acquired %v", held)
+	}
+	for _, i := range held {
+		p.release(i)
 	}
 	now = now.Add(31 * time.Second)
 	seen := map[int]bool{}
 	for range 3 {
-		seen[p.pick()] = true
+		seen[pick()] = true
 	}
 	if len(seen) != 3 {
 		t.Fatal("servers did not recover", seen)
@@ -419,7 +433,7 @@ func TestNormalizeErrors(t *testing.T) {
 	if err := c.Normalize(); err != nil {
 		t.Fatal(err)
 	}
-	if len(c.BaseURLs) != 2 || c.Size != "1024x1024" || c.Timeout.Duration <= 0 || c.Concurrency != 8 {
+	if len(c.BaseURLs) != 2 || c.Size != "1024x1024" || c.Timeout.Duration <= 0 || c.Concurrency != 4 || c.InFlight() != 8 { // 4 per server
 		t.Fatalf("%+v", c)
 	}
 	if _, err := New(&Config{Name: "g", Kind: "comfyui", Workflow: "/nonexistent.json", Nodes: ComfyNodes{Prompt: "6"}}); err == nil ||

@@ -30,8 +30,8 @@ func newOpenAI(c *Config) (*openaiGen, error) {
 	if c.APIKeyEnv != "" {
 		key = os.Getenv(c.APIKeyEnv)
 	}
-	g := &openaiGen{cfg: c, pool: newPool(c.BaseURLs), key: key}
-	hc := &http.Client{}
+	g := &openaiGen{cfg: c, pool: newPool(c.BaseURLs, c.Concurrency, c.Name, c.Notify), key: key}
+	hc := c.httpClient()
 	for _, base := range c.BaseURLs {
 		// A bare host ("http://gpu1:8000") means the usual /v1 prefix.
 		if u, err := url.Parse(base); err == nil && (u.Path == "" || u.Path == "/") {
@@ -76,16 +76,21 @@ func (g *openaiGen) params(r Request) openai.ImageGenerateParams {
 func (g *openaiGen) Generate(ctx context.Context, r Request) (Image, error) {
 	r = g.cfg.fill(r)
 	params := g.params(r)
-	var last error
-	for attempt := range maxAttempts {
-		if attempt > 0 {
-			if err := sleep(ctx, last.(*attemptError).wait(attempt-1)); err != nil {
-				return Image{}, fmt.Errorf("generator %q: %w (after %v)", g.cfg.Name, err, last)
+	var last *attemptError
+	attempts, downs := 0, 0
+	for {
+		if last != nil && last.down == "" {
+			if err := sleep(ctx, last.wait(attempts-1)); err != nil {
+				return Image{}, fmt.Errorf("generator %q: %w (after %s: %v)", g.cfg.Name, err, last.server, last)
 			}
 		}
-		i := g.pool.pick()
+		i, err := g.pool.acquire(ctx)
+		if err != nil {
+			return Image{}, fmt.Errorf("generator %q: %w", g.cfg.Name, err)
+		}
 		server := g.cfg.BaseURLs[i]
 		img, err := g.once(ctx, i, params)
+		g.pool.release(i)
 		if err == nil {
 			g.pool.ok(i)
 			img.Seed, img.Server = r.Seed, server
@@ -98,13 +103,22 @@ func (g *openaiGen) Generate(ctx context.Context, r Request) (Image, error) {
 			}
 			return Image{}, fmt.Errorf("generator %q: %s: %w", g.cfg.Name, server, err)
 		}
+		last = ae
+		if ae.down != "" {
+			// the server is not there: its circuit opens and the request moves to another server (or
+			// waits for a probe); this is no attempt of the prompt's
+			g.pool.setDown(i, ae.down)
+			if downs++; downs <= 2*len(g.cfg.BaseURLs)+2 {
+				continue
+			}
+		}
 		if ae.unhealthy {
 			g.pool.fail(i)
 		}
-		last = ae
+		if attempts++; attempts >= maxAttempts {
+			return Image{}, fmt.Errorf("generator %q: giving up after %d attempts: %s: %w", g.cfg.Name, attempts, ae.server, ae)
+		}
 	}
-	last = fmt.Errorf("%s: %w", last.(*attemptError).server, last)
-	return Image{}, fmt.Errorf("generator %q: giving up after %d attempts: %w", g.cfg.Name, maxAttempts, last)
 }
 
 // attemptError is one failed attempt and whether to try again.
@@ -112,7 +126,8 @@ type attemptError struct {
 	err        error
 	server     string
 	retry      bool
-	unhealthy  bool // connection error or 5xx: skip the server for a while
+	unhealthy  bool   // connection error or 5xx: skip the server for a while
+	down       string // connection refused or DNS failure: why the server is not there
 	retryAfter string
 }
 
@@ -138,8 +153,11 @@ func (g *openaiGen) once(ctx context.Context, i int, params openai.ImageGenerate
 				}
 				return Image{}, &RefusedError{Server: server, Code: redact.String(code, g.key), Message: redact.Message(apiErr.Message, g.key)}
 			}
+			if isQuota(apiErr) {
+				return Image{}, &QuotaError{Server: server, Message: redact.Message(describe(apiErr).Error(), g.key)}
+			}
 			// servers echo (parts of) a wrong key: never let it reach the workspace or a log
-			ae := &attemptError{err: errors.New(redact.Message(describe(apiErr).Error(), g.key)), server: server}
+			ae := &attemptError{err: &StatusError{Status: apiErr.StatusCode, Msg: redact.Message(describe(apiErr).Error(), g.key)}, server: server}
 			if apiErr.Response != nil {
 				ae.retryAfter = apiErr.Response.Header.Get("Retry-After")
 			}
@@ -154,8 +172,8 @@ func (g *openaiGen) once(ctx context.Context, i int, params openai.ImageGenerate
 		if ctx.Err() != nil {
 			return Image{}, ctx.Err()
 		}
-		// Connection refused/reset, or this attempt's timeout.
-		return Image{}, &attemptError{err: err, server: server, retry: true, unhealthy: true}
+		// Connection refused/reset, a name that does not resolve, or this attempt's timeout.
+		return Image{}, &attemptError{err: err, server: server, retry: true, unhealthy: true, down: downReason(err)}
 	}
 	if len(res.Data) == 0 {
 		return Image{}, fmt.Errorf("%s: the response holds no image", server)
@@ -184,6 +202,19 @@ func sniffMIME(b []byte) string {
 		return "image/avif"
 	}
 	return "application/octet-stream"
+}
+
+// isQuota reports whether an API error says the account's quota or credit is spent.
+func isQuota(e *openai.Error) bool {
+	if e.StatusCode != http.StatusTooManyRequests && e.StatusCode != http.StatusPaymentRequired && e.StatusCode != http.StatusForbidden {
+		return false
+	}
+	switch e.Code {
+	case "insufficient_quota", "billing_hard_limit_reached", "billing_not_active":
+		return true
+	}
+	low := strings.ToLower(e.Message)
+	return e.Type == "insufficient_quota" || strings.Contains(low, "exceeded your current quota")
 }
 
 // describe turns an API error into "429 Too Many Requests: rate_limit_exceeded: message".

@@ -15,6 +15,67 @@ var (
 	bareKey       = regexp.MustCompile(`([{,]\s*)([A-Za-z_][A-Za-z0-9_]*)\s*:`)
 )
 
+// Parse modes. The official one (ParseStrict, "") is PRISM-Bench's; ParseExtract also takes the
+// first balanced JSON object out of prose that wraps it, and marks the verdicts it rescued so that
+// reports keep them apart.
+const (
+	ParseStrict  = ""
+	ParseExtract = "extract"
+)
+
+// ParseModes lists the accepted --parse values.
+var ParseModes = []string{"official", ParseExtract}
+
+// ParseVerdictMode is ParseVerdict, and in ParseExtract mode a verdict the official parse fails for
+// not being a JSON object is parsed again from the first balanced JSON object in the text (Parse
+// says so). A score is checked the same way in both modes.
+func ParseVerdictMode(raw, mode string) review.Verdict {
+	v := ParseVerdict(raw)
+	if mode != ParseExtract || v.Value != nil || !strings.HasPrefix(v.Error, "not a JSON object") {
+		return v
+	}
+	obj := FirstJSONObject(raw)
+	if obj == "" {
+		return v
+	}
+	w := ParseVerdict(obj)
+	if w.Value == nil {
+		v.Error = "extract: " + w.Error
+		return v
+	}
+	w.Raw, w.Parse = raw, ParseExtract
+	return w
+}
+
+// FirstJSONObject returns the first balanced {...} in s (braces inside JSON strings skipped), or "".
+func FirstJSONObject(s string) string {
+	for start := strings.IndexByte(s, '{'); start >= 0; {
+		depth, inStr, esc := 0, false, false
+		for i := start; i < len(s); i++ {
+			c := s[i]
+			switch {
+			case esc:
+				esc = false
+			case inStr && c == '\\':
+				esc = true
+			case c == '"':
+				inStr = !inStr
+			case inStr:
+			case c == '{':
+				depth++
+			case c == '}':
+				depth--
+				if depth == 0 {
+					return s[start : i+1]
+				}
+			}
+		}
+		// unbalanced from here: no later brace can close either
+		return ""
+	}
+	return ""
+}
+
 // ParseVerdict parses a judge response as PRISM-Bench does: strip, drop a leading ```json and a trailing
 // ```, strip, remove trailing commas before } or ], strict JSON, else a lenient pass (single quotes,
 // unquoted keys). A score counts only as a JSON number within 0-10; a string "8" is rejected. The

@@ -58,7 +58,10 @@ func (r Result) For(t *Task, b *vlm.Backend) Result {
 // Interpret reads a chat completion body as a PRISM-Bench verdict: a refusal or a content filter is a
 // failed verdict; a truncated answer is parsed all the same and fails only if it does not parse; the
 // text is parsed exactly as leniently as the reference (ParseVerdict).
-func Interpret(body []byte) Result {
+func Interpret(body []byte) Result { return InterpretMode(body, ParseStrict) }
+
+// InterpretMode is Interpret with a parse mode (ParseExtract rescues verdicts wrapped in prose).
+func InterpretMode(body []byte, mode string) Result {
 	c, err := vlm.ParseCompletion(body)
 	if err != nil {
 		return Result{Verdict: review.Verdict{Error: err.Error(), Raw: truncate(string(body), 2000)}}
@@ -72,7 +75,7 @@ func Interpret(body []byte) Result {
 		r.Error = "refused: the content filter stopped the answer"
 		return r
 	}
-	v := ParseVerdict(c.Content)
+	v := ParseVerdictMode(c.Content, mode)
 	if v.Value == nil {
 		r.Error = v.Error
 		if c.FinishReason == "length" {
@@ -80,7 +83,7 @@ func Interpret(body []byte) Result {
 		}
 		return r
 	}
-	r.Value, r.Justification = v.Value, v.Justification
+	r.Value, r.Justification, r.Parse = v.Value, v.Justification, v.Parse
 	return r
 }
 

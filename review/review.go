@@ -160,6 +160,7 @@ type Label struct {
 	Sample        int      `json:"sample,omitempty"`
 	Error         string   `json:"error,omitempty"`       // why a machine verdict failed (Value is nil)
 	RubricHash    string   `json:"rubric_hash,omitempty"` // the rubric text a judge verdict was made with
+	Parse         string   `json:"parse,omitempty"`       // "extract": the score was taken out of prose (--parse extract)
 }
 
 // Event is one entry of the append-only human history.

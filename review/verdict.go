@@ -15,6 +15,7 @@ type Verdict struct {
 	Justification string
 	Raw           string // the model's text (or refusal), or the verdict file as read
 	Error         string // why the verdict failed, "" if it did not
+	Parse         string // "extract" when the score was taken out of prose around the JSON (--parse extract)
 	Key           string // request key (content address); "" for offline judges
 	Response      []byte // the raw 200 body, to cache with Key; nil when it came from the cache
 	Backend       string

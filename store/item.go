@@ -163,8 +163,9 @@ func (s *Store) itemDetails(ctx context.Context, it *review.Item) error {
 		}
 	}
 	rows, err = s.DB.QueryContext(ctx, `SELECT d.name, r.name, r.kind, l.value, coalesce(l.justification, ''), coalesce(l.raw, ''), l.sample,
-		coalesce(l.error, ''), coalesce(l.rubric_hash, '')
+		coalesce(l.error, ''), coalesce(l.rubric_hash, ''), coalesce(p.mode, '')
 		FROM labels l JOIN dimensions d ON d.id = l.dimension_id JOIN raters r ON r.id = l.rater_id
+		LEFT JOIN label_parse p ON p.item_id = l.item_id AND p.dimension_id = l.dimension_id AND p.rater_id = l.rater_id AND p.sample = l.sample
 		WHERE l.item_id = ? ORDER BY l.dimension_id, r.kind, r.name, l.sample`, it.ID)
 	if err != nil {
 		return err
@@ -172,7 +173,7 @@ func (s *Store) itemDetails(ctx context.Context, it *review.Item) error {
 	for rows.Next() {
 		var l review.Label
 		var v sql.NullFloat64
-		if err := rows.Scan(&l.Dimension, &l.Rater, &l.RaterKind, &v, &l.Justification, &l.Raw, &l.Sample, &l.Error, &l.RubricHash); err != nil {
+		if err := rows.Scan(&l.Dimension, &l.Rater, &l.RaterKind, &v, &l.Justification, &l.Raw, &l.Sample, &l.Error, &l.RubricHash, &l.Parse); err != nil {
 			rows.Close()
 			return err
 		}

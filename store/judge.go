@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/loupe-dev/loupe/review"
@@ -52,6 +53,12 @@ func (s *Store) SaveVerdicts(ctx context.Context, vs []review.Verdict) error {
 				v.ItemID, dim, v.RaterID, v.Sample, val, v.Justification, v.Raw, v.RunID, v.RubricHash, v.Error); err != nil {
 				return err
 			}
+			if v.Parse != "" {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO label_parse (item_id, dimension_id, rater_id, sample, mode) VALUES (?, ?, ?, ?, ?)
+					ON CONFLICT DO NOTHING`, v.ItemID, dim, v.RaterID, v.Sample, v.Parse); err != nil {
+					return err
+				}
+			}
 			if v.Key != "" {
 				if _, err := tx.ExecContext(ctx, `DELETE FROM judge_pending WHERE key = ?`, v.Key); err != nil {
 					return err
@@ -69,13 +76,19 @@ type RunTotals struct {
 	CostUSD                            float64
 }
 
-// StartRun records a run (judge, pipeline, generate) and returns its id.
+// StartRun records a run (judge, pipeline, generate), with the process running it, and returns its id.
+// Runs that a dead process left running are marked interrupted first (ReapRuns).
 func (s *Store) StartRun(ctx context.Context, kind, backend, model, settings, rubricHash string) (int64, error) {
 	if settings == "" {
 		settings = "{}"
 	}
-	res, err := s.DB.ExecContext(ctx, `INSERT INTO runs (kind, backend, model, settings, rubric_hash) VALUES (?, ?, ?, ?, ?)`,
-		kind, backend, model, settings, rubricHash)
+	// runs left running by processes that died are recorded as interrupted first
+	if _, err := s.ReapRuns(ctx); err != nil {
+		return 0, err
+	}
+	host, _ := os.Hostname()
+	res, err := s.DB.ExecContext(ctx, `INSERT INTO runs (kind, backend, model, settings, rubric_hash, pid, host) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		kind, backend, model, settings, rubricHash, os.Getpid(), host)
 	if err != nil {
 		return 0, wrapErr(err)
 	}

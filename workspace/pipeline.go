@@ -250,7 +250,11 @@ func (r *pipeRunner) putText(ctx context.Context, x *pipeItem, kind, lang, body 
 	return nil
 }
 
+// note adds a note line, once per distinct finding: a rerun that finds the same again adds nothing.
 func (r *pipeRunner) note(ctx context.Context, x *pipeItem, body string) error {
+	if slices.Contains(x.notes, body) {
+		return nil
+	}
 	x.notes = append(x.notes, body)
 	return store.SetText(ctx, r.st.DB, x.id, "note", "en", strings.Join(x.notes, "\n"))
 }
@@ -306,24 +310,47 @@ func (w *Workspace) RunPipeline(ctx context.Context, o PipelineOptions) (*Pipeli
 			stats := &StepStats{Step: "expand", Version: expand.Version}
 			sum.Steps = append(sum.Steps, stats)
 			start := time.Now()
-			var extra []string
-			for i, p := range prompts {
-				out, err := r.call(ctx, expand, pipeline.Input{Prompt: p}, nil, stats)
-				stats.Items++
-				if err != nil {
-					stats.Failed++
-					stats.LastError = err.Error()
-					continue
-				}
-				extra = append(extra, out.Prompts...)
-				stats.Kept += len(out.Prompts)
-				if o.Progress != nil {
-					o.Progress("expand", i+1, len(prompts))
+			// the backend's concurrency at a time; the new prompts kept in seed order (a rerun makes
+			// the same items)
+			outs := make([][]string, len(prompts))
+			next, done := make(chan int), 0
+			var wg sync.WaitGroup
+			for range max(1, min(o.Backend.Concurrency, len(prompts))) {
+				wg.Go(func() {
+					for i := range next {
+						out, err := r.call(ctx, expand, pipeline.Input{Prompt: prompts[i]}, nil, stats)
+						r.mu.Lock()
+						stats.Items++
+						done++
+						if err != nil {
+							stats.Failed++
+							stats.LastError = err.Error()
+						} else {
+							outs[i] = out.Prompts
+							stats.Kept += len(out.Prompts)
+						}
+						if o.Progress != nil {
+							o.Progress("expand", done, len(prompts))
+						}
+						r.mu.Unlock()
+					}
+				})
+			}
+		feed:
+			for i := range prompts {
+				select {
+				case next <- i:
+				case <-ctx.Done():
+					break feed
 				}
 			}
-			for _, p := range extra {
-				if !slices.Contains(prompts, p) {
-					prompts = append(prompts, p)
+			close(next)
+			wg.Wait()
+			for _, extra := range outs {
+				for _, p := range extra {
+					if !slices.Contains(prompts, p) {
+						prompts = append(prompts, p)
+					}
 				}
 			}
 			stats.Seconds = time.Since(start).Seconds()
@@ -392,7 +419,7 @@ func (r *pipeRunner) each(ctx context.Context, ids []int64, name string, stats *
 	workers := 1
 	switch {
 	case name == "generate":
-		workers = 2
+		workers = generate.Workers(r.o.Generator)
 	case r.o.Backend != nil:
 		workers = r.o.Backend.Concurrency
 	}

@@ -11,6 +11,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -45,6 +46,15 @@ type Fault struct {
 var ContentPolicy = Fault{Status: 400, Code: "content_policy_violation",
 	Message: "Your request was rejected as a result of our safety system."}
 
+// Quota is the fault OpenAI answers when the account has no credit left: a 429 that waiting does not
+// cure.
+var Quota = Fault{Status: 429, Code: "insufficient_quota",
+	Message: "You exceeded your current quota, please check your plan and billing details."}
+
+// ContextLength is a lasting 400 as a vLLM-style server answers a prompt that is too long.
+var ContextLength = Fault{Status: 400, Code: "context_length_exceeded",
+	Message: "This model's maximum context length is 77 tokens. However, your prompt is too long."}
+
 // OpenAI behaves like POST /v1/images/generations answering b64_json.
 type OpenAI struct {
 	*httptest.Server
@@ -53,10 +63,38 @@ type OpenAI struct {
 	// leaks what it was sent would.
 	EchoAuth bool
 
-	mu     sync.Mutex
-	faults []Fault
-	bodies []map[string]any
-	auth   []string
+	mu          sync.Mutex
+	faults      []Fault
+	lasting     map[string]Fault // prompt substring -> the fault every request with it gets
+	bodies      []map[string]any
+	auth        []string
+	inFlight    int
+	maxInFlight int
+}
+
+// FailPrompt makes every request whose prompt contains substr fail with f, for good (a prompt the
+// server will never accept, such as one over its context length).
+func (s *OpenAI) FailPrompt(substr string, f Fault) {
+	s.mu.Lock()
+	if s.lasting == nil {
+		s.lasting = map[string]Fault{}
+	}
+	s.lasting[substr] = f
+	s.mu.Unlock()
+}
+
+// SetLatency changes the latency added to every answer.
+func (s *OpenAI) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	s.Latency = d
+	s.mu.Unlock()
+}
+
+// MaxInFlight is the most requests the server held at once.
+func (s *OpenAI) MaxInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxInFlight
 }
 
 // NewOpenAI starts an OpenAI images stand-in; Close it when done.
@@ -111,6 +149,7 @@ func (s *OpenAI) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 400, map[string]any{"error": map[string]any{"message": err.Error(), "type": "invalid_request_error"}})
 		return
 	}
+	prompt, _ := body["prompt"].(string)
 	s.mu.Lock()
 	s.bodies = append(s.bodies, body)
 	s.auth = append(s.auth, r.Header.Get("Authorization"))
@@ -119,8 +158,21 @@ func (s *OpenAI) serve(w http.ResponseWriter, r *http.Request) {
 		f = &s.faults[0]
 		s.faults = s.faults[1:]
 	}
+	for sub, lf := range s.lasting {
+		if strings.Contains(prompt, sub) {
+			f = &lf
+			break
+		}
+	}
+	s.inFlight++
+	s.maxInFlight = max(s.maxInFlight, s.inFlight)
 	lat, echo := s.Latency, s.EchoAuth
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+	}()
 	if lat > 0 {
 		select {
 		case <-time.After(lat):
@@ -138,6 +190,9 @@ func (s *OpenAI) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		if f.Status == 429 {
 			typ = "rate_limit_exceeded"
+			if f.Code == "insufficient_quota" {
+				typ = "insufficient_quota"
+			}
 		}
 		msg := f.Message
 		if msg == "" {
@@ -150,7 +205,6 @@ func (s *OpenAI) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, f.Status, map[string]any{"error": map[string]any{"message": msg, "type": typ, "code": code, "param": nil}})
 		return
 	}
-	prompt, _ := body["prompt"].(string)
 	var seed int64
 	if n, ok := body["seed"].(json.Number); ok {
 		seed, _ = n.Int64()
@@ -172,4 +226,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// NewOpenAIOn starts an OpenAI images stand-in on a listener (a server that comes back at the address
+// it had).
+func NewOpenAIOn(l net.Listener) *OpenAI {
+	s := &OpenAI{}
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.Server.Listener.Close()
+	s.Server.Listener = l
+	s.Server.Start()
+	return s
 }

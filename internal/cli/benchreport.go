@@ -10,6 +10,7 @@ import (
 
 	"github.com/loupe-dev/loupe/prismbench"
 	"github.com/loupe-dev/loupe/report"
+	"github.com/loupe-dev/loupe/store"
 	"github.com/loupe-dev/loupe/workspace"
 )
 
@@ -58,6 +59,11 @@ func runBenchReport(ctx context.Context, g *globals, o *benchReportOpts) error {
 	if err != nil {
 		return err
 	}
+	// prompts the generator failed: part of the coverage (their verdicts count as missing)
+	fails, err := st.BenchFailures(ctx, "prism", o.lang, "")
+	if err != nil {
+		return err
+	}
 	if o.html != "" {
 		if err := writeBenchHTML(o.html, rows, comps); err != nil {
 			return err
@@ -65,7 +71,7 @@ func runBenchReport(ctx context.Context, g *globals, o *benchReportOpts) error {
 	}
 	switch {
 	case g.json:
-		return g.printJSON(map[string]any{"rows": rows, "judges_compared": comps})
+		return g.printJSON(map[string]any{"rows": rows, "judges_compared": comps, "generation_failures": fails})
 	case o.csv:
 		return prismbench.WriteCSV(g.out, rows)
 	case o.markdown:
@@ -75,14 +81,34 @@ func runBenchReport(ctx context.Context, g *globals, o *benchReportOpts) error {
 	default:
 		if len(rows) == 0 {
 			fmt.Fprintln(g.out, "no PRISM-Bench verdicts in the workspace (loupe bench run, or import an official results folder)")
+			printGenerationFailures(g, fails)
 			return nil
 		}
 		if err := prismbench.WriteTable(g.out, rows); err != nil {
 			return err
 		}
 	}
+	printGenerationFailures(g, fails)
 	printJudgeComparisons(g, comps)
 	return nil
+}
+
+// printGenerationFailures lists, per model and language, the prompts that have no image because the
+// generator failed them (coverage: their verdicts are missing, never 0).
+func printGenerationFailures(g *globals, fails []store.BenchFailure) {
+	if len(fails) == 0 {
+		return
+	}
+	fmt.Fprintf(g.out, "\ncoverage: %s without an image (the generator failed; verdicts missing, never 0)\n", plural(len(fails), "prompt"))
+	t := &table{head: []string{"model", "lang", "prompt", "for good", "reason"}}
+	for _, f := range fails {
+		good := "no (next run asks again)"
+		if f.Lasting {
+			good = "yes (--retry-failed)"
+		}
+		t.rows = append(t.rows, []string{Clean(f.Model), f.Lang, fmt.Sprintf("%s/%d", f.Track, f.Index), good, shorten(Clean(f.Reason), 100)})
+	}
+	t.print(g.out, false)
 }
 
 func printJudgeComparisons(g *globals, comps []prismbench.JudgeComparison) {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/loupe-dev/loupe/generate"
 	"github.com/loupe-dev/loupe/internal/config"
@@ -173,7 +174,9 @@ func runPipeline(ctx context.Context, g *globals, o *pipelineOpts) error {
 		if prog.tty {
 			fmt.Fprintf(prog.w, "\r\x1b[K%-15s %d/%d", step, done, total)
 			prog.drawn = true
-		} else if done == total {
+		} else if done == total || time.Since(prog.last) >= 5*time.Second {
+			// a log, not a terminal: a plain line every few seconds and at each step's end
+			prog.last = time.Now()
 			fmt.Fprintf(prog.w, "%-15s %d/%d\n", step, done, total)
 		}
 	}

@@ -101,8 +101,14 @@ func printItem(g *globals, v itemView) {
 		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 		for _, l := range it.Labels {
 			val := "(failed)"
+			if l.Error != "" {
+				val = "(failed: " + Clean(truncateRunes(l.Error, 120)) + ")"
+			}
 			if l.Value != nil {
 				val = fmt.Sprintf("%g", *l.Value)
+				if l.Parse == "extract" {
+					val += " (extracted from prose)"
+				}
 			}
 			if l.ValueText != "" {
 				val += " " + l.ValueText
@@ -128,4 +134,13 @@ func printItem(g *globals, v itemView) {
 			fmt.Fprintf(w, "  #%d %s %s %s %s %s%s %s\n", e.ID, e.At, Clean(e.Annotator), e.Kind, e.Dimension, Clean(val), rep, Clean(e.Reason))
 		}
 	}
+}
+
+// truncateRunes cuts s to at most n runes, marking the cut.
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "..."
 }
