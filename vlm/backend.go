@@ -64,16 +64,23 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 //	profile = "qwen"
 //	[backends.qwen.extra]
 //	mm_processor_kwargs = { min_pixels = 200704, max_pixels = 1003520 }
+//
+//	[backends.qwen-fleet]            # one model served by several servers
+//	kind = "vllm"
+//	base_urls = ["http://gpu1:8000/v1", "http://gpu2:8000/v1"]
+//	concurrency = 64                 # per server: 128 in flight in all
+//	model = "Qwen/Qwen2.5-VL-72B-Instruct"
 type Backend struct {
 	Name        string         `toml:"-" json:"name"`
 	Kind        string         `toml:"kind" json:"kind"`
-	BaseURL     string         `toml:"base_url" json:"base_url,omitempty"`
+	BaseURL     string         `toml:"base_url" json:"base_url,omitempty"`   // one server
+	BaseURLs    []string       `toml:"base_urls" json:"base_urls,omitempty"` // a pool of servers (base_url joins it)
 	Model       string         `toml:"model" json:"model,omitempty"`
 	APIKeyEnv   string         `toml:"api_key_env" json:"api_key_env,omitempty"`
-	Profile     string         `toml:"profile" json:"profile,omitempty"` // "gpt" or "qwen" (PRISM-Bench request settings)
-	Concurrency int            `toml:"concurrency" json:"concurrency,omitempty"`
-	RPM         float64        `toml:"rpm" json:"rpm,omitempty"` // requests per minute (0: unlimited until headers say otherwise)
-	TPM         float64        `toml:"tpm" json:"tpm,omitempty"` // tokens per minute
+	Profile     string         `toml:"profile" json:"profile,omitempty"`         // "gpt" or "qwen" (PRISM-Bench request settings)
+	Concurrency int            `toml:"concurrency" json:"concurrency,omitempty"` // requests in flight per server
+	RPM         float64        `toml:"rpm" json:"rpm,omitempty"`                 // requests per minute (0: unlimited until headers say otherwise)
+	TPM         float64        `toml:"tpm" json:"tpm,omitempty"`                 // tokens per minute
 	Timeout     Duration       `toml:"timeout" json:"timeout,omitempty"`
 	MaxRetries  *int           `toml:"max_retries" json:"max_retries,omitempty"`
 	MaxTokens   int            `toml:"max_tokens" json:"max_tokens,omitempty"`
@@ -87,6 +94,17 @@ type Backend struct {
 	Extra       map[string]any `toml:"extra" json:"extra,omitempty"`
 	Lang        string         `toml:"lang" json:"lang,omitempty"` // ocr: tesseract languages
 }
+
+// URLs lists the backend's servers: base_urls, or base_url alone.
+func (b *Backend) URLs() []string {
+	if len(b.BaseURLs) > 0 {
+		return b.BaseURLs
+	}
+	return []string{b.BaseURL}
+}
+
+// Workers is how many requests the backend takes in flight in all: concurrency per server.
+func (b *Backend) Workers() int { return max(1, b.Concurrency) * len(b.URLs()) }
 
 // Offline reports whether the backend needs no network (ocr, rules).
 func (b *Backend) Offline() bool { return b.Kind == KindOCR || b.Kind == KindRules }
@@ -111,28 +129,46 @@ func (b *Backend) Normalize() error {
 		}
 		return nil
 	}
-	if b.BaseURL == "" {
-		switch b.Kind {
-		case KindOpenAI:
-			b.BaseURL = "https://api.openai.com/v1"
-		case KindOllama:
-			b.BaseURL = "http://localhost:11434/v1"
-		case KindLMStudio:
-			b.BaseURL = "http://localhost:1234/v1"
-		case KindLlamaCpp:
-			b.BaseURL = "http://localhost:8080/v1"
-		case KindSGLang:
-			b.BaseURL = "http://localhost:30000/v1"
-		default:
-			b.BaseURL = "http://localhost:8000/v1"
+	var urls []string
+	for _, u := range append(slices.Clone(b.BaseURLs), b.BaseURL) {
+		u = strings.TrimSpace(u)
+		if u != "" && !slices.ContainsFunc(urls, func(v string) bool { return strings.TrimRight(v, "/") == strings.TrimRight(u, "/") }) {
+			urls = append(urls, u)
 		}
 	}
-	u, err := url.Parse(b.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return bad("base_url", "%q is not an http(s) URL", b.BaseURL)
+	if len(urls) == 0 {
+		switch b.Kind {
+		case KindOpenAI:
+			urls = []string{"https://api.openai.com/v1"}
+		case KindOllama:
+			urls = []string{"http://localhost:11434/v1"}
+		case KindLMStudio:
+			urls = []string{"http://localhost:1234/v1"}
+		case KindLlamaCpp:
+			urls = []string{"http://localhost:8080/v1"}
+		case KindSGLang:
+			urls = []string{"http://localhost:30000/v1"}
+		default:
+			urls = []string{"http://localhost:8000/v1"}
+		}
 	}
-	if u.User != nil {
-		return bad("base_url", "must not hold credentials: name an environment variable in api_key_env")
+	field := "base_url"
+	if len(b.BaseURLs) > 0 {
+		field = "base_urls"
+	}
+	for _, s := range urls {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad(field, "%q is not an http(s) URL", s)
+		}
+		if u.User != nil {
+			return bad(field, "must not hold credentials: name an environment variable in api_key_env")
+		}
+	}
+	b.BaseURL = urls[0]
+	b.BaseURLs = nil
+	if len(urls) > 1 {
+		b.BaseURLs = urls
 	}
 	if b.Model == "" {
 		return bad("model", "missing")

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -31,6 +32,7 @@ const (
 	ClassQuota         Class = "quota"          // fatal: insufficient_quota
 	ClassAuth          Class = "auth"           // fatal: 401/403
 	ClassNotFound      Class = "not_found"      // fatal: no such model or endpoint
+	ClassUnreachable   Class = "unreachable"    // fatal: no server of the backend accepts connections
 )
 
 // CallError is a call that did not produce a completion. Its message never holds the API key.
@@ -64,7 +66,7 @@ func (e *CallError) Error() string {
 
 // Fatal reports whether the error stops the whole run.
 func (e *CallError) Fatal() bool {
-	return e.Class == ClassQuota || e.Class == ClassAuth || e.Class == ClassNotFound
+	return e.Class == ClassQuota || e.Class == ClassAuth || e.Class == ClassNotFound || e.Class == ClassUnreachable
 }
 
 // Terminal reports whether the error is this request's final outcome (retrying cannot help).
@@ -115,24 +117,32 @@ func ParseCompletion(body []byte) (Completion, error) {
 
 // Client sends prepared requests to one OpenAI-compatible backend through openai-go, with bounded
 // concurrency, the rate limiter, and its own retries (the SDK's are off: it does not retry timeouts and
-// gives up on long Retry-After values).
+// gives up on long Retry-After values). A backend with several base_urls is a pool: each attempt goes to
+// the least-loaded reachable server, a server that refuses connections is left alone until a probe
+// reaches it, and one that keeps failing is drained for a while (see pool.go).
 type Client struct {
 	B       *Backend
 	Limiter *Limiter
-	chat    openai.ChatCompletionService
-	sem     chan struct{}
-	sleep   func(ctx context.Context, d time.Duration) error
-	rnd     func() float64
-	key     string
+	// DownGrace is how long calls wait for a down backend (every server refusing connections) to come
+	// back before they fail with ClassUnreachable; DefaultDownGrace unless set. 0: fail at once.
+	DownGrace time.Duration
+	pool      *pool
+	sem       chan struct{}
+	sleep     func(ctx context.Context, d time.Duration) error
+	rnd       func() float64
+	key       string
 
 	Calls    atomic.Int64 // HTTP attempts made
 	Retries  atomic.Int64
 	InFlight atomic.Int64
+	Conns    atomic.Int64 // connections opened (with the default transport)
 }
 
-// NewClient makes a client for an HTTP backend. hc may be nil (a default transport sized for the
-// backend's concurrency). Every option is passed explicitly: the SDK's environment defaults
-// (OPENAI_BASE_URL, OPENAI_API_KEY, OPENAI_ORG_ID...) are overridden, never silently used.
+// NewClient makes a client for an HTTP backend. hc may be nil: a transport whose idle pool holds a
+// connection for every request in flight, so a busy run reuses its connections instead of opening new
+// ones (and, over TLS, paying a handshake each). Every option is passed explicitly: the SDK's
+// environment defaults (OPENAI_BASE_URL, OPENAI_API_KEY, OPENAI_ORG_ID...) are overridden, never
+// silently used.
 func NewClient(b *Backend, hc *http.Client) (*Client, error) {
 	if b.Offline() {
 		return nil, fmt.Errorf("backend %q is an offline judge (%s), not an HTTP backend", b.Name, b.Kind)
@@ -141,34 +151,66 @@ func NewClient(b *Backend, hc *http.Client) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	urls := b.URLs()
+	c := &Client{
+		B:         b,
+		Limiter:   NewLimiter(b.RPM, b.TPM),
+		DownGrace: DefaultDownGrace,
+		sem:       make(chan struct{}, b.Workers()),
+		sleep:     sleepCtx,
+		rnd:       rand.Float64,
+		key:       key,
+	}
+	dialer := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dialer.DialContext(ctx, network, addr)
+		if err == nil {
+			c.Conns.Add(1)
+		}
+		return conn, err
+	}
 	if hc == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = b.Concurrency
-		tr.MaxConnsPerHost = 0
+		tr.DialContext = dial
+		// the default keeps 100 idle connections in all: at more in flight, each wave of answers closed
+		// the surplus and the next wave dialled again
+		perHost := map[string]int{}
+		for _, s := range urls {
+			if u, err := url.Parse(s); err == nil {
+				perHost[u.Host] += b.Concurrency
+			}
+		}
+		tr.MaxIdleConns = b.Workers()
+		tr.MaxIdleConnsPerHost = 0
+		for _, n := range perHost {
+			tr.MaxIdleConnsPerHost = max(tr.MaxIdleConnsPerHost, n)
+		}
+		// a request that finds every connection busy only because the previous answer's connection is
+		// not back in the idle pool yet waits for it rather than dialling one more
+		tr.MaxConnsPerHost = tr.MaxIdleConnsPerHost
 		hc = &http.Client{Transport: tr}
 	}
-	opts := []option.RequestOption{
-		option.WithHTTPClient(hc),
-		option.WithBaseURL(strings.TrimRight(b.BaseURL, "/") + "/"),
-		option.WithAPIKey(key),
-		option.WithMaxRetries(0),
-		option.WithHeaderDel("OpenAI-Organization"),
-		option.WithHeaderDel("OpenAI-Project"),
-	}
-	if key == "" {
-		opts = append(opts, option.WithHeaderDel("Authorization"))
-	}
-	c := &Client{
-		B:       b,
-		Limiter: NewLimiter(b.RPM, b.TPM),
-		chat:    openai.NewChatCompletionService(opts...),
-		sem:     make(chan struct{}, b.Concurrency),
-		sleep:   sleepCtx,
-		rnd:     rand.Float64,
-		key:     key,
+	c.pool = newPool(urls, b.Concurrency, dialer.DialContext)
+	for _, s := range c.pool.servers {
+		opts := []option.RequestOption{
+			option.WithHTTPClient(hc),
+			option.WithBaseURL(strings.TrimRight(s.url, "/") + "/"),
+			option.WithAPIKey(key),
+			option.WithMaxRetries(0),
+			option.WithHeaderDel("OpenAI-Organization"),
+			option.WithHeaderDel("OpenAI-Project"),
+		}
+		if key == "" {
+			opts = append(opts, option.WithHeaderDel("Authorization"))
+		}
+		s.chat = openai.NewChatCompletionService(opts...)
 	}
 	return c, nil
 }
+
+// Servers reports what each server of the backend did so far: requests, failures, mean latency, and
+// whether it is down now.
+func (c *Client) Servers() []ServerStats { return c.pool.stats() }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
@@ -195,9 +237,11 @@ func Backoff(n int, jitter float64) time.Duration {
 // maxServerDelay bounds a Retry-After the client will honour; a longer one ends the call as transient.
 const maxServerDelay = 10 * time.Minute
 
-// Send posts the prepared body and returns the raw 200 body, with the API key redacted from it. It waits for a concurrency slot and the
-// rate limiter, retries transient failures with backoff (honouring Retry-After and x-should-retry) and
-// per-attempt timeouts, and classifies what it cannot retry.
+// Send posts the prepared body and returns the raw 200 body, with the API key redacted from it. It waits
+// for a concurrency slot and the rate limiter, retries transient failures with backoff (honouring
+// Retry-After and x-should-retry) and per-attempt timeouts, and classifies what it cannot retry. A
+// connection that cannot be made takes its server down and is tried again at once on another server;
+// when none is left the call fails with ClassUnreachable (after DownGrace).
 func (c *Client) Send(ctx context.Context, p Prepared) ([]byte, error) {
 	select {
 	case c.sem <- struct{}{}:
@@ -208,13 +252,26 @@ func (c *Client) Send(ctx context.Context, p Prepared) ([]byte, error) {
 	c.InFlight.Add(1)
 	defer c.InFlight.Add(-1)
 	attempts := 1 + *c.B.MaxRetries
+	// refused connections move the call to another server without using an attempt; bounded, in case
+	// servers keep coming back and going away
+	redials := 2*len(c.pool.servers) + 2
 	var last *CallError
 	for n := 1; n <= attempts; n++ {
 		if err := c.Limiter.Wait(ctx, p.EstInput+p.EstOutput); err != nil {
 			return nil, err
 		}
+		s, err := c.pool.acquire(ctx, c.DownGrace)
+		if err != nil {
+			var ce *CallError
+			if errors.As(err, &ce) && last != nil {
+				ce.Attempts = last.Attempts
+			}
+			return nil, err
+		}
 		c.Calls.Add(1)
-		body, hdr, cerr := c.attempt(ctx, p)
+		start := time.Now()
+		body, hdr, cerr, dialErr := c.attempt(ctx, s, p)
+		c.pool.release(s, time.Since(start), cerr, dialErr)
 		c.Limiter.Observe(hdr)
 		if cerr == nil {
 			// a server may echo the Authorization header in a successful answer too: what is cached,
@@ -228,6 +285,11 @@ func (c *Client) Send(ctx context.Context, p Prepared) ([]byte, error) {
 		}
 		cerr.Attempts = n
 		last = cerr
+		if dialErr != nil && redials > 0 {
+			redials--
+			n--
+			continue
+		}
 		retry := cerr.Class == ClassTransient
 		switch hdr.Get("x-should-retry") {
 		case "true":
@@ -257,8 +319,9 @@ func (c *Client) Send(ctx context.Context, p Prepared) ([]byte, error) {
 	return nil, last
 }
 
-// attempt makes one HTTP attempt under the per-attempt timeout.
-func (c *Client) attempt(ctx context.Context, p Prepared) ([]byte, http.Header, *CallError) {
+// attempt makes one HTTP attempt to server s under the per-attempt timeout. dialErr is set when no
+// connection could be made.
+func (c *Client) attempt(ctx context.Context, s *server, p Prepared) ([]byte, http.Header, *CallError, error) {
 	actx, cancel := context.WithTimeout(ctx, c.B.Timeout.Duration)
 	defer cancel()
 	var resp *http.Response
@@ -273,7 +336,7 @@ func (c *Client) attempt(ctx context.Context, p Prepared) ([]byte, http.Header, 
 		return r, err
 	})
 	var sink json.RawMessage
-	_, err := c.chat.New(actx, openai.ChatCompletionNewParams{}, option.WithRequestBody("application/json", p.Body),
+	_, err := s.chat.New(actx, openai.ChatCompletionNewParams{}, option.WithRequestBody("application/json", p.Body),
 		capture, option.WithResponseInto(&resp), option.WithResponseBodyInto(&sink))
 	var hdr http.Header
 	status := 0
@@ -281,19 +344,23 @@ func (c *Client) attempt(ctx context.Context, p Prepared) ([]byte, http.Header, 
 		hdr, status = resp.Header, resp.StatusCode
 	}
 	if err == nil && status/100 == 2 {
-		return raw, hdr, nil
+		return raw, hdr, nil, nil
 	}
 	if status == 0 {
 		msg := "connection failed"
+		var dialErr error
 		switch {
 		case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
 			msg = fmt.Sprintf("no answer within %s", c.B.Timeout.Duration)
 		case err != nil:
 			msg = connMessage(err)
+			if ctx.Err() == nil {
+				dialErr = dialError(err)
+			}
 		}
-		return nil, hdr, &CallError{Class: ClassTransient, Message: msg}
+		return nil, hdr, &CallError{Class: ClassTransient, Message: msg}, dialErr
 	}
-	return nil, hdr, classify(status, raw)
+	return nil, hdr, classify(status, raw), nil
 }
 
 // connMessage describes a transport failure without the request URL's query or any header.

@@ -315,7 +315,7 @@ func (w *Workspace) RunPipeline(ctx context.Context, o PipelineOptions) (*Pipeli
 			outs := make([][]string, len(prompts))
 			next, done := make(chan int), 0
 			var wg sync.WaitGroup
-			for range max(1, min(o.Backend.Concurrency, len(prompts))) {
+			for range max(1, min(o.Backend.Workers(), len(prompts))) {
 				wg.Go(func() {
 					for i := range next {
 						out, err := r.call(ctx, expand, pipeline.Input{Prompt: prompts[i]}, nil, stats)
@@ -421,7 +421,7 @@ func (r *pipeRunner) each(ctx context.Context, ids []int64, name string, stats *
 	case name == "generate":
 		workers = generate.Workers(r.o.Generator)
 	case r.o.Backend != nil:
-		workers = r.o.Backend.Concurrency
+		workers = r.o.Backend.Workers()
 	}
 	jobs := make(chan int64)
 	var wg sync.WaitGroup

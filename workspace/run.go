@@ -70,7 +70,9 @@ type JudgeReport struct {
 	Progress judge.Progress
 	Requests int64 // HTTP attempts (VLM backends)
 	Retries  int64
-	Status   string // done, cancelled (stopped or over budget) or failed
+	Conns    int64             // connections opened (VLM backends)
+	Servers  []vlm.ServerStats // per server of the backend: requests, failures, mean latency
+	Status   string            // done, cancelled (stopped or over budget) or failed
 	// Err is why the run stopped early: ctx's error, judge.ErrBudget, a fatal call error or a storage
 	// error; nil when every task was tried.
 	Err error
@@ -114,7 +116,7 @@ func (w *Workspace) Run(ctx context.Context, plan *JudgePlan, o JudgeOptions) (*
 	if o.fresh {
 		cache = nil // asked again on purpose: a fresh answer
 	}
-	r := &judge.Runner{Judge: j, Cache: cache, Workers: b.Concurrency, PriceIn: pin, PriceOut: pout,
+	r := &judge.Runner{Judge: j, Cache: cache, Workers: b.Workers(), PriceIn: pin, PriceOut: pout,
 		MaxCost: o.MaxCost, DryRun: o.DryRun, OnProgress: o.OnProgress,
 		Store: func(res judge.Result) error {
 			if o.OnStored != nil {
@@ -129,6 +131,7 @@ func (w *Workspace) Run(ctx context.Context, plan *JudgePlan, o JudgeOptions) (*
 	rep.Progress, rep.Err = p, runErr
 	if client != nil {
 		rep.Requests, rep.Retries = client.Calls.Load(), client.Retries.Load()
+		rep.Conns, rep.Servers = client.Conns.Load(), client.Servers()
 	}
 	switch {
 	case runErr != nil && (errors.Is(runErr, context.Canceled) || errors.Is(runErr, judge.ErrBudget)):
@@ -290,6 +293,7 @@ func (r *Rejudger) Rejudge(ctx context.Context, itemID int64, backend string) (s
 	}
 	b1 := *b
 	b1.Concurrency = 1 // one task after the other: the description keeps their order
+	b1.BaseURLs = nil  // (the workers are counted per server; the judge's client keeps its pool)
 	plan.Backend = &b1
 	rep, err := r.w.Run(ctx, plan, JudgeOptions{judge: observed{Judge: j, seen: seen}, sample: sample, fresh: sample > 0,
 		Settings: map[string]any{"rejudge": itemID, "backend": b.Name}})

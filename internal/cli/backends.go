@@ -53,7 +53,7 @@ func newBackendsCmd(g *globals) *cobra.Command {
 					key = "key from $" + b.APIKeyEnv
 				}
 				fmt.Fprintf(g.out, "%-14s %-9s %s  %s  profile %s, concurrency %d, %s\n", Clean(b.Name), b.Kind, Clean(b.Model),
-					Clean(b.BaseURL), b.Profile, b.Concurrency, Clean(key))
+					Clean(strings.Join(b.URLs(), ", ")), b.Profile, b.Concurrency, Clean(key))
 			}
 			return nil
 		},
@@ -79,7 +79,7 @@ func newBackendsCmd(g *globals) *cobra.Command {
 				return g.printJSON(map[string]any{"backend": b.Name, "checks": results})
 			}
 			failed := 0
-			fmt.Fprintf(g.out, "%s (%s, %s at %s)\n", Clean(b.Name), b.Kind, Clean(b.Model), Clean(b.BaseURL))
+			fmt.Fprintf(g.out, "%s (%s, %s at %s)\n", Clean(b.Name), b.Kind, Clean(b.Model), Clean(strings.Join(b.URLs(), ", ")))
 			for _, r := range results {
 				mark := "ok  "
 				if !r.OK {
@@ -122,5 +122,6 @@ func probeBackend(ctx context.Context, b *vlm.Backend) ([]vlm.ProbeResult, error
 	if err != nil {
 		return nil, err
 	}
+	c.DownGrace = 0 // a test says at once that a server refuses connections; a run waits a few seconds
 	return c.Probe(ctx), nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/loupe-dev/loupe/generate"
@@ -266,12 +267,25 @@ func benchGenerate(ctx context.Context, g *globals, st *store.Store, gen generat
 	defer stop()
 	start := time.Now()
 	var progress func(done, total int)
-	if !o.quiet && !g.json {
-		progress = func(done, total int) { fmt.Fprintf(g.err, "\r\x1b[Kgenerating %d/%d", done, total) }
+	prog := newProgress(g.err, o.quiet || g.json)
+	if !prog.off {
+		var mu sync.Mutex
+		progress = func(done, total int) {
+			mu.Lock()
+			defer mu.Unlock()
+			if prog.tty {
+				fmt.Fprintf(prog.w, "\r\x1b[Kgenerating %d/%d", done, total)
+				prog.drawn = true
+			} else if done == total || time.Since(prog.last) >= 5*time.Second {
+				// a log, not a terminal: a plain line every few seconds and at the end
+				prog.last = time.Now()
+				fmt.Fprintf(prog.w, "generating %d/%d\n", done, total)
+			}
+		}
 	}
 	res, runErr := workspace.GenerateBench(ctx, gen, mdir, prompts, workspace.BenchGenOptions{Seed: o.seed, Size: o.size,
 		Workers: generate.Workers(gen), Skip: skip, Abandon: hard, Progress: progress})
-	if progress != nil && res.Made+len(res.Failed) > 0 {
+	if progress != nil && prog.drawn {
 		fmt.Fprintln(g.err)
 	}
 	// record what failed (with the text it failed for), forget what now has an image

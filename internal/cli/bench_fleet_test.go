@@ -250,3 +250,16 @@ func TestPipelineGenerateConcurrency(t *testing.T) {
 		t.Fatalf("%d requests, at most %d in flight (want 12, 4)", srv.Count(), srv.MaxInFlight())
 	}
 }
+
+// TestBenchRunProgressInLogs: progress written to a log (not a terminal) is plain lines, never the
+// terminal's carriage return and erase-line (#17.7).
+func TestBenchRunProgressInLogs(t *testing.T) {
+	srv := gentest.NewOpenAI()
+	defer srv.Close()
+	set, db, cfg, dir := genBench(t, 2, srv.URL)
+	code, _, e := run(t, "--db", db, "bench", "run", "--prompts", set, "--model", "m", "--generator", "emu", "--size", "64",
+		"--config", cfg, "--dir", dir)
+	if code != 0 || strings.ContainsAny(e, "\r\x1b") || !strings.Contains(e, "generating") {
+		t.Fatalf("exit %d, progress %q", code, e)
+	}
+}

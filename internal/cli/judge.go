@@ -13,6 +13,7 @@ import (
 	"github.com/loupe-dev/loupe/internal/config"
 	"github.com/loupe-dev/loupe/judge"
 	"github.com/loupe-dev/loupe/store"
+	"github.com/loupe-dev/loupe/vlm"
 	"github.com/loupe-dev/loupe/workspace"
 	"github.com/spf13/cobra"
 )
@@ -41,8 +42,11 @@ func newJudgeCmd(g *globals) *cobra.Command {
 a queue or on named items, and store them as labels of the judge (model + rubric set). Generations are
 judged against their prompt and track; dataset samples against the caption of their dominant trait.
 
-Backends come from the configuration file ([backends.NAME]: kind, base_url, model, api_key_env,
-concurrency, rpm, tpm, timeout, profile, extra); "ocr" and "rules" are offline judges that need none.
+Backends come from the configuration file ([backends.NAME]: kind, base_url or base_urls, model,
+api_key_env, concurrency (per server), rpm, tpm, timeout, profile, extra); "ocr" and "rules" are offline
+judges that need none. With base_urls each request goes to the least-loaded server; a server that refuses
+connections is left alone until it answers again, and the run stops (naming the URL) within seconds
+when no server is left.
 
 Every response is cached by the content address of its request, so an interrupted or repeated run never
 pays twice; Ctrl-C stops dispatching, waits for the calls in flight and stores them (a second Ctrl-C
@@ -70,39 +74,41 @@ calling; --batch-in imports the results file in any order, joining on custom_id.
 	f.Float64Var(&o.maxCost, "max-cost", 0, "stop before the run's cost would pass this many USD (0: no limit)")
 	f.StringVar(&o.batchOut, "batch-out", "", "write OpenAI Batch API request files instead of calling")
 	f.StringVar(&o.batchIn, "batch-in", "", "import a batch results file")
-	f.IntVar(&o.concurrency, "concurrency", 0, "requests in flight (default: the backend's)")
+	f.IntVar(&o.concurrency, "concurrency", 0, "requests in flight per server (default: the backend's)")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress line")
 	return cmd
 }
 
 // judgeSummary is what a judge run prints.
 type judgeSummary struct {
-	Backend     string           `json:"backend"`
-	Rater       string           `json:"rater"`
-	RunID       int64            `json:"run_id,omitempty"`
-	Tasks       int              `json:"tasks"`
-	AlreadyDone int              `json:"already_done"`
-	NoPrompt    int              `json:"no_prompt_or_track"`
-	Verdicts    int              `json:"verdicts"`
-	Failed      int              `json:"failed"`
-	Skipped     int              `json:"skipped"`
-	Errors      int              `json:"errors"`
-	Cached      int              `json:"from_cache"`
-	Requests    int64            `json:"http_attempts"`
-	Retries     int64            `json:"retries"`
-	InputTok    int              `json:"input_tokens"`
-	OutputTok   int              `json:"output_tokens"`
-	CostUSD     float64          `json:"cost_usd"`
-	CostKnown   bool             `json:"cost_known"`
-	Seconds     float64          `json:"seconds"`
-	PerSecond   float64          `json:"per_second"`
-	DryRun      bool             `json:"dry_run,omitempty"`
-	Stopped     string           `json:"stopped,omitempty"`
-	Failures    map[string]int   `json:"failures,omitempty"`
-	LastError   string           `json:"last_error,omitempty"`
-	BatchFiles  []string         `json:"batch_files,omitempty"`
-	CrossCheck  []store.Conflict `json:"cross_check,omitempty"`
-	BatchLines  int              `json:"batch_lines,omitempty"`
+	Backend     string            `json:"backend"`
+	Rater       string            `json:"rater"`
+	RunID       int64             `json:"run_id,omitempty"`
+	Tasks       int               `json:"tasks"`
+	AlreadyDone int               `json:"already_done"`
+	NoPrompt    int               `json:"no_prompt_or_track"`
+	Verdicts    int               `json:"verdicts"`
+	Failed      int               `json:"failed"`
+	Skipped     int               `json:"skipped"`
+	Errors      int               `json:"errors"`
+	Cached      int               `json:"from_cache"`
+	Requests    int64             `json:"http_attempts"`
+	Retries     int64             `json:"retries"`
+	Conns       int64             `json:"connections_opened,omitempty"`
+	Servers     []vlm.ServerStats `json:"servers,omitempty"`
+	InputTok    int               `json:"input_tokens"`
+	OutputTok   int               `json:"output_tokens"`
+	CostUSD     float64           `json:"cost_usd"`
+	CostKnown   bool              `json:"cost_known"`
+	Seconds     float64           `json:"seconds"`
+	PerSecond   float64           `json:"per_second"`
+	DryRun      bool              `json:"dry_run,omitempty"`
+	Stopped     string            `json:"stopped,omitempty"`
+	Failures    map[string]int    `json:"failures,omitempty"`
+	LastError   string            `json:"last_error,omitempty"`
+	BatchFiles  []string          `json:"batch_files,omitempty"`
+	CrossCheck  []store.Conflict  `json:"cross_check,omitempty"`
+	BatchLines  int               `json:"batch_lines,omitempty"`
 }
 
 func runJudge(ctx context.Context, g *globals, o *judgeOpts) error {
@@ -177,6 +183,7 @@ func runJudge(ctx context.Context, g *globals, o *judgeOpts) error {
 	sum.InputTok, sum.OutputTok, sum.CostUSD = p.InputTokens, p.OutputTokens, p.Cost
 	sum.Seconds, sum.PerSecond, sum.LastError = p.Elapsed.Seconds(), p.Rate, p.LastError
 	sum.Requests, sum.Retries = rep.Requests, rep.Retries
+	sum.Conns, sum.Servers = rep.Conns, rep.Servers
 	if runErr != nil {
 		sum.Stopped = runErr.Error()
 	}
@@ -242,6 +249,9 @@ func printJudgeSummary(g *globals, s judgeSummary) error {
 			fmt.Fprintf(w, "  failures: %s\n", Clean(strings.Join(parts, ", ")))
 		}
 		fmt.Fprintf(w, "  http attempts %d (retries %d), %.1f s, %.1f/s\n", s.Requests, s.Retries, s.Seconds, s.PerSecond)
+		if len(s.Servers) > 1 || (len(s.Servers) == 1 && s.Servers[0].Failures > 0) {
+			printServers(w, s.Servers, s.Conns)
+		}
 	}
 	cost := fmt.Sprintf("$%.4f", s.CostUSD)
 	if !s.CostKnown {
@@ -268,6 +278,21 @@ func printJudgeSummary(g *globals, s judgeSummary) error {
 		}
 	}
 	return nil
+}
+
+// printServers prints what each server of the backend did.
+func printServers(w io.Writer, servers []vlm.ServerStats, conns int64) {
+	fmt.Fprintf(w, "  servers (%s opened):\n", plural(int(conns), "connection"))
+	for _, s := range servers {
+		line := fmt.Sprintf("    %s  requests %d, failures %d", s.URL, s.Requests, s.Failures)
+		if s.MeanLatency > 0 {
+			line += fmt.Sprintf(", mean %s", s.MeanLatency.Round(time.Millisecond))
+		}
+		if s.Down != "" {
+			line += "  DOWN: " + s.Down
+		}
+		fmt.Fprintln(w, Clean(line))
+	}
 }
 
 // crossCheckMargin is how far apart an offline judge and a VLM must be to be listed.

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -81,13 +82,44 @@ type Server struct {
 	answered map[string]int // hash -> 200s delivered
 	inflight atomic.Int64
 	peak     atomic.Int64
+	conns    atomic.Int64 // connections accepted
 }
 
 // New starts a server of a flavour.
-func New(f Flavor) *Server {
+func New(f Flavor) *Server { return NewOn(f, nil) }
+
+// NewOn starts a server of a flavour on listener l (nil: a new local port) - e.g. on the address of a
+// server that was down, to see a client come back to it.
+func NewOn(f Flavor, l net.Listener) *Server {
 	s := &Server{Flavor: f, answered: map[string]int{}}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.handle))
+	if l != nil {
+		s.Listener.Close()
+		s.Listener = l
+	}
+	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
+	s.Start()
 	return s
+}
+
+// Conns is how many connections the server accepted: a client that reuses its connections opens about
+// as many as it has requests in flight.
+func (s *Server) Conns() int { return int(s.conns.Load()) }
+
+// DownURL is the /v1 root of a server that is not running: the address of a listener that was opened
+// and closed again, so a connection to it is refused.
+func DownURL() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "http://127.0.0.1:1/v1"
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "http://" + addr + "/v1"
 }
 
 // SetScript replaces Script while requests may be in flight.
