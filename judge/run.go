@@ -198,12 +198,7 @@ func (r *Runner) Run(stop, hard context.Context, tasks []*Task) (Progress, error
 			}
 		}
 		p.Elapsed = time.Since(start)
-		if s := p.Elapsed.Seconds(); s > 0 {
-			p.Rate = float64(p.Done) / s
-			if p.Rate > 0 {
-				p.ETA = time.Duration(float64(p.Total-p.Done) / p.Rate * float64(time.Second))
-			}
-		}
+		p.Rate, p.ETA = rateETA(p.Done, p.Total, p.Elapsed)
 		p.Stopping = stop.Err() != nil
 		if r.OnProgress != nil {
 			r.OnProgress(p)
@@ -221,4 +216,17 @@ func (r *Runner) Run(stop, hard context.Context, tasks []*Task) (Progress, error
 		return p, stop.Err()
 	}
 	return p, nil
+}
+
+// minRateWindow is how long a run must have gone on before its rate and ETA mean anything: the first
+// results (cached ones above all) arrive within milliseconds and would claim thousands a second.
+const minRateWindow = time.Second
+
+// rateETA is the results per second and the time left, both 0 (unknown) before minRateWindow.
+func rateETA(done, total int, elapsed time.Duration) (float64, time.Duration) {
+	if elapsed < minRateWindow || done == 0 {
+		return 0, 0
+	}
+	rate := float64(done) / elapsed.Seconds()
+	return rate, time.Duration(float64(total-done) / rate * float64(time.Second))
 }

@@ -162,7 +162,7 @@ func (j HTTPJudge) Stage(ctx context.Context, t *Task, cache Cache, dryRun bool)
 		}
 		if ok {
 			// redacted again: a body cached before loupe redacted answers may hold the key
-			r := redactResult(Interpret(j.C.RedactBody(body)), j.C.Redactor())
+			r := redactResult(InterpretMode(j.C.RedactBody(body), j.C.B.Parse), j.C.Redactor())
 			r = r.For(t, j.C.B)
 			r.Key, r.Cached = p.Key, true
 			return Staged{}, &r
@@ -191,7 +191,7 @@ func (j HTTPJudge) Call(ctx context.Context, s Staged) Result {
 		r.Key = p.Key
 		return redactResult(r, j.C.Redactor())
 	}
-	r := Interpret(body).For(t, j.C.B)
+	r := InterpretMode(body, j.C.B.Parse).For(t, j.C.B)
 	r.Key, r.Response = p.Key, body
 	return redactResult(r, j.C.Redactor())
 }

@@ -1,6 +1,7 @@
 package vlm
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -93,6 +94,40 @@ type Backend struct {
 	PriceOut    *float64       `toml:"price_output" json:"price_output,omitempty"`   // USD per million output tokens
 	Extra       map[string]any `toml:"extra" json:"extra,omitempty"`
 	Lang        string         `toml:"lang" json:"lang,omitempty"` // ocr: tesseract languages
+	// Parse is how a judge's answer is read: "" (official, PRISM-Bench's parse) or "extract" (also the
+	// first balanced JSON object out of prose around it; --parse extract)
+	Parse string `toml:"parse" json:"parse,omitempty"`
+}
+
+// VerdictSettings lists, as "key=value, ...", the settings of the backend that change what a judge
+// answers and that differ from the defaults for its kind and model: the request profile, image detail,
+// largest side and formats sent as they are, structured output, the token limit, extra request fields
+// and the parse mode. "" when every one is the default. Servers, concurrency, rate limits, timeouts and
+// prices change no verdict and are not listed. A judge rater's identity includes it, so two backends
+// with the same model but other image settings are two raters.
+func (b *Backend) VerdictSettings() string {
+	d := &Backend{Name: b.Name, Kind: b.Kind, Model: b.Model, BaseURL: b.BaseURL, BaseURLs: b.BaseURLs}
+	if d.Normalize() != nil {
+		return ""
+	}
+	var parts []string
+	add := func(k string, v, def any) {
+		if fmt.Sprint(v) != fmt.Sprint(def) {
+			parts = append(parts, fmt.Sprintf("%s=%v", k, v))
+		}
+	}
+	add("profile", b.Profile, d.Profile)
+	add("detail", b.Detail, d.Detail)
+	add("max_image_side", b.MaxSide, d.MaxSide)
+	add("image_formats", strings.Join(b.Formats, "+"), strings.Join(d.Formats, "+"))
+	add("structured", b.Structured, d.Structured)
+	add("max_tokens", b.MaxTokens, d.MaxTokens)
+	if len(b.Extra) > 0 {
+		x, _ := json.Marshal(b.Extra) // map keys sorted: the same extra, the same text
+		parts = append(parts, "extra="+string(x))
+	}
+	add("parse", b.Parse, "")
+	return strings.Join(parts, ", ")
 }
 
 // URLs lists the backend's servers: base_urls, or base_url alone.
@@ -231,6 +266,12 @@ func (b *Backend) Normalize() error {
 	}
 	if len(b.Formats) == 0 {
 		b.Formats = []string{"image/png", "image/jpeg", "image/webp", "image/gif"}
+	}
+	if b.Parse == "official" {
+		b.Parse = ""
+	}
+	if b.Parse != "" && b.Parse != "extract" {
+		return bad("parse", "%q is not official or extract", b.Parse)
 	}
 	for k := range b.Extra {
 		if k == "model" || k == "messages" {

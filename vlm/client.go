@@ -360,7 +360,36 @@ func (c *Client) attempt(ctx context.Context, s *server, p Prepared) ([]byte, ht
 		}
 		return nil, hdr, &CallError{Class: ClassTransient, Message: msg}, dialErr
 	}
-	return nil, hdr, classify(status, raw), nil
+	e := classify(status, raw)
+	e.Message = joinHint(e.Message, c.hint(e, s.url))
+	return nil, hdr, e, nil
+}
+
+// hint says what to fix for an error whose cause lies in the configuration: the variable a rejected key
+// is read from (or that none is named), or the /v1 a base URL probably lacks.
+func (c *Client) hint(e *CallError, url string) string {
+	switch e.Class {
+	case ClassAuth:
+		if c.B.APIKeyEnv == "" {
+			return fmt.Sprintf("backend %q sends no API key: name the environment variable that holds it with api_key_env", c.B.Name)
+		}
+		return fmt.Sprintf("check the key in $%s (backend %q, api_key_env)", c.B.APIKeyEnv, c.B.Name)
+	case ClassNotFound:
+		if u := strings.TrimRight(url, "/"); !strings.HasSuffix(u, "/v1") && !strings.Contains(strings.ToLower(e.Message), "model") {
+			return fmt.Sprintf("did you mean %s/v1? (base_url of backend %q)", u, c.B.Name)
+		}
+	}
+	return ""
+}
+
+func joinHint(msg, hint string) string {
+	switch {
+	case hint == "":
+		return msg
+	case msg == "":
+		return hint
+	}
+	return msg + "; " + hint
 }
 
 // connMessage describes a transport failure without the request URL's query or any header.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/loupe-dev/loupe/judge"
 	"github.com/loupe-dev/loupe/review"
@@ -58,7 +59,7 @@ func (w *Workspace) BatchOut(ctx context.Context, plan *JudgePlan, path string) 
 			return nil, err
 		}
 		if ok {
-			v := judge.RedactResult(b, judge.Interpret(body).For(t, b)).Verdict
+			v := judge.RedactResult(b, judge.InterpretMode(body, b.Parse).For(t, b)).Verdict
 			v.RaterID, v.RunID = plan.RaterID, runID
 			if err := st.SaveVerdicts(ctx, []review.Verdict{v}); err != nil {
 				bw.Abort()
@@ -141,7 +142,11 @@ func (w *Workspace) BatchIn(ctx context.Context, r io.Reader, name string) (*Bat
 			s.BadLines = append(s.BadLines, fmt.Sprintf("line %d (%s): %s", r.Line, r.CustomID[:min(12, len(r.CustomID))], r.Error))
 			return nil
 		}
-		v := judge.Interpret(r.Body).Verdict
+		mode := judge.ParseStrict
+		if strings.Contains(p.Rater, "parse=extract") { // the rater says how its answers are read
+			mode = judge.ParseExtract
+		}
+		v := judge.InterpretMode(r.Body, mode).Verdict
 		if v.Error != "" {
 			s.Failed++
 		} else {

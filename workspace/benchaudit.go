@@ -22,8 +22,8 @@ var ErrNoBenchVerdicts = errors.New("no PRISM-Bench verdicts to audit (loupe ben
 // BenchReport is the leaderboard of the workspace's PRISM-Bench verdicts (only lang and judges whose
 // rater name contains judge, when not empty), with the published tables (CSV files whose names give the
 // judge and language, e.g. prism_bench_en_gpt41.csv) beside, and per-image judge comparisons.
-func (w *Workspace) BenchReport(ctx context.Context, lang, judge string, published []string) ([]prismbench.Row, []prismbench.JudgeComparison, error) {
-	vs, _, expected, err := benchData(ctx, w.st, lang, judge)
+func (w *Workspace) BenchReport(ctx context.Context, lang, judge string, published []string, extract bool) ([]prismbench.Row, []prismbench.JudgeComparison, error) {
+	vs, _, expected, err := benchData(ctx, w.st, lang, judge, extract)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -49,7 +49,7 @@ func (w *Workspace) BenchReport(ctx context.Context, lang, judge string, publish
 // BenchAuditQueue makes the audit queue name of n images in lang (auditSample) and returns how many it
 // holds.
 func (w *Workspace) BenchAuditQueue(ctx context.Context, name, lang string, n int, seed uint64) (int, error) {
-	_, raw, _, err := benchData(ctx, w.st, lang, "")
+	_, raw, _, err := benchData(ctx, w.st, lang, "", false)
 	if err != nil {
 		return 0, err
 	}
@@ -67,7 +67,7 @@ func (w *Workspace) BenchAuditQueue(ctx context.Context, name, lang string, n in
 // BenchAudit is the human-audited leaderboard of lang for the judge whose rater name contains judge
 // (empty: the judge with most verdicts), with resamples bootstrap resamples over prompts.
 func (w *Workspace) BenchAudit(ctx context.Context, lang, judge string, resamples int, seed uint64) (*AuditResult, error) {
-	_, raw, _, err := benchData(ctx, w.st, lang, "")
+	_, raw, _, err := benchData(ctx, w.st, lang, "", false)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,9 @@ func (w *Workspace) BenchAudit(ctx context.Context, lang, judge string, resample
 }
 
 // benchData loads the verdicts as prismbench sees them.
-func benchData(ctx context.Context, st *store.Store, lang, judgeFilter string) ([]prismbench.Verdict, []store.BenchVerdict, int, error) {
+// Judges that read their answers with --parse extract (their rater says "parse=extract") are left out
+// unless extract: the official numbers are the official parse's.
+func benchData(ctx context.Context, st *store.Store, lang, judgeFilter string, extract bool) ([]prismbench.Verdict, []store.BenchVerdict, int, error) {
 	bv, err := st.BenchVerdicts(ctx)
 	if err != nil {
 		return nil, nil, 0, err
@@ -109,7 +111,8 @@ func benchData(ctx context.Context, st *store.Store, lang, judgeFilter string) (
 	var vs []prismbench.Verdict
 	var kept []store.BenchVerdict
 	for _, v := range bv {
-		if (lang != "" && v.Lang != lang) || (judgeFilter != "" && !strings.Contains(v.Judge, judgeFilter)) {
+		if (lang != "" && v.Lang != lang) || (judgeFilter != "" && !strings.Contains(v.Judge, judgeFilter)) ||
+			(!extract && strings.Contains(v.Judge, "parse=extract")) {
 			continue
 		}
 		kept = append(kept, v)

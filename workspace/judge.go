@@ -61,11 +61,15 @@ func RubricSet(ctx context.Context, st *store.Store, name string) (judge.RubricS
 	return set, hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// Rater returns the rater a backend's verdicts are stored under: the model and the rubric set for VLM
-// judges (so verdicts made with other rubric texts never share a rater); the offline judge's own name
-// otherwise.
+// Rater returns the rater a backend's verdicts are stored under: for VLM judges the model, the rubric set
+// (so verdicts made with other rubric texts never share a rater) and the backend's verdict settings where
+// they are not the defaults (vlm.Backend.VerdictSettings: "[detail=low, parse=extract]"); the offline
+// judge's own name otherwise.
 func Rater(ctx context.Context, st *store.Store, b *vlm.Backend, set, setHash string) (int64, string, error) {
 	name, model, version := store.RaterName(b.Model, set, setHash), b.Model, setHash
+	if vs := b.VerdictSettings(); vs != "" && !b.Offline() {
+		name += " [" + vs + "]"
+	}
 	if b.Offline() {
 		name, model, version = b.Kind, b.Kind, "offline-v1"
 		if b.Kind == judge.KindOCR {

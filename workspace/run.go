@@ -72,7 +72,7 @@ type JudgeReport struct {
 	Retries  int64
 	Conns    int64             // connections opened (VLM backends)
 	Servers  []vlm.ServerStats // per server of the backend: requests, failures, mean latency
-	Status   string            // done, cancelled (stopped or over budget) or failed
+	Status   string            // done, cancelled (stopped or over budget), interrupted (calls in flight abandoned) or failed
 	// Err is why the run stopped early: ctx's error, judge.ErrBudget, a fatal call error or a storage
 	// error; nil when every task was tried.
 	Err error
@@ -134,6 +134,11 @@ func (w *Workspace) Run(ctx context.Context, plan *JudgePlan, o JudgeOptions) (*
 		rep.Conns, rep.Servers = client.Conns.Load(), client.Servers()
 	}
 	switch {
+	case o.Abandon != nil && o.Abandon.Err() != nil:
+		// a second Ctrl-C: the calls in flight were abandoned, not finished
+		rep.Status = "interrupted"
+	case runErr == nil && p.Stopped:
+		rep.Status = "interrupted"
 	case runErr != nil && (errors.Is(runErr, context.Canceled) || errors.Is(runErr, judge.ErrBudget)):
 		rep.Status = "cancelled"
 	case runErr != nil:

@@ -20,6 +20,7 @@ import (
 )
 
 type benchRunOpts struct {
+	parse     string
 	config    string
 	prompts   string
 	lang      string
@@ -71,6 +72,7 @@ the text they were made against).`,
 	f.StringVar(&o.generator, "generator", "", "generate the images with this generator ([generators.NAME] or procedural)")
 	f.StringVar(&o.images, "images", "", "take the images from this folder (<track>/<i>.png)")
 	f.StringSliceVar(&o.judges, "judge", nil, "judge backends (comma-separated; none: generate only)")
+	f.StringVar(&o.parse, "parse", "", "how verdicts are read: official (PRISM-Bench's parse) or extract (see loupe judge --help)")
 	f.IntVar(&o.limit, "limit", 0, "only the first N prompts of each track (0: all)")
 	f.Int64Var(&o.seed, "seed", 42, "base generation seed")
 	f.IntVar(&o.size, "size", 1024, "generated image size (square)")
@@ -174,7 +176,7 @@ func runBench(ctx context.Context, g *globals, o *benchRunOpts) error {
 	var failed error
 	for _, j := range o.judges {
 		err := runJudge(ctx, g, &judgeOpts{config: o.config, backend: j, items: present, dimension: "both",
-			rubrics: "loupe-v1", quiet: o.quiet})
+			rubrics: "loupe-v1", quiet: o.quiet, parse: o.parse})
 		var se skippedError
 		if errors.As(err, &se) {
 			failed = err

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/loupe-dev/loupe/judge"
 	"io"
 	"strings"
 
@@ -21,6 +22,7 @@ type benchReportOpts struct {
 	markdown  bool
 	csv       bool
 	html      string
+	parse     string
 }
 
 func newBenchReportCmd(g *globals) *cobra.Command {
@@ -46,6 +48,7 @@ per-track rank correlation of the models and per-image agreement between the jud
 	f.BoolVar(&o.markdown, "markdown", false, "print Markdown")
 	f.BoolVar(&o.csv, "csv", false, "print CSV (the published layout plus judge, lang, coverage)")
 	f.StringVar(&o.html, "html", "", "write a self-contained HTML leaderboard to this file")
+	f.StringVar(&o.parse, "parse", "official", "official: only judges that parse as PRISM-Bench does; extract: also those run with --parse extract, beside them")
 	return cmd
 }
 
@@ -55,7 +58,10 @@ func runBenchReport(ctx context.Context, g *globals, o *benchReportOpts) error {
 		return err
 	}
 	defer st.Close()
-	rows, comps, err := workspace.New(st).BenchReport(ctx, o.lang, o.judge, o.published)
+	if o.parse != "official" && o.parse != judge.ParseExtract {
+		return usageError{fmt.Errorf("--parse %q: official or extract", o.parse)}
+	}
+	rows, comps, err := workspace.New(st).BenchReport(ctx, o.lang, o.judge, o.published, o.parse == judge.ParseExtract)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 type judgeOpts struct {
 	config      string
 	backend     string
+	parse       string // official or extract ("": the backend's)
 	queue       string
 	items       []string
 	dimension   string
@@ -51,7 +52,9 @@ when no server is left.
 Every response is cached by the content address of its request, so an interrupted or repeated run never
 pays twice; Ctrl-C stops dispatching, waits for the calls in flight and stores them (a second Ctrl-C
 abandons them). A failed verdict (refusal, unparseable answer, context too long) is stored as failed with
-its raw text and is never averaged.
+its raw text and is never averaged. --parse extract also reads a verdict whose JSON is wrapped in prose
+(the first balanced {...}); such verdicts are marked, and the judge is then its own rater ("[parse=extract]")
+that bench report leaves out unless asked (--parse extract there too).
 
 --batch-out writes the requests as OpenAI Batch API files (also runnable with vllm run-batch) instead of
 calling; --batch-in imports the results file in any order, joining on custom_id.`,
@@ -75,6 +78,7 @@ calling; --batch-in imports the results file in any order, joining on custom_id.
 	f.StringVar(&o.batchOut, "batch-out", "", "write OpenAI Batch API request files instead of calling")
 	f.StringVar(&o.batchIn, "batch-in", "", "import a batch results file")
 	f.IntVar(&o.concurrency, "concurrency", 0, "requests in flight per server (default: the backend's)")
+	f.StringVar(&o.parse, "parse", "", "official (PRISM-Bench's parse), or extract: also the first JSON object in prose around it (default: the backend's parse, official)")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress line")
 	return cmd
 }
@@ -131,6 +135,12 @@ func runJudge(ctx context.Context, g *globals, o *judgeOpts) error {
 	}
 	if o.concurrency > 0 {
 		b.Concurrency = o.concurrency
+	}
+	if o.parse != "" {
+		if o.parse != "official" && o.parse != judge.ParseExtract {
+			return usageError{fmt.Errorf("--parse %q: official or extract", o.parse)}
+		}
+		b.Parse = strings.TrimPrefix(o.parse, "official")
 	}
 	st, err := g.openExisting(ctx)
 	if err != nil {
@@ -248,7 +258,11 @@ func printJudgeSummary(g *globals, s judgeSummary) error {
 			}
 			fmt.Fprintf(w, "  failures: %s\n", Clean(strings.Join(parts, ", ")))
 		}
-		fmt.Fprintf(w, "  http attempts %d (retries %d), %.1f s, %.1f/s\n", s.Requests, s.Retries, s.Seconds, s.PerSecond)
+		rate := "" // under a second (a fatal stop, everything cached) a rate says nothing
+		if s.PerSecond > 0 {
+			rate = fmt.Sprintf(", %.1f/s", s.PerSecond)
+		}
+		fmt.Fprintf(w, "  http attempts %d (retries %d), %.1f s%s\n", s.Requests, s.Retries, s.Seconds, rate)
 		if len(s.Servers) > 1 || (len(s.Servers) == 1 && s.Servers[0].Failures > 0) {
 			printServers(w, s.Servers, s.Conns)
 		}
