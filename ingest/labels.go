@@ -653,7 +653,8 @@ func (imp *labelImport) item(ctx context.Context, tx *sql.Tx, c checked, n *batc
 		return 0, false, nil
 	default:
 		var added bool
-		id, added, err = store.InsertItem(ctx, tx, store.NewItem{ExtID: c.item, Kind: review.Sample})
+		// no pipeline scores: nine zeros would be compared with people as if a pipeline had given them
+		id, added, err = store.InsertItem(ctx, tx, store.NewItem{ExtID: c.item, Kind: review.Sample, Scores: review.NoScores})
 		if err != nil {
 			return 0, false, err
 		}

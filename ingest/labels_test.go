@@ -305,3 +305,23 @@ func TestImportLabelsFormats(t *testing.T) {
 		t.Error("a missing file imported")
 	}
 }
+
+// #18.1: an item --create-items makes has no pipeline scores (not nine zeros), so stats never compares
+// humans with scores that were never given.
+func TestCreatedItemsHaveNoPipelineScores(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	p := writeLabelFile(t, "ratings.jsonl", `{"item": "new/1", "dimension": "decision", "value": "accept", "source": "human", "annotator": "ana"}`+"\n")
+	if _, err := ImportLabels(ctx, st, p, LabelOptions{CreateItems: true}); err != nil {
+		t.Fatal(err)
+	}
+	it, err := st.Item(ctx, "new/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range it.Labels {
+		if l.Rater == "pipeline" {
+			t.Errorf("created item has a pipeline score: %+v", l)
+		}
+	}
+}

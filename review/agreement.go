@@ -17,7 +17,8 @@ type AgreementOptions struct {
 	// Pair keeps only the comparisons of these two raters (names, "human:" optional; or kinds "judge",
 	// "human", "pipeline"; or "consensus"). Empty: every comparison.
 	Pair []string
-	// MinItems is the fewest items a figure is computed on (default 10); below it the row says so.
+	// MinItems is the fewest items a figure is computed on; below it the row says so. 0: no minimum;
+	// negative: the default, 10.
 	MinItems int
 	// Resamples of the percentile bootstrap over items for the CIs (0: none); Seed makes them
 	// reproducible; Level is the CI level (default 0.95).
@@ -154,7 +155,7 @@ func (o *AgreementOptions) wants(a, b raterInfo) bool {
 // histograms and confusion matrices. Scores are on the declared 0-10 scale (category statistics round
 // a fractional score to the nearest integer); decisions are nominal.
 func Agreement(rs []Rating, o AgreementOptions) AgreementReport {
-	if o.MinItems <= 0 {
+	if o.MinItems < 0 {
 		o.MinItems = 10
 	}
 	if o.Level <= 0 || o.Level >= 1 {
@@ -241,6 +242,12 @@ func Agreement(rs []Rating, o AgreementOptions) AgreementReport {
 				row := AgreementRow{Kind: p.kind, A: p.a.name, B: p.b.name, Dimension: dim, By: g.by, Group: g.value,
 					RubricSet: joinNonEmpty(p.a.rubric, p.b.rubric), N: len(a)}
 				if len(a) == 0 {
+					// two annotators who never rated the same item: a row that says so (the overall
+					// row only); for machine raters the pair simply does not apply
+					if p.kind == HumanHuman && g.by == "" {
+						row.Undefined = "no item rated by both"
+						rep.Rows = append(rep.Rows, row)
+					}
 					continue
 				}
 				if len(a) < o.MinItems {
@@ -459,33 +466,32 @@ func spearmanPoint(a, b []float64, pc *pairCodes) Stat {
 }
 
 // allHumansRow is every annotator together: Krippendorff's alpha (ordinal for scores, nominal for
-// decisions; missing values allowed) and, for decisions, Fleiss' kappa over the items every annotator
-// decided.
+// decisions; missing values allowed) and, for decisions, Fleiss' kappa in Gwet's generalisation over the
+// same items (an annotator who did not decide an item is missing there, not a reason to drop it).
 func allHumansRow(dim string, ids []int64, items map[int64]map[string]float64, humans []string, decision bool, o AgreementOptions) AgreementRow {
 	row := AgreementRow{Kind: AllHumans, A: "all annotators", B: strings.Join(humans, ","), Dimension: dim}
 	var units [][]float64
-	var complete [][]float64
 	for _, id := range ids {
 		u := make([]float64, len(humans))
-		have, full := 0, true
+		have := 0
 		for i, h := range humans {
 			if v, ok := items[id][h]; ok {
 				u[i] = v
 				have++
 			} else {
 				u[i] = math.NaN()
-				full = false
 			}
 		}
 		if have >= 2 {
 			units = append(units, u)
-			if full {
-				complete = append(complete, u)
-			}
 		}
 	}
 	row.N = len(units)
-	if row.N < o.MinItems {
+	switch {
+	case row.N == 0:
+		row.Undefined = "no item rated by two or more annotators"
+		return row
+	case row.N < o.MinItems:
 		row.Undefined = "fewer items rated by two or more annotators than the minimum"
 		return row
 	}
@@ -506,7 +512,9 @@ func allHumansRow(dim string, ids []int64, items map[int64]map[string]float64, h
 	}
 	row.Stats = []Stat{boot(al(all), len(units), o, al)}
 	if decision {
-		row.Stats = append(row.Stats, FleissKappa(complete, Scale{Kind: Nominal, Min: 0, Max: 1}))
+		// every item two or more annotators decided, missing decisions as Gwet's generalisation of
+		// Fleiss' kappa takes them (FleissKappa); its n is the items used
+		row.Stats = append(row.Stats, FleissKappa(units, Scale{Kind: Nominal, Min: 0, Max: 1}))
 	}
 	return row
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/loupe-dev/loupe/review"
 	"github.com/loupe-dev/loupe/store"
@@ -50,9 +52,18 @@ func (w *Workspace) Stats(ctx context.Context, o StatsOptions) (*review.Agreemen
 	if err != nil {
 		return nil, nil, err
 	}
-	opt := review.AgreementOptions{By: by, Pair: o.Pair, MinItems: o.MinItems, Resamples: o.Resamples, Seed: o.Seed, Level: o.Level, Population: pop}
+	pair := o.Pair
+	if len(pair) == 2 {
+		if pair, err = resolvePair(rs, pair); err != nil {
+			return nil, nil, err
+		}
+	}
+	opt := review.AgreementOptions{By: by, Pair: pair, MinItems: o.MinItems, Resamples: o.Resamples, Seed: o.Seed, Level: o.Level, Population: pop}
 	params, _ := json.Marshal(map[string]any{"by": by, "pair": o.Pair, "min_items": o.MinItems, "resamples": o.Resamples, "seed": o.Seed, "level": o.Level})
 	rep := review.Agreement(rs, opt)
+	if rep.Rows == nil {
+		rep.Rows = []review.AgreementRow{} // "rows": [], never null
+	}
 	fp := store.Fingerprint(rs, params)
 	var snap *store.SnapshotInfo
 	if o.Save {
@@ -76,4 +87,63 @@ func (w *Workspace) Stats(ctx context.Context, o StatsOptions) (*review.Agreemen
 func (w *Workspace) ReviewStats(ctx context.Context, queue string) (*review.AgreementReport, error) {
 	rep, _, err := w.Stats(ctx, StatsOptions{Queue: queue, By: "dimension", MinItems: 10, Resamples: 200, Seed: 1, Level: 0.95})
 	return rep, err
+}
+
+// resolvePair finds the raters two --pair words name: a kind (judge, human, pipeline) or consensus as
+// they are; else a rater by its full name ("judge:gpt-4.1", "human:ana", "gpt-4.1 / loupe-v1@1a2b3c4d"),
+// by its name without the kind prefix ("gpt-4.1", "ana"), or by a prefix of either that only one rater
+// has. A word that names no rater, or several, is a usage error listing the raters there are.
+func resolvePair(rs []review.Rating, words []string) ([]string, error) {
+	seen := map[string]bool{}
+	var names []string
+	for _, r := range rs {
+		if !seen[r.Rater] {
+			seen[r.Rater] = true
+			names = append(names, r.Rater)
+		}
+	}
+	slices.Sort(names)
+	bare := func(n string) string {
+		if i := strings.Index(n, ":"); i > 0 && !strings.Contains(n[:i], " ") {
+			return n[i+1:]
+		}
+		return n
+	}
+	out := make([]string, len(words))
+	for i, w := range words {
+		lw := strings.ToLower(strings.TrimSpace(w))
+		switch lw {
+		case "judge", "human", "pipeline", review.ConsensusRater:
+			out[i] = lw
+			continue
+		}
+		var exact, prefix []string
+		for _, n := range names {
+			ln, lb := strings.ToLower(n), strings.ToLower(bare(n))
+			switch {
+			case lw == ln || lw == lb:
+				exact = append(exact, n)
+			case strings.HasPrefix(ln, lw) || strings.HasPrefix(lb, lw):
+				prefix = append(prefix, n)
+			}
+		}
+		switch {
+		case len(exact) == 1:
+			out[i] = exact[0]
+		case len(exact) == 0 && len(prefix) == 1:
+			out[i] = prefix[0]
+		case len(exact)+len(prefix) == 0:
+			return nil, fmt.Errorf("%w: --pair: no rater %q; the raters are: %s", ErrStatsUsage, w, listOrNone(names))
+		default:
+			return nil, fmt.Errorf("%w: --pair: %q names several raters: %s", ErrStatsUsage, w, strings.Join(append(exact, prefix...), "; "))
+		}
+	}
+	return out, nil
+}
+
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none (nothing rated yet)"
+	}
+	return strings.Join(names, "; ")
 }

@@ -243,6 +243,13 @@ func printStats(w io.Writer, rep *review.AgreementReport, snap *store.SnapshotIn
 			dims = append(dims, r.Dimension)
 		}
 	}
+	undefinedCell := func(why string) string {
+		if strings.Contains(why, "minimum") {
+			return "n<" + strconv.Itoa(rep.MinItems)
+		}
+		return CleanLine(why)
+	}
+	var all []review.AgreementRow
 	for _, dim := range dims {
 		decision := dim == review.DecisionDimension
 		t := &table{head: []string{"kind", "a", "b", "group", "n"}}
@@ -251,37 +258,17 @@ func printStats(w io.Writer, rep *review.AgreementReport, snap *store.SnapshotIn
 			if r.Dimension != dim {
 				continue
 			}
-			group := "all"
-			if r.By != "" {
-				group = r.By + "=" + r.Group
-			}
-			row := []string{CleanLine(string(r.Kind)), cell(shorten(r.A, 28), o.markdown), cell(shorten(r.B, 28), o.markdown), cell(group, o.markdown), strconv.Itoa(r.N)}
 			if r.Kind == review.AllHumans {
-				row[2] = ""
-				if r.Undefined != "" {
-					row = append(row, "n<"+strconv.Itoa(rep.MinItems))
-					for range headline[decision][1:] {
-						row = append(row, "")
-					}
-					t.rows = append(t.rows, row)
-					continue
-				}
-				for _, name := range headline[decision] {
-					_ = name
-					row = append(row, "")
-				}
-				for i, s := range r.Stats {
-					if i < len(headline[decision]) {
-						row[5+i] = s.Name + " " + fmtStat(s)
-					}
-				}
-				t.rows = append(t.rows, row)
+				all = append(all, r) // their own table: other figures than the pairs'
 				continue
 			}
-			for _, name := range headline[decision] {
+			row := []string{CleanLine(string(r.Kind)), cell(shorten(r.A, 28), o.markdown), cell(shorten(r.B, 28), o.markdown), cell(groupName(r), o.markdown), strconv.Itoa(r.N)}
+			for i, name := range headline[decision] {
 				switch s, ok := statByName(r.Stats, name); {
+				case r.Undefined != "" && i == 0:
+					row = append(row, cell(undefinedCell(r.Undefined), o.markdown))
 				case r.Undefined != "":
-					row = append(row, "n<"+strconv.Itoa(rep.MinItems))
+					row = append(row, "")
 				case !ok:
 					row = append(row, "-")
 				default:
@@ -290,7 +277,26 @@ func printStats(w io.Writer, rep *review.AgreementReport, snap *store.SnapshotIn
 			}
 			t.rows = append(t.rows, row)
 		}
+		if len(t.rows) == 0 {
+			continue
+		}
 		fmt.Fprintf(w, "\n%s%s\n", map[bool]string{true: "## ", false: ""}[o.markdown], CleanLine(dim))
+		t.print(w, o.markdown)
+	}
+	if len(all) > 0 {
+		fmt.Fprintf(w, "\n%sAll annotators together (missing ratings allowed: Krippendorff's alpha; Fleiss' kappa in Gwet's generalisation)\n", map[bool]string{true: "## ", false: ""}[o.markdown])
+		t := &table{head: []string{"dimension", "annotators", "group", "n", "figures"}}
+		for _, r := range all {
+			figs := undefinedCell(r.Undefined)
+			if r.Undefined == "" {
+				var parts []string
+				for _, s := range r.Stats {
+					parts = append(parts, fmt.Sprintf("%s %s (n=%d)", s.Name, fmtStat(s), s.N))
+				}
+				figs = strings.Join(parts, "  ")
+			}
+			t.rows = append(t.rows, []string{CleanLine(r.Dimension), cell(shorten(r.B, 40), o.markdown), cell(groupName(r), o.markdown), strconv.Itoa(r.N), cell(figs, o.markdown)})
+		}
 		t.print(w, o.markdown)
 	}
 	if len(rep.Calibration) > 0 {
@@ -387,4 +393,12 @@ func writeStatsCSV(w io.Writer, rep *review.AgreementReport) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// groupName is a row's group: "all", or by=value.
+func groupName(r review.AgreementRow) string {
+	if r.By != "" {
+		return r.By + "=" + r.Group
+	}
+	return "all"
 }

@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// statsWorkspace imports ratings: a judge (source judge:gpt-4.1) and three annotators; cy decides only
+// some items, dan rates items nobody else rates.
+func statsWorkspace(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.db")
+	var lines []string
+	add := func(item string, dim, source, ann string, v any) {
+		b, _ := json.Marshal(map[string]any{"item": item, "dimension": dim, "source": source, "annotator": ann, "value": v})
+		lines = append(lines, string(b))
+	}
+	for i := range 33 {
+		it := fmt.Sprintf("x-%02d", i)
+		add(it, "prism_alignment", "judge:gpt-4.1", "", i%11)
+		add(it, "prism_alignment", "human", "ana", (i+i/20)%11)
+		dec := map[bool]string{true: "accept", false: "reject"}
+		add(it, "decision", "human", "ana", dec[i%3 != 0])
+		add(it, "decision", "human", "bo", dec[i%3 != 0 || i%7 == 0])
+		if i < 24 {
+			add(it, "decision", "human", "cy", dec[i%3 != 0 && i%5 != 0])
+		}
+	}
+	for i := range 3 {
+		add(fmt.Sprintf("y-%02d", i), "decision", "human", "dan", "accept")
+	}
+	file := filepath.Join(dir, "labels.jsonl")
+	os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	if code, out, e := run(t, "--db", db, "import", "labels", "--create-items", file); code != 0 {
+		t.Fatalf("import labels: %d %s %s", code, out, e)
+	}
+	return db
+}
+
+type statsJSON struct {
+	Report struct {
+		Ratings int `json:"ratings"`
+		Rows    []struct {
+			Kind, A, B, Dimension string
+			N                     int
+			Undefined             string
+			Stats                 []struct {
+				Name  string   `json:"name"`
+				Value *float64 `json:"value"`
+				N     int      `json:"n"`
+			}
+		} `json:"rows"`
+	} `json:"report"`
+}
+
+func statsRun(t *testing.T, args ...string) (int, statsJSON, string, string) {
+	t.Helper()
+	code, out, e := run(t, append([]string{"--json", "stats", "--resamples", "0"}, args...)...)
+	var s statsJSON
+	if code == 0 {
+		if err := json.Unmarshal([]byte(out), &s); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+	}
+	return code, s, out, e
+}
+
+// #18.1-5
+func TestStatsDefects(t *testing.T) {
+	db := statsWorkspace(t)
+	// 1: created items carry no pipeline scores: only the imported ratings count
+	_, s, _, _ := statsRun(t, "--db", db)
+	if s.Report.Ratings != 33*5-9+3 {
+		t.Errorf("%d ratings, want %d (no pipeline zeros)", s.Report.Ratings, 33*5-9+3)
+	}
+	for _, r := range s.Report.Rows {
+		if r.Kind == "pipeline-human" || strings.HasPrefix(r.A, "pipeline") {
+			t.Errorf("a pipeline row from nothing: %+v", r)
+		}
+	}
+	// 2: --pair by the name users give: gpt-4.1 is judge:gpt-4.1, ana is human:ana
+	code, s, out, e := statsRun(t, "--db", db, "--pair", "gpt-4.1,ana")
+	found := false
+	for _, r := range s.Report.Rows {
+		found = found || (r.A == "judge:gpt-4.1" && r.B == "human:ana" && len(r.Stats) > 0)
+	}
+	if code != 0 || !found {
+		t.Errorf("--pair gpt-4.1,ana: %d %s %s", code, out, e)
+	}
+	if code, _, _, e := statsRun(t, "--db", db, "--pair", "gpt-5,ana"); code != 2 || !strings.Contains(e, "judge:gpt-4.1") || !strings.Contains(e, "human:ana") {
+		t.Errorf("unknown rater: exit %d, %s", code, e)
+	}
+	if code, _, _, e := statsRun(t, "--db", db, "--pair", "gpt,a"); code != 0 && code != 2 || code == 2 && !strings.Contains(e, "several") {
+		t.Errorf("ambiguous prefix: exit %d, %s", code, e)
+	}
+	if code, _, out, _ := statsRun(t, "--db", db, "--pair", "dan,gpt-4.1"); code != 0 || !strings.Contains(out, `"rows": []`) {
+		t.Errorf("nothing shared: %d %s", code, out)
+	}
+	// 3: --min-items 0 is no minimum; negative refused
+	code, s, _, _ = statsRun(t, "--db", db, "--min-items", "0", "--pair", "bo,cy")
+	for _, r := range s.Report.Rows {
+		if r.Undefined != "" && strings.Contains(r.Undefined, "minimum") {
+			t.Errorf("--min-items 0: %+v", r)
+		}
+	}
+	if code, _, _, _ := statsRun(t, "--db", db, "--min-items", "-1"); code != 2 {
+		t.Errorf("--min-items -1: exit %d", code)
+	}
+	// 4: Fleiss over every item two or more annotators decided (cy missing on 9), n = items used
+	_, s, _, _ = statsRun(t, "--db", db)
+	fleiss := -1
+	for _, r := range s.Report.Rows {
+		if r.Kind == "all-humans" && r.Dimension == "decision" {
+			for _, st := range r.Stats {
+				if st.Name == "fleiss_kappa" && st.Value != nil {
+					fleiss = st.N
+				}
+			}
+		}
+	}
+	if fleiss != 33 {
+		t.Errorf("Fleiss' kappa on %d items, want 33 (incomplete items included)", fleiss)
+	}
+	// 5: the real reason, and a row for annotators with no shared item
+	_, s, _, _ = statsRun(t, "--db", db, "--min-items", "1")
+	var danRow bool
+	for _, r := range s.Report.Rows {
+		if (r.A == "human:dan" || r.B == "human:dan") && r.Undefined == "no item rated by both" {
+			danRow = true
+		}
+		if strings.Contains(r.Undefined, "minimum") {
+			t.Errorf("--min-items 1: %+v", r)
+		}
+	}
+	if !danRow {
+		t.Error("no row says dan shares no item with the others")
+	}
+	code, text, _ := run(t, "--db", db, "stats", "--resamples", "0")
+	if code != 0 || !strings.Contains(text, "All annotators together") {
+		t.Errorf("text layout: the all-humans figures have no table of their own:\n%s", text)
+	}
+}
