@@ -28,6 +28,10 @@ type AgreementOptions struct {
 	// Population counts, for the threshold results, the scores 0-10 each machine rater gave across the
 	// whole workspace (rater -> dimension -> counts), so a threshold's effect on the workspace can be told.
 	Population map[string]map[string][11]int
+	// Conventions of the score dimensions' category figures (weighted kappa distances, the category
+	// set, Gwet's q). The zero value is loupe's default: value distances on the 0-10 scale.
+	// Decisions always use the categories 0 and 1.
+	Conventions Conventions
 }
 
 // DecisionDimension is the dimension human accept/reject decisions are stored under.
@@ -254,6 +258,7 @@ func Agreement(rs []Rating, o AgreementOptions) AgreementReport {
 					row.Undefined = "fewer items than the minimum"
 				} else {
 					row.Stats = pairStats(a, b, decision, o)
+					row.Extra, row.ICC = pairExtra(a, b, decision, o)
 				}
 				rep.Rows = append(rep.Rows, row)
 				if g.by == "" && (p.kind == JudgeConsensus || (p.kind == PipelineHuman && p.b.name == ConsensusRater) ||
@@ -413,14 +418,15 @@ func pairStats(a, b []float64, decision bool, o AgreementOptions) []Stat {
 	pc := newPairCodes(a, b, scaleCats(ScoreScale), false)
 	return parallelStats(
 		func() Stat {
-			return boot(CohenKappa(ra, rb, ScoreScale, Quadratic), n, o, func(idx []int) Stat { return pc.kappa(idx, Quadratic) })
+			k, f := scoreKappa(ra, rb, Quadratic, o)
+			return boot(k, n, o, f)
 		},
 		func() Stat { return boot(spearmanPoint(a, b, pc), n, o, pc.spearman) },
 		func() Stat { return boot(MAE(a, b), n, o, pc.mae) },
 		func() Stat { return boot(ExactAgreement(ra, rb), n, o, pc.exact) },
 		func() Stat { return WithinOne(a, b) },
 		func() Stat { return MeanBias(a, b) },
-		func() Stat { return CohenKappa(ra, rb, ScoreScale, Linear) },
+		func() Stat { k, _ := scoreKappa(ra, rb, Linear, o); return k },
 		func() Stat { return KendallTauB(a, b) },
 		func() Stat { return Pearson(a, b) },
 		func() Stat { return LinCCC(a, b) },
@@ -516,6 +522,7 @@ func allHumansRow(dim string, ids []int64, items map[int64]map[string]float64, h
 		// Fleiss' kappa takes them (FleissKappa); its n is the items used
 		row.Stats = append(row.Stats, FleissKappa(units, Scale{Kind: Nominal, Min: 0, Max: 1}))
 	}
+	row.Extra, row.ICC = allHumansExtra(units, decision, o)
 	return row
 }
 

@@ -42,6 +42,15 @@ type AgreementRow struct {
 	N         int      `json:"n"`
 	Undefined string   `json:"undefined,omitempty"`
 	Stats     []Stat   `json:"stats,omitempty"`
+	// Extra are the further figures of the row (no bootstrap CIs): for decisions Cohen's kappa's SE, null
+	// SE, z and p, Scott's pi, Brennan-Prediger, PABAK and the prevalence and bias indices (pairs),
+	// Randolph's kappa and Gwet's AC1 (all annotators); for scores the quadratic kappa's SE, null SE, z
+	// and p, Kendall's tau-c and Gwet's AC2 (pairs), Krippendorff's alpha interval and ratio, Gwet's AC2
+	// and weighted Fleiss' kappa (all annotators).
+	Extra []Stat `json:"extra,omitempty"`
+	// ICC are the six Shrout & Fleiss intraclass correlations with their F tests and F-based CIs
+	// (score rows; all annotators: over the items every annotator scored).
+	ICC []ICCResult `json:"icc_tests,omitempty"`
 }
 
 // CalibrationPoint is the humans' mean score on the items a machine gave one score.
@@ -117,13 +126,14 @@ func (s Stat) MarshalJSON() ([]byte, error) {
 		Undefined          string   `json:"undefined,omitempty"`
 	}
 	out := struct {
-		Name      string   `json:"name"`
-		Value     *float64 `json:"value"`
-		N         int      `json:"n"`
-		Undefined string   `json:"undefined,omitempty"`
-		Note      string   `json:"note,omitempty"`
-		CI        *ci      `json:"ci,omitempty"`
-	}{Name: s.Name, N: s.N, Undefined: s.Undefined, Note: s.Note}
+		Name       string   `json:"name"`
+		Value      *float64 `json:"value"`
+		N          int      `json:"n"`
+		Undefined  string   `json:"undefined,omitempty"`
+		Note       string   `json:"note,omitempty"`
+		Convention string   `json:"convention,omitempty"`
+		CI         *ci      `json:"ci,omitempty"`
+	}{Name: s.Name, N: s.N, Undefined: s.Undefined, Note: s.Note, Convention: s.Convention}
 	if s.Undefined == "" {
 		v := s.Value
 		out.Value = &v
@@ -147,4 +157,21 @@ func (m ConfusionMatrix) MarshalJSON() ([]byte, error) {
 		N         int       `json:"n"`
 		Undefined string    `json:"undefined,omitempty"`
 	}{m.Labels, m.Counts, m.N, m.Undefined})
+}
+
+// MarshalJSON writes the test with snake_case keys and null F, p when there is no test.
+func (r ICCResult) MarshalJSON() ([]byte, error) {
+	out := struct {
+		ICC           Stat     `json:"icc"`
+		F             *float64 `json:"f"`
+		DF1           float64  `json:"df1"`
+		DF2           float64  `json:"df2"`
+		P             *float64 `json:"p"`
+		TestUndefined string   `json:"test_undefined,omitempty"`
+	}{ICC: r.ICC, DF1: r.DF1, DF2: r.DF2, TestUndefined: r.TestUndefined}
+	if r.TestUndefined == "" {
+		f, p := r.F, r.P
+		out.F, out.P = &f, &p
+	}
+	return json.Marshal(out)
 }

@@ -27,7 +27,11 @@ type Stat struct {
 	N         int     // items (units) it was computed on, after dropping missing ones
 	Undefined string  // why it is undefined ("" when defined), e.g. "no variance: every rating in a is 7"
 	Note      string  // a computational choice where libraries differ, e.g. where kappa weights come from
-	CI        *CI     // nil unless bootstrapped
+	CI        *CI     // nil unless bootstrapped (or an analytic interval, e.g. ICCTest's)
+	// Convention is the convention a figure that depends on one was computed under (see Conventions),
+	// e.g. "distance=value; categories=scale 0..10" or "q=2; categories=scale 0..1"; "" for figures
+	// that depend on none.
+	Convention string
 }
 
 // Defined reports whether Value may be read.

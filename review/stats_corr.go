@@ -146,6 +146,14 @@ func KendallTauB(a, b []float64) Stat {
 	if stConstant(y) {
 		return stUndef(name, n, "no variance: every value in b is %g", y[0])
 	}
+	num, den := stKendallCounts(x, y)
+	return stDef(name, math.Max(-1, math.Min(1, num/den)), n)
+}
+
+// stKendallCounts returns P - Q (concordant minus discordant pairs) and sqrt((n0 - n1)(n0 - n2)), the
+// tau-b denominator, for complete pairs x, y, in O(n log n) as described at KendallTauB.
+func stKendallCounts(x, y []float64) (num, den float64) {
+	n := len(x)
 	type pt struct{ x, y float64 }
 	p := make([]pt, n)
 	for i := range p {
@@ -187,9 +195,9 @@ func KendallTauB(a, b []float64) Stat {
 	q := stInversions(ys, make([]float64, n)) // ys ends sorted
 	n2 := ties(func(i int) bool { return ys[i] == ys[i-1] })
 	n0 := int64(n) * int64(n-1) / 2
-	num := float64(n0 - n1 - n2 + n3 - 2*q)
-	den := math.Sqrt(float64(n0-n1)) * math.Sqrt(float64(n0-n2))
-	return stDef(name, math.Max(-1, math.Min(1, num/den)), n)
+	num = float64(n0 - n1 - n2 + n3 - 2*q)
+	den = math.Sqrt(float64(n0-n1)) * math.Sqrt(float64(n0-n2))
+	return num, den
 }
 
 // stInversions merge-sorts v in place (using buf) and returns the number of pairs i < j with
@@ -259,14 +267,19 @@ func LinCCC(a, b []float64) Stat {
 	return stDef(name, 2*sxy/fn/(sxx/fn+syy/fn+dm*dm), n)
 }
 
-// ICCKind picks a Shrout & Fleiss (1979) intraclass correlation (single rater forms).
+// ICCKind picks a Shrout & Fleiss (1979) intraclass correlation: single-rater forms ICC(1,1), ICC(2,1),
+// ICC(3,1) and their average-of-k-raters forms ICC(1,k), ICC(2,k), ICC(3,k) (McGraw & Wong's ICC(1),
+// ICC(A,1), ICC(C,1) and ICC(k), ICC(A,k), ICC(C,k)).
 type ICCKind int
 
-// ICC kinds.
+// ICC kinds. The values of the single forms are unchanged; the average forms follow.
 const (
 	ICC11 ICCKind = 1 // one-way random: each item rated by a different random set of raters
 	ICC21 ICCKind = 2 // two-way random, absolute agreement: a constant offset between raters lowers it
 	ICC31 ICCKind = 3 // two-way mixed, consistency: a constant offset between raters does not matter
+	ICC1K ICCKind = 4 // ICC(1,k): reliability of the mean of k raters, one-way random
+	ICC2K ICCKind = 5 // ICC(2,k): mean of k raters, two-way random, absolute agreement
+	ICC3K ICCKind = 6 // ICC(3,k): mean of k raters, two-way mixed, consistency
 )
 
 func (k ICCKind) String() string {
@@ -277,27 +290,25 @@ func (k ICCKind) String() string {
 		return "icc_2_1"
 	case ICC31:
 		return "icc_3_1"
+	case ICC1K:
+		return "icc_1_k"
+	case ICC2K:
+		return "icc_2_k"
+	case ICC3K:
+		return "icc_3_k"
 	}
 	return fmt.Sprintf("icc(%d)", int(k))
 }
 
-// ICC is a Shrout & Fleiss (1979) single-rater intraclass correlation on units x raters (every row the
-// same raters in the same column order). Only complete rows count: a row with a NaN, or shorter than the
-// longest row, is dropped. With n rows, k raters and the two-way ANOVA mean squares MSR (rows), MSC
-// (columns), MSE (residual) and MSW = (SSC + SSE) / (n (k - 1)) (within rows):
-//
-//	ICC(1,1) = (MSR - MSW) / (MSR + (k - 1) MSW)
-//	ICC(2,1) = (MSR - MSE) / (MSR + (k - 1) MSE + k (MSC - MSE) / n)
-//	ICC(3,1) = (MSR - MSE) / (MSR + (k - 1) MSE)
-//
-// ICC(2,1) penalises a constant offset between raters ("the judge is 1 point harsher"), ICC(3,1) does
-// not. Values can be negative. Undefined with fewer than 2 complete rows or 2 raters, or when the
-// denominator is 0 (no variance at all).
-func ICC(units [][]float64, kind ICCKind) Stat {
-	name := kind.String()
-	if kind < ICC11 || kind > ICC31 {
-		return stUndef(name, 0, "unknown ICC kind %d", int(kind))
-	}
+// iccANOVA holds the mean squares of a complete units x raters table.
+type iccANOVA struct {
+	n, k               int
+	msr, msc, mse, msw float64
+}
+
+// stICCANOVA keeps the complete rows of units and computes their two-way ANOVA mean squares; why says
+// why there is nothing to compute on (n is then the rows kept).
+func stICCANOVA(units [][]float64) (a iccANOVA, why string) {
 	k := 0
 	for _, u := range units {
 		k = max(k, len(u))
@@ -310,7 +321,7 @@ rowLoop:
 		}
 		for _, v := range u {
 			if math.IsInf(v, 0) {
-				return stUndef(name, 0, "infinite rating: only finite values or NaN (missing) are allowed")
+				return iccANOVA{}, "infinite rating: only finite values or NaN (missing) are allowed"
 			}
 			if math.IsNaN(v) {
 				continue rowLoop
@@ -319,18 +330,19 @@ rowLoop:
 		rows = append(rows, u)
 	}
 	n := len(rows)
+	a.n, a.k = n, k
 	if k < 2 {
-		return stUndef(name, n, "needs at least 2 raters, got %d", k)
+		return a, fmt.Sprintf("needs at least 2 raters, got %d", k)
 	}
 	if n < 2 {
-		return stUndef(name, n, "needs at least 2 items rated by all %d raters, got %d", k, n)
+		return a, fmt.Sprintf("needs at least 2 items rated by all %d raters, got %d", k, n)
 	}
 	all := make([]float64, 0, n*k)
 	for _, r := range rows {
 		all = append(all, r...)
 	}
 	if stConstant(all) {
-		return stUndef(name, n, "no variance: every rating is %g", all[0])
+		return a, fmt.Sprintf("no variance: every rating is %g", all[0])
 	}
 	g := stMean(all)
 	rm := make([]float64, n)
@@ -355,10 +367,38 @@ rowLoop:
 		}
 	}
 	fn, fk := float64(n), float64(k)
-	msr := ssr / (fn - 1)
-	msc := ssc / (fk - 1)
-	mse := sse / ((fn - 1) * (fk - 1))
-	msw := (ssc + sse) / (fn * (fk - 1))
+	a.msr = ssr / (fn - 1)
+	a.msc = ssc / (fk - 1)
+	a.mse = sse / ((fn - 1) * (fk - 1))
+	a.msw = (ssc + sse) / (fn * (fk - 1))
+	return a, ""
+}
+
+// ICC is a Shrout & Fleiss (1979) intraclass correlation on units x raters (every row the same raters
+// in the same column order). Only complete rows count: a row with a NaN, or shorter than the longest
+// row, is dropped. With n rows, k raters and the two-way ANOVA mean squares MSR (rows), MSC (columns),
+// MSE (residual) and MSW = (SSC + SSE) / (n (k - 1)) (within rows):
+//
+//	ICC(1,1) = (MSR - MSW) / (MSR + (k - 1) MSW)          ICC(1,k) = (MSR - MSW) / MSR
+//	ICC(2,1) = (MSR - MSE) / (MSR + (k - 1) MSE + k (MSC - MSE) / n)
+//	ICC(2,k) = (MSR - MSE) / (MSR + (MSC - MSE) / n)
+//	ICC(3,1) = (MSR - MSE) / (MSR + (k - 1) MSE)          ICC(3,k) = (MSR - MSE) / MSR
+//
+// ICC(2,1) penalises a constant offset between raters ("the judge is 1 point harsher"), ICC(3,1) does
+// not; the k forms are the reliability of the mean of the k raters. Values can be negative. Undefined
+// with fewer than 2 complete rows or 2 raters, or when the denominator is 0 (no variance at all).
+// ICCTest adds the F test and confidence interval.
+func ICC(units [][]float64, kind ICCKind) Stat {
+	name := kind.String()
+	if kind < ICC11 || kind > ICC3K {
+		return stUndef(name, 0, "unknown ICC kind %d", int(kind))
+	}
+	a, why := stICCANOVA(units)
+	if why != "" {
+		return stUndef(name, a.n, "%s", why)
+	}
+	fn, fk := float64(a.n), float64(a.k)
+	msr, msc, mse, msw := a.msr, a.msc, a.mse, a.msw
 	var num, den float64
 	switch kind {
 	case ICC11:
@@ -367,9 +407,15 @@ rowLoop:
 		num, den = msr-mse, msr+(fk-1)*mse+fk*(msc-mse)/fn
 	case ICC31:
 		num, den = msr-mse, msr+(fk-1)*mse
+	case ICC1K:
+		num, den = msr-msw, msr
+	case ICC2K:
+		num, den = msr-mse, msr+(msc-mse)/fn
+	case ICC3K:
+		num, den = msr-mse, msr
 	}
 	if den <= 0 {
-		return stUndef(name, n, "the ANOVA denominator is %g: no between-item variance to compare against", den)
+		return stUndef(name, a.n, "the ANOVA denominator is %g: no between-item variance to compare against", den)
 	}
-	return stDef(name, num/den, n)
+	return stDef(name, num/den, a.n)
 }

@@ -161,7 +161,11 @@ func CohenKappa(a, b []float64, s Scale, w Weight) Stat {
 // spread of kappa under repeated sampling of items, for a Wald interval; prefer Bootstrap on small or
 // skewed samples. Undefined wherever CohenKappa is.
 func CohenKappaSE(a, b []float64, s Scale, w Weight) Stat {
-	f := cohenFitOf(a, b, s, w)
+	return cohenSEOf(cohenFitOf(a, b, s, w))
+}
+
+// cohenSEOf is CohenKappaSE on a fitted table (any distance convention).
+func cohenSEOf(f cohenFit) Stat {
 	name := f.name + "_se"
 	if f.why != "" {
 		return stUndef(name, f.n, "%s", f.why)

@@ -22,8 +22,11 @@ type StatsOptions struct {
 	Resamples int
 	Seed      uint64
 	Level     float64
-	Save      bool   // store the report's snapshot, or find the one stored for the same inputs
-	Who       string // who saved it (default $USER)
+	// Conventions of the category figures of scores (kappa distances, the category set or its size):
+	// the zero value is loupe's default (value distances on the declared 0-10 scale)
+	Conventions review.Conventions
+	Save        bool   // store the report's snapshot, or find the one stored for the same inputs
+	Who         string // who saved it (default $USER)
 }
 
 // ErrStatsUsage marks options Stats refuses (an unknown By, a Pair that is not two raters).
@@ -58,8 +61,13 @@ func (w *Workspace) Stats(ctx context.Context, o StatsOptions) (*review.Agreemen
 			return nil, nil, err
 		}
 	}
-	opt := review.AgreementOptions{By: by, Pair: pair, MinItems: o.MinItems, Resamples: o.Resamples, Seed: o.Seed, Level: o.Level, Population: pop}
-	params, _ := json.Marshal(map[string]any{"by": by, "pair": o.Pair, "min_items": o.MinItems, "resamples": o.Resamples, "seed": o.Seed, "level": o.Level})
+	opt := review.AgreementOptions{By: by, Pair: pair, MinItems: o.MinItems, Resamples: o.Resamples, Seed: o.Seed, Level: o.Level, Population: pop,
+		Conventions: o.Conventions}
+	ps := map[string]any{"by": by, "pair": o.Pair, "min_items": o.MinItems, "resamples": o.Resamples, "seed": o.Seed, "level": o.Level}
+	if !o.Conventions.IsZero() { // the default keeps the parameters (and the fingerprints) of earlier snapshots
+		ps["conventions"] = o.Conventions
+	}
+	params, _ := json.Marshal(ps)
 	rep := review.Agreement(rs, opt)
 	if rep.Rows == nil {
 		rep.Rows = []review.AgreementRow{} // "rows": [], never null

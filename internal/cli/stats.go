@@ -31,6 +31,8 @@ type statsOpts struct {
 	save      bool // store the computation as a snapshot
 	noSave    bool // never store (the review screen's S); wins over save
 	who       string
+	distance  string // --kappa-distance
+	cats      string // --categories
 }
 
 func newStatsCmd(g *globals) *cobra.Command {
@@ -74,14 +76,24 @@ inputs and options are recognised and not stored twice.`,
 	f.BoolVar(&o.noSave, "no-save", false, "do not store a snapshot (the default)")
 	f.MarkDeprecated("no-save", "nothing is stored without --save")
 	f.StringVar(&o.who, "annotator", "", "with --save: who computed it, recorded in the snapshot (default $USER)")
+	f.StringVar(&o.distance, "kappa-distance", "value", "weighted kappa distances of scores: value (on the declared scale) or index (positions among the categories, as scikit-learn and R irr)")
+	f.StringVar(&o.cats, "categories", "", "the category set of scores (e.g. 0,1,2,3,4,5) or, as one number, how many there are (Gwet's q); default: the declared 0-10 scale")
 	return cmd
 }
 
 // computeStats loads the ratings and computes the report; with o.save (and not o.noSave) it stores its
 // snapshot, or finds the one stored for the same inputs.
 func computeStats(ctx context.Context, st *store.Store, o *statsOpts) (*review.AgreementReport, *store.SnapshotInfo, error) {
+	var conv review.Conventions
+	var err error
+	if conv.Distance, err = review.ParseKappaDistance(o.distance); err != nil {
+		return nil, nil, usageError{fmt.Errorf("--kappa-distance: %w", err)}
+	}
+	if conv.Categories, conv.Q, err = review.ParseCategories(o.cats); err != nil {
+		return nil, nil, usageError{fmt.Errorf("--categories: %w", err)}
+	}
 	rep, snap, err := workspace.New(st).Stats(ctx, workspace.StatsOptions{Queue: o.queue, By: o.by, Pair: o.pair, MinItems: o.minItems,
-		Resamples: o.resamples, Seed: o.seed, Level: o.level, Save: o.save && !o.noSave, Who: o.who})
+		Resamples: o.resamples, Seed: o.seed, Level: o.level, Save: o.save && !o.noSave, Who: o.who, Conventions: conv})
 	if errors.Is(err, workspace.ErrStatsUsage) {
 		return nil, nil, usageError{errors.New(strings.TrimPrefix(err.Error(), workspace.ErrStatsUsage.Error()+": "))}
 	}

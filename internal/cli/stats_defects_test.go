@@ -145,3 +145,24 @@ func TestStatsDefects(t *testing.T) {
 		t.Errorf("text layout: the all-humans figures have no table of their own:\n%s", text)
 	}
 }
+
+// #18.8: the conventions are options, and every figure that depends on one says which it used.
+func TestStatsConventionOptions(t *testing.T) {
+	db := statsWorkspace(t)
+	code, out, e := run(t, "--db", db, "--json", "stats", "--resamples", "0", "--kappa-distance", "index", "--pair", "gpt-4.1,ana")
+	if code != 0 || !strings.Contains(out, `"convention": "distance=index`) {
+		t.Fatalf("--kappa-distance index: %d %s %s", code, out, e)
+	}
+	code, out, _ = run(t, "--db", db, "--json", "stats", "--resamples", "0", "--pair", "gpt-4.1,ana")
+	if code != 0 || !strings.Contains(out, `"convention": "distance=value`) {
+		t.Errorf("default convention not stated: %d %s", code, out)
+	}
+	for _, bad := range [][]string{{"--kappa-distance", "manhattan"}, {"--categories", "x,y"}} {
+		if code, _, e := run(t, append([]string{"--db", db, "stats"}, bad...)...); code != 2 {
+			t.Errorf("%v: exit %d %s", bad, code, e)
+		}
+	}
+	if code, _, e := run(t, "--db", db, "stats", "--categories", "11", "--resamples", "0"); code != 0 {
+		t.Errorf("--categories 11: %d %s", code, e)
+	}
+}
