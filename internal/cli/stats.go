@@ -294,6 +294,7 @@ func printStats(w io.Writer, rep *review.AgreementReport, snap *store.SnapshotIn
 		}
 		fmt.Fprintf(w, "\n%s%s\n", map[bool]string{true: "## ", false: ""}[o.markdown], CleanLine(dim))
 		t.print(w, o.markdown)
+		printMoreFigures(w, rep.Rows, dim, o.markdown)
 	}
 	if len(all) > 0 {
 		fmt.Fprintf(w, "\n%sAll annotators together (missing ratings allowed: Krippendorff's alpha; Fleiss' kappa in Gwet's generalisation)\n", map[bool]string{true: "## ", false: ""}[o.markdown])
@@ -413,4 +414,30 @@ func groupName(r review.AgreementRow) string {
 		return r.By + "=" + r.Group
 	}
 	return "all"
+}
+
+// printMoreFigures lists, under a dimension's table, each overall pair row's further figures (kappa's SE
+// and z under H0, Scott's pi, PABAK, prevalence and bias indices, tau-c...) and its ICC F tests.
+func printMoreFigures(w io.Writer, rows []review.AgreementRow, dim string, markdown bool) {
+	t := &table{head: []string{"a", "b", "more figures"}}
+	for _, r := range rows {
+		if r.Dimension != dim || r.By != "" || r.Kind == review.AllHumans || r.Undefined != "" || len(r.Extra)+len(r.ICC) == 0 {
+			continue
+		}
+		var parts []string
+		for _, s := range r.Extra {
+			parts = append(parts, s.Name+" "+fmtStat(s))
+		}
+		for _, ic := range r.ICC {
+			f := ic.ICC.Name + " " + fmtStat(ic.ICC)
+			if ic.TestUndefined == "" {
+				f += fmt.Sprintf(" (F(%g,%g)=%.2f, p=%.3g)", ic.DF1, ic.DF2, ic.F, ic.P)
+			}
+			parts = append(parts, f)
+		}
+		t.rows = append(t.rows, []string{cell(shorten(r.A, 28), markdown), cell(shorten(r.B, 28), markdown), cell(strings.Join(parts, "  "), markdown)})
+	}
+	if len(t.rows) > 0 {
+		t.print(w, markdown)
+	}
 }

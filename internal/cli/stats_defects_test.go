@@ -166,3 +166,14 @@ func TestStatsConventionOptions(t *testing.T) {
 		t.Errorf("--categories 11: %d %s", code, e)
 	}
 }
+
+// #18.6: kappa's SE and z under H0 (and the other further figures) are printed, not only in --json.
+func TestStatsPrintsMoreFigures(t *testing.T) {
+	db := statsWorkspace(t)
+	code, out, e := run(t, "--db", db, "stats", "--resamples", "0")
+	for _, want := range []string{"cohen_kappa_z", "pabak", "scott_pi", "prevalence_index", "kendall_tau_c", "icc_2_1"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("%s not printed: %d\n%s\n%s", want, code, out, e)
+		}
+	}
+}
