@@ -12,6 +12,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,6 +44,50 @@ var reservedSources = map[string]bool{"pipeline": true, "truth": true}
 type LabelOptions struct {
 	CreateItems bool // create a bare sample item for an unknown external id instead of skipping the row
 	Batch       int  // rows per transaction (default 2000)
+	// Scales declares rating scales by dimension name ("" for every dimension of the file the workspace
+	// does not know): a dimension not in the workspace is created with its scale; one that is must
+	// have the same scale.
+	Scales map[string]DimScale
+}
+
+// DimScale is a declared rating scale: numbers Min..Max, or named categories (values their indexes).
+type DimScale struct {
+	Min, Max   float64
+	Categories []string
+}
+
+// ParseDimScale reads --scale ([DIM=]MIN-MAX, e.g. 1-5, 0-100) or, with categories, --categories
+// ([DIM=]a,b,c); it returns the dimension ("" when not named) and the scale.
+func ParseDimScale(s string, categories bool) (string, DimScale, error) {
+	dim, spec := "", strings.TrimSpace(s)
+	if i := strings.Index(spec, "="); i >= 0 {
+		dim, spec = strings.ToLower(strings.TrimSpace(spec[:i])), strings.TrimSpace(spec[i+1:])
+	}
+	if categories {
+		var cats []string
+		for _, c := range strings.Split(spec, ",") {
+			c = strings.TrimSpace(c)
+			if c == "" || slices.Contains(cats, c) {
+				return "", DimScale{}, fmt.Errorf("%q: categories must be distinct and non-empty (a,b,c)", s)
+			}
+			cats = append(cats, c)
+		}
+		if len(cats) < 2 {
+			return "", DimScale{}, fmt.Errorf("%q: at least two categories", s)
+		}
+		return dim, DimScale{Categories: cats}, nil
+	}
+	spec = strings.ReplaceAll(spec, "..", "~")
+	if j := strings.Index(spec[1:], "-"); j >= 0 && !strings.Contains(spec, "~") {
+		spec = spec[:j+1] + "~" + spec[j+2:]
+	}
+	lo, hi, ok := strings.Cut(spec, "~")
+	a, err1 := strconv.ParseFloat(strings.TrimSpace(lo), 64)
+	b, err2 := strconv.ParseFloat(strings.TrimSpace(hi), 64)
+	if !ok || err1 != nil || err2 != nil || math.IsNaN(a) || math.IsNaN(b) || math.IsInf(a, 0) || math.IsInf(b, 0) || a >= b {
+		return "", DimScale{}, fmt.Errorf("%q: want MIN-MAX with MIN < MAX (e.g. 1-5, 0-100), optionally DIM=", s)
+	}
+	return dim, DimScale{Min: a, Max: b}, nil
 }
 
 // LabelProblem is one skipped row: where (line of the file; for CSV the line the record starts on, the
@@ -120,7 +165,15 @@ func ImportLabels(ctx context.Context, st *store.Store, path string, o LabelOpti
 	if err != nil {
 		return nil, err
 	}
-	imp := &labelImport{st: st, o: o, r: r, dims: dims, items: map[string]int64{}, raters: map[string]int64{},
+	for name, sc := range o.Scales {
+		if _, known := dims[name]; name != "" && known {
+			// a declaration for a dimension the workspace has must be its scale
+			if err := store.DeclareDimension(ctx, st.DB, name, sc.Min, sc.Max, sc.Categories); err != nil {
+				return nil, err
+			}
+		}
+	}
+	imp := &labelImport{ctx: ctx, st: st, o: o, r: r, dims: dims, items: map[string]int64{}, raters: map[string]int64{},
 		annotators: map[string]int64{}, seen: map[string]int{}}
 	var batch []labelRow
 	flush := func() error {
@@ -359,9 +412,10 @@ func readLabelsCSV(path string, data []byte, comma rune, each func(labelRow) err
 }
 
 type dimInfo struct {
-	name     string
-	decision bool
-	min, max float64
+	name       string
+	decision   bool
+	min, max   float64
+	categories []string // a declared categorical dimension's names (values: indexes)
 }
 
 // loadDimensions reads the workspace's dimensions by name.
@@ -372,7 +426,7 @@ func loadDimensions(ctx context.Context, st *store.Store) (map[string]dimInfo, e
 	}
 	out := make(map[string]dimInfo, len(specs))
 	for _, d := range specs {
-		out[d.Name] = dimInfo{name: d.Name, decision: d.Kind == "decision", min: d.Min, max: d.Max}
+		out[d.Name] = dimInfo{name: d.Name, decision: d.Kind == "decision", min: d.Min, max: d.Max, categories: d.Categories}
 	}
 	return out, nil
 }
@@ -388,6 +442,7 @@ func dimNames(dims map[string]dimInfo) string {
 
 // labelImport holds what one import has looked up so far.
 type labelImport struct {
+	ctx        context.Context
 	st         *store.Store
 	o          LabelOptions
 	r          *LabelReport
@@ -428,8 +483,24 @@ func (imp *labelImport) check(row labelRow) (checked, bool) {
 	dname := strings.ToLower(strings.TrimSpace(row.fields["dimension"]))
 	d, ok := imp.dims[dname]
 	if !ok {
-		imp.r.problem(row.line, "dimension", "unknown dimension %q (want one of %s)", row.fields["dimension"], dimNames(imp.dims))
-		return c, false
+		sc, declared := imp.o.Scales[dname]
+		if !declared {
+			sc, declared = imp.o.Scales[""]
+		}
+		if !declared || !validDimName(dname) {
+			imp.r.problem(row.line, "dimension", "unknown dimension %q (want one of %s, or declare its scale with --scale or --categories)", row.fields["dimension"], dimNames(imp.dims))
+			return c, false
+		}
+		// declared outside the batch's transaction: a dimension without labels is harmless
+		if err := store.DeclareDimension(imp.ctx, imp.st.DB, dname, sc.Min, sc.Max, sc.Categories); err != nil {
+			imp.r.problem(row.line, "dimension", "%v", err)
+			return c, false
+		}
+		d = dimInfo{name: dname, min: sc.Min, max: sc.Max, categories: sc.Categories}
+		if len(sc.Categories) > 0 {
+			d.min, d.max = 0, float64(len(sc.Categories)-1)
+		}
+		imp.dims[dname] = d
 	}
 	c.dim = d
 	src := strings.TrimSpace(row.fields["source"])
@@ -480,6 +551,14 @@ func (imp *labelImport) check(row labelRow) (checked, bool) {
 // accept/accepted/yes/true (1) and reject/rejected/no/false (0).
 func parseLabelValue(d dimInfo, s string) (float64, error) {
 	s = strings.TrimSpace(s)
+	if len(d.categories) > 0 {
+		for i, c := range d.categories {
+			if strings.EqualFold(c, s) {
+				return float64(i), nil
+			}
+		}
+		return 0, fmt.Errorf("%q is not a category of %s (want one of %s)", s, d.name, strings.Join(d.categories, ", "))
+	}
 	if d.decision {
 		switch strings.ToLower(s) {
 		case "1", "1.0", "accept", "accepted", "yes", "true":
@@ -613,6 +692,9 @@ func (imp *labelImport) writeHuman(ctx context.Context, tx *sql.Tx, c checked, i
 			e.ValueText = "accept"
 		}
 	}
+	if k := int(v); len(c.dim.categories) > 0 && k >= 0 && k < len(c.dim.categories) {
+		e.ValueText = c.dim.categories[k]
+	}
 	if _, err := store.AppendEvent(ctx, tx, e); err != nil {
 		return err
 	}
@@ -664,4 +746,18 @@ func (imp *labelImport) item(ctx context.Context, tx *sql.Tx, c checked, n *batc
 	}
 	imp.items[c.item] = id
 	return id, true, nil
+}
+
+// validDimName: a declared dimension's name is a lower-case word (letters, digits, _ and -), so that it
+// reads the same in every output.
+func validDimName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }

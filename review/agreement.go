@@ -32,7 +32,43 @@ type AgreementOptions struct {
 	// set, Gwet's q). The zero value is loupe's default: value distances on the 0-10 scale.
 	// Decisions always use the categories 0 and 1.
 	Conventions Conventions
+	// Scales are the scales of dimensions declared with another than 0-10 (loupe import labels --scale,
+	// --categories): an Ordinal or Interval scale's dimension is compared as scores on it; a Nominal
+	// one (categories 0..k-1) with the figures of categories, as decisions are, without a consensus.
+	Scales map[string]Scale
+
+	// the scale of the dimension being computed (set per dimension by Agreement)
+	dimScale *Scale
 }
+
+// scoreScale is the scale scores of the current dimension are on: a declared one, else 0-10.
+func (o AgreementOptions) scoreScale() Scale {
+	if o.dimScale != nil {
+		return *o.dimScale
+	}
+	return ScoreScale
+}
+
+// nominalScale is the category scale of the current dimension when it is compared as categories:
+// 0/1 for decisions, a declared categorical scale's 0..k-1.
+func (o AgreementOptions) nominalScale() Scale {
+	if o.dimScale != nil && o.dimScale.Kind == Nominal {
+		return *o.dimScale
+	}
+	return Scale{Kind: Nominal, Min: 0, Max: 1}
+}
+
+// forDimension is o for one dimension: its declared scale, if any.
+func (o AgreementOptions) forDimension(dim string) AgreementOptions {
+	o.dimScale = nil
+	if sc, ok := o.Scales[dim]; ok && dim != DecisionDimension {
+		o.dimScale = &sc
+	}
+	return o
+}
+
+// categorical reports whether the current dimension is a declared set of categories.
+func (o AgreementOptions) categorical() bool { return o.dimScale != nil && o.dimScale.Kind == Nominal }
 
 // DecisionDimension is the dimension human accept/reject decisions are stored under.
 const DecisionDimension = "decision"
@@ -180,7 +216,9 @@ func Agreement(rs []Rating, o AgreementOptions) AgreementReport {
 	}
 	sort.Strings(rep.RubricSets)
 	for _, dim := range ix.dims {
-		decision := dim == DecisionDimension
+		o := o.forDimension(dim)
+		// categories (a decision, or a declared categorical dimension) get the figures of categories
+		decision := dim == DecisionDimension || o.categorical()
 		var humans, machines []raterInfo
 		for _, r := range ix.raters[dim] {
 			if r.kind == "human" {
@@ -203,7 +241,7 @@ func Agreement(rs []Rating, o AgreementOptions) AgreementReport {
 			for _, h := range humans {
 				pairs = append(pairs, pairSpec{kindH, m, h})
 			}
-			if len(humans) > 1 && o.By != "annotator" {
+			if len(humans) > 1 && o.By != "annotator" && !o.categorical() { // no consensus of k categories
 				pairs = append(pairs, pairSpec{kindC, m, cons})
 			}
 			for _, m2 := range machines[i+1:] {
@@ -263,9 +301,9 @@ func Agreement(rs []Rating, o AgreementOptions) AgreementReport {
 				rep.Rows = append(rep.Rows, row)
 				if g.by == "" && (p.kind == JudgeConsensus || (p.kind == PipelineHuman && p.b.name == ConsensusRater) ||
 					(decision && p.kind == HumanHuman) || (p.kind == JudgeHuman && len(humans) == 1)) && len(a) >= o.MinItems {
-					sc := ScoreScale
+					sc := o.scoreScale()
 					if decision {
-						sc = Scale{Kind: Nominal, Min: 0, Max: 1}
+						sc = o.nominalScale()
 					}
 					rep.Confusions = append(rep.Confusions, ConfusionEntry{A: p.a.name, B: p.b.name, Dimension: dim, Matrix: Confusion(RoundAll(a), RoundAll(b), sc)})
 				}
@@ -406,7 +444,7 @@ func pairStats(a, b []float64, decision bool, o AgreementOptions) []Stat {
 	}
 	// the resamples go through integer codes (pairCodes); the point estimates through the library
 	if decision {
-		nom := Scale{Kind: Nominal, Min: 0, Max: 1}
+		nom := o.nominalScale()
 		pc := newPairCodes(a, b, scaleCats(nom), true)
 		return []Stat{
 			boot(ExactAgreement(ra, rb), n, o, pc.exact),
@@ -415,7 +453,7 @@ func pairStats(a, b []float64, decision bool, o AgreementOptions) []Stat {
 			boot(KrippendorffAlpha(units(all), Scale{Kind: Nominal}), n, o, pc.alphaNominal),
 		}
 	}
-	pc := newPairCodes(a, b, scaleCats(ScoreScale), false)
+	pc := newPairCodes(a, b, scaleCats(o.scoreScale()), false)
 	return parallelStats(
 		func() Stat {
 			k, f := scoreKappa(ra, rb, Quadratic, o)
@@ -520,7 +558,7 @@ func allHumansRow(dim string, ids []int64, items map[int64]map[string]float64, h
 	if decision {
 		// every item two or more annotators decided, missing decisions as Gwet's generalisation of
 		// Fleiss' kappa takes them (FleissKappa); its n is the items used
-		row.Stats = append(row.Stats, FleissKappa(units, Scale{Kind: Nominal, Min: 0, Max: 1}))
+		row.Stats = append(row.Stats, FleissKappa(units, o.nominalScale()))
 	}
 	row.Extra, row.ICC = allHumansExtra(units, decision, o)
 	return row

@@ -334,13 +334,13 @@ func scaleCats(s Scale) []float64 {
 // headlineBoot is one headline figure of a score pair with its bootstrap CI: the point estimate from
 // the library function, the resamples through pairCodes.
 func headlineBoot(a, b []float64, name string, o AgreementOptions) Stat {
-	pc := newPairCodes(a, b, scaleCats(ScoreScale), false)
+	pc := newPairCodes(a, b, scaleCats(o.scoreScale()), false)
 	ra, rb := RoundAll(a), RoundAll(b)
 	var point Stat
 	var f func([]int) Stat
 	switch name {
 	case "kappa_quadratic":
-		point, f = CohenKappa(ra, rb, ScoreScale, Quadratic), func(idx []int) Stat { return pc.kappa(idx, Quadratic) }
+		point, f = CohenKappa(ra, rb, o.scoreScale(), Quadratic), func(idx []int) Stat { return pc.kappa(idx, Quadratic) }
 	case "spearman":
 		point, f = Spearman(a, b), pc.spearman
 	case "mae":

@@ -10,8 +10,8 @@ var decisionScale = Scale{Kind: Nominal, Min: 0, Max: 1}
 // resample function for its bootstrap (integer codes of the same categories and distances; the
 // categories are fixed on the whole sample, so a resample does not re-derive "observed").
 func scoreKappa(ra, rb []float64, w Weight, o AgreementOptions) (Stat, func([]int) Stat) {
-	point := CohenKappaWith(ra, rb, ScoreScale, w, o.Conventions)
-	cd, idx, why := o.Conventions.code(ScoreScale, ra, rb)
+	point := CohenKappaWith(ra, rb, o.scoreScale(), w, o.Conventions)
+	cd, idx, why := o.Conventions.code(o.scoreScale(), ra, rb)
 	if why != "" || len(cd.pos) > 255 {
 		return point, func(idx []int) Stat { return undefinedStat(point.Name, len(idx), "no categories") }
 	}
@@ -28,21 +28,24 @@ func pairExtra(a, b []float64, decision bool, o AgreementOptions) ([]Stat, []ICC
 	ra, rb := RoundAll(a), RoundAll(b)
 	if decision {
 		var none Conventions // decisions are always the two categories 0 and 1
-		se0, z, p := CohenKappaH0(ra, rb, decisionScale, Unweighted, none)
-		pabak, pi, bi := PrevalenceBias(ra, rb, decisionScale)
-		return []Stat{
-			CohenKappaSEWith(ra, rb, decisionScale, Unweighted, none), se0, z, p,
-			ScottPi(ra, rb, decisionScale),
-			BrennanPrediger(UnitsFromRaters(ra, rb), decisionScale, Unweighted, none),
-			pabak, pi, bi,
-		}, nil
+		se0, z, p := CohenKappaH0(ra, rb, o.nominalScale(), Unweighted, none)
+		out := []Stat{
+			CohenKappaSEWith(ra, rb, o.nominalScale(), Unweighted, none), se0, z, p,
+			ScottPi(ra, rb, o.nominalScale()),
+			BrennanPrediger(UnitsFromRaters(ra, rb), o.nominalScale(), Unweighted, none),
+		}
+		if !o.categorical() { // PABAK and its indices are of a 2 x 2 table
+			pabak, pi, bi := PrevalenceBias(ra, rb, decisionScale)
+			out = append(out, pabak, pi, bi)
+		}
+		return out, nil
 	}
 	c := o.Conventions
-	se0, z, p := CohenKappaH0(ra, rb, ScoreScale, Quadratic, c)
+	se0, z, p := CohenKappaH0(ra, rb, o.scoreScale(), Quadratic, c)
 	extra := []Stat{
-		CohenKappaSEWith(ra, rb, ScoreScale, Quadratic, c), se0, z, p,
+		CohenKappaSEWith(ra, rb, o.scoreScale(), Quadratic, c), se0, z, p,
 		KendallTauC(a, b),
-		GwetAC2With(UnitsFromRaters(ra, rb), ScoreScale, Quadratic, c),
+		GwetAC2With(UnitsFromRaters(ra, rb), o.scoreScale(), Quadratic, c),
 	}
 	return extra, iccTests(UnitsFromRaters(a, b), o)
 }
@@ -55,14 +58,14 @@ func allHumansExtra(units [][]float64, decision bool, o AgreementOptions) ([]Sta
 	}
 	if decision {
 		var none Conventions
-		return []Stat{RandolphKappa(ru, decisionScale, none), GwetAC2With(ru, decisionScale, Unweighted, none)}, nil
+		return []Stat{RandolphKappa(ru, o.nominalScale(), none), GwetAC2With(ru, o.nominalScale(), Unweighted, none)}, nil
 	}
 	c := o.Conventions
 	extra := []Stat{
 		KrippendorffAlpha(units, Scale{Kind: Interval}),
 		KrippendorffAlpha(units, Scale{Kind: Ratio}),
-		GwetAC2With(ru, ScoreScale, Quadratic, c),
-		FleissKappaWeighted(ru, ScoreScale, Quadratic, c),
+		GwetAC2With(ru, o.scoreScale(), Quadratic, c),
+		FleissKappaWeighted(ru, o.scoreScale(), Quadratic, c),
 	}
 	return extra, iccTests(units, o)
 }

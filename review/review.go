@@ -73,24 +73,27 @@ type DimensionSpec struct {
 	Kind     string  // "score" or "decision"
 	Min, Max float64 // the scale
 	Title    string
+	// Categories are a declared categorical dimension's names in order (values are their indexes);
+	// nil for numeric scales and decisions
+	Categories []string
 }
 
 // DimensionSpecs are the label dimensions the workspace is created with, in the order of the
 // dimensions rows of the first migration (id = index+1; a store test holds the two together). The
 // store looks ids up by name: nothing else depends on this order.
 var DimensionSpecs = [12]DimensionSpec{
-	{"imagination", "score", 0, 10, "Imagination"},
-	{"entity", "score", 0, 10, "Entity"},
-	{"text", "score", 0, 10, "Text rendering"},
-	{"style", "score", 0, 10, "Style"},
-	{"affection", "score", 0, 10, "Affection"},
-	{"composition", "score", 0, 10, "Composition"},
-	{"clarity", "score", 0, 10, "Image clarity"},
-	{"structure", "score", 0, 10, "Image structure"},
-	{"original_alignment", "score", 0, 10, "Original-caption alignment"},
-	{"prism_alignment", "score", 0, 10, "PRISM-Bench alignment"},
-	{"prism_aesthetics", "score", 0, 10, "PRISM-Bench aesthetics"},
-	{DecisionDimension, "decision", 0, 1, "Accept / reject"},
+	{"imagination", "score", 0, 10, "Imagination", nil},
+	{"entity", "score", 0, 10, "Entity", nil},
+	{"text", "score", 0, 10, "Text rendering", nil},
+	{"style", "score", 0, 10, "Style", nil},
+	{"affection", "score", 0, 10, "Affection", nil},
+	{"composition", "score", 0, 10, "Composition", nil},
+	{"clarity", "score", 0, 10, "Image clarity", nil},
+	{"structure", "score", 0, 10, "Image structure", nil},
+	{"original_alignment", "score", 0, 10, "Original-caption alignment", nil},
+	{"prism_alignment", "score", 0, 10, "PRISM-Bench alignment", nil},
+	{"prism_aesthetics", "score", 0, 10, "PRISM-Bench aesthetics", nil},
+	{DecisionDimension, "decision", 0, 1, "Accept / reject", nil},
 }
 
 // Dimensions are the names of DimensionSpecs, in that order.

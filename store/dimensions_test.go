@@ -1,7 +1,7 @@
 package store_test
 
 import (
-	"slices"
+	"reflect"
 	"testing"
 
 	"github.com/loupe-dev/loupe/review"
@@ -37,12 +37,12 @@ func TestDimensionsMatchMigration(t *testing.T) {
 		t.Fatalf("%d dimensions in the workspace, %d in review.DimensionSpecs", len(got), len(review.DimensionSpecs))
 	}
 	specs, err := st.DimensionSpecs(ctx)
-	if err != nil || !slices.Equal(specs, got) {
+	if err != nil || !reflect.DeepEqual(specs, got) {
 		t.Errorf("DimensionSpecs = %+v, %v; want the table's rows %+v", specs, err, got)
 	}
 	for i, want := range review.DimensionSpecs {
 		t.Run(want.Name, func(t *testing.T) {
-			if got[i] != want {
+			if !reflect.DeepEqual(got[i], want) {
 				t.Errorf("row %d: %+v, review.DimensionSpecs has %+v", i+1, got[i], want)
 			}
 			id, err := store.DimensionID(ctx, st.DB, want.Name)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/loupe-dev/loupe/review"
@@ -156,7 +157,10 @@ func DimensionID(ctx context.Context, q Querier, name string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	dimIDs.Store(name, id)
+	if slices.Contains(review.Dimensions, name) {
+		// built-in dimensions have the same id in every workspace; declared ones may not
+		dimIDs.Store(name, id)
+	}
 	return id, nil
 }
 

@@ -61,11 +61,27 @@ func (w *Workspace) Stats(ctx context.Context, o StatsOptions) (*review.Agreemen
 			return nil, nil, err
 		}
 	}
+	specs, err := w.st.DimensionSpecs(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	scales := map[string]review.Scale{} // dimensions declared with another scale than 0-10
+	for _, d := range specs {
+		switch {
+		case len(d.Categories) > 0:
+			scales[d.Name] = review.Scale{Kind: review.Nominal, Min: 0, Max: float64(len(d.Categories) - 1)}
+		case d.Kind == "score" && (d.Min != 0 || d.Max != 10):
+			scales[d.Name] = review.Scale{Kind: review.Ordinal, Min: d.Min, Max: d.Max}
+		}
+	}
 	opt := review.AgreementOptions{By: by, Pair: pair, MinItems: o.MinItems, Resamples: o.Resamples, Seed: o.Seed, Level: o.Level, Population: pop,
-		Conventions: o.Conventions}
+		Conventions: o.Conventions, Scales: scales}
 	ps := map[string]any{"by": by, "pair": o.Pair, "min_items": o.MinItems, "resamples": o.Resamples, "seed": o.Seed, "level": o.Level}
 	if !o.Conventions.IsZero() { // the default keeps the parameters (and the fingerprints) of earlier snapshots
 		ps["conventions"] = o.Conventions
+	}
+	if len(scales) > 0 {
+		ps["scales"] = scales
 	}
 	params, _ := json.Marshal(ps)
 	rep := review.Agreement(rs, opt)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/loupe-dev/loupe/ingest"
@@ -10,6 +11,7 @@ import (
 
 func newImportLabelsCmd(g *globals) *cobra.Command {
 	var o ingest.LabelOptions
+	var scales, categories []string
 	cmd := &cobra.Command{
 		Use:   "labels [--create-items] FILE",
 		Short: "Import ratings made elsewhere (human scores and decisions, other judges' scores)",
@@ -39,6 +41,22 @@ human value already in force, counts as a duplicate. Exit 3 when rows were skipp
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			o.Scales = map[string]ingest.DimScale{}
+			for _, d := range []struct {
+				flag string
+				vals []string
+			}{{"--scale", scales}, {"--categories", categories}} {
+				for _, v := range d.vals {
+					dim, sc, err := ingest.ParseDimScale(v, d.flag == "--categories")
+					if err != nil {
+						return usageError{fmt.Errorf("%s %w", d.flag, err)}
+					}
+					if _, dup := o.Scales[dim]; dup {
+						return usageError{fmt.Errorf("%s %q: a scale for %q is declared twice", d.flag, v, cmp.Or(dim, "every new dimension"))}
+					}
+					o.Scales[dim] = sc
+				}
+			}
 			open := g.openExisting
 			if o.CreateItems {
 				open = g.open
@@ -68,6 +86,8 @@ human value already in force, counts as a duplicate. Exit 3 when rows were skipp
 		},
 	}
 	cmd.Flags().BoolVar(&o.CreateItems, "create-items", false, "create a bare item for an external id the workspace lacks (default: report the row)")
+	cmd.Flags().StringArrayVar(&scales, "scale", nil, "declare a numeric scale, [DIM=]MIN-MAX (1-5, 0-100): a dimension the workspace lacks is created with it; without DIM= for every such dimension of the file")
+	cmd.Flags().StringArrayVar(&categories, "categories", nil, "declare a categorical dimension, [DIM=]a,b,c (values are the names; compared as categories)")
 	return cmd
 }
 

@@ -177,3 +177,62 @@ func TestStatsPrintsMoreFigures(t *testing.T) {
 		}
 	}
 }
+
+// #18.9: scales other than 0-10 and categories other than accept/reject through import labels: declared
+// per dimension, stored with it, used by stats; values off the scale are refused naming the row.
+func TestImportLabelsDeclaredScales(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.db")
+	var lines []string
+	add := func(item, dim, ann string, v any) {
+		b, _ := json.Marshal(map[string]any{"item": item, "dimension": dim, "source": "human", "annotator": ann, "value": v})
+		lines = append(lines, string(b))
+	}
+	kinds := []string{"photo", "render", "sketch"}
+	for i := range 24 {
+		it := fmt.Sprintf("z-%02d", i)
+		add(it, "likert", "ana", 1+i%5)
+		add(it, "likert", "bo", 1+(i+i/12)%5)
+		add(it, "percent", "ana", (i*7)%101)
+		add(it, "percent", "bo", (i*7+3)%101)
+		add(it, "medium", "ana", kinds[i%3])
+		add(it, "medium", "bo", kinds[(i+i/20)%3])
+	}
+	add("z-00", "likert", "cy", 7)         // off the 1-5 scale
+	add("z-00", "medium", "cy", "collage") // not a category
+	file := filepath.Join(dir, "labels.jsonl")
+	os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	// undeclared: every row of the new dimensions is refused, naming the way to declare them
+	code, out, e := run(t, "--db", db, "import", "labels", "--create-items", file)
+	if code != ExitSkipped || !strings.Contains(out+e, "--scale") {
+		t.Fatalf("undeclared: %d %s %s", code, out, e)
+	}
+	code, out, e = run(t, "--db", db, "import", "labels", "--create-items", file,
+		"--scale", "likert=1-5", "--scale", "percent=0-100", "--categories", "medium=photo,render,sketch")
+	if code != ExitSkipped || !strings.Contains(out+e, "7 is outside likert's scale 1-5") || !strings.Contains(out+e, `"collage" is not a category of medium`) {
+		t.Fatalf("declared: %d %s %s", code, out, e)
+	}
+	// a declared dimension keeps its scale
+	if code, _, e := run(t, "--db", db, "import", "labels", file, "--scale", "likert=0-10"); code != 1 || !strings.Contains(e, "exists with scale 1-5") {
+		t.Errorf("redeclared: %d %s", code, e)
+	}
+	_, s, _, _ := statsRun(t, "--db", db)
+	got := map[string][]string{}
+	for _, r := range s.Report.Rows {
+		if r.Kind == "human-human" {
+			for _, st := range r.Stats {
+				got[r.Dimension] = append(got[r.Dimension], st.Name)
+			}
+		}
+	}
+	if !strings.Contains(strings.Join(got["medium"], ","), "gwet_ac1") || strings.Contains(strings.Join(got["medium"], ","), "spearman") {
+		t.Errorf("medium compared as categories? %v", got["medium"])
+	}
+	if !strings.Contains(strings.Join(got["likert"], ","), "cohen_kappa_quadratic") || !strings.Contains(strings.Join(got["percent"], ","), "spearman") {
+		t.Errorf("scores: %v", got)
+	}
+	code, out, _ = run(t, "--db", db, "show-item", "z-01")
+	if code != 0 || !strings.Contains(out, "render") {
+		t.Errorf("show-item shows the category name: %d %s", code, out)
+	}
+}
