@@ -23,7 +23,11 @@ func Run(ctx context.Context, cfg Config) error {
 	if debug.SetMemoryLimit(-1) == math.MaxInt64 {
 		debug.SetMemoryLimit(memoryLimit)
 	}
-	defer m.image.cache.Close()
+	defer m.Close()
 	_, err = tea.NewProgram(m, tea.WithContext(ctx), tea.WithColorProfile(m.image.colorProfile())).Run()
 	return err
 }
+
+// Close releases what a screen made with New holds beyond its program (the picture cache's worker):
+// call it once the program has ended (loupe serve runs one screen per SSH session).
+func (m *Model) Close() { m.image.cache.Close() }

@@ -270,7 +270,7 @@ parent folders.`,
 	}
 	root.AddCommand(newImportCmd(g), newDemoCmd(g), newSampleCmd(g), newInfoCmd(g), newShowItemCmd(g), newViewCmd(g), newRubricsCmd(g), newReviewCmd(g),
 		newJudgeCmd(g), newBackendsCmd(g), newStatsCmd(g), newExportCmd(g), newPipelineCmd(g), newBenchCmd(g), newRootsCmd(g))
-	root.AddCommand(newQueueCmd(g), newRunsCmd(g))
+	root.AddCommand(newQueueCmd(g), newRunsCmd(g), newProgressCmd(g), newServeCmd(g))
 	root.SetOut(g.out) // before strictParents: the completion commands keep the writer they see
 	root.SetErr(g.err)
 	markReadOnly(root)
