@@ -87,20 +87,47 @@ func (s *Store) StartRun(ctx context.Context, kind, backend, model, settings, ru
 		return 0, err
 	}
 	host, _ := os.Hostname()
-	res, err := s.DB.ExecContext(ctx, `INSERT INTO runs (kind, backend, model, settings, rubric_hash, pid, host) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		kind, backend, model, settings, rubricHash, os.Getpid(), host)
-	if err != nil {
-		return 0, wrapErr(err)
-	}
-	return res.LastInsertId()
+	var id int64
+	err := InTx(ctx, s.DB, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO runs (kind, backend, model, settings, rubric_hash) VALUES (?, ?, ?, ?, ?)`,
+			kind, backend, model, settings, rubricHash)
+		if err != nil {
+			return err
+		}
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO run_processes (run_id, pid, host) VALUES (?, ?, ?)`, id, os.Getpid(), host)
+		return err
+	})
+	return id, wrapErr(err)
 }
 
-// FinishRun records how a run ended and what it cost.
+// FinishRun records how a run ended and what it cost. "interrupted" (calls in flight abandoned) is
+// stored as cancelled with the run's process marked interrupted (see 0010_runs.sql).
 func (s *Store) FinishRun(ctx context.Context, id int64, status string, t RunTotals) error {
-	_, err := s.DB.ExecContext(ctx, `UPDATE runs SET status = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+	interrupted := status == "interrupted"
+	if interrupted {
+		status = "cancelled"
+	}
+	return wrapErr(InTx(ctx, s.DB, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
 		requests = ?, cached = ?, verdicts = ?, failed = ?, input_tokens = ?, output_tokens = ?, cost_usd = ? WHERE id = ?`,
-		status, t.Requests, t.Cached, t.Verdicts, t.Failed, t.InputTokens, t.OutputTokens, t.CostUSD, id)
-	return wrapErr(err)
+			status, t.Requests, t.Cached, t.Verdicts, t.Failed, t.InputTokens, t.OutputTokens, t.CostUSD, id); err != nil {
+			return err
+		}
+		if interrupted {
+			return markInterrupted(ctx, tx, id)
+		}
+		return nil
+	}))
+}
+
+// markInterrupted records that a run was interrupted (its process row made if it had none).
+func markInterrupted(ctx context.Context, q Querier, id int64) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO run_processes (run_id, pid, host, interrupted) VALUES (?, 0, '', 1)
+		ON CONFLICT (run_id) DO UPDATE SET interrupted = 1`, id)
+	return err
 }
 
 // JudgeTarget is an item a judge can be asked about: its picture, its prompt and its track.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"syscall"
@@ -30,11 +31,12 @@ func (s *Store) Runs(ctx context.Context, limit int) ([]RunRow, error) {
 	if limit <= 0 {
 		limit = -1
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT id, kind, backend, model, status, started_at, coalesce(finished_at, ''),
-		requests, cached, verdicts, failed, cost_usd, coalesce(pid, 0), host,
+	rows, err := s.DB.QueryContext(ctx, `SELECT id, kind, backend, model,
+		CASE WHEN coalesce(p.interrupted, 0) = 1 THEN 'interrupted' ELSE status END, started_at, coalesce(finished_at, ''),
+		requests, cached, verdicts, failed, cost_usd, coalesce(p.pid, 0), coalesce(p.host, ''),
 		CASE WHEN status = 'running' THEN (SELECT count(*) FROM labels WHERE run_id = runs.id AND value IS NOT NULL) ELSE 0 END,
 		CASE WHEN status = 'running' THEN (SELECT count(*) FROM labels WHERE run_id = runs.id AND value IS NULL) ELSE 0 END
-		FROM runs ORDER BY id DESC LIMIT ?`, limit)
+		FROM runs LEFT JOIN run_processes p ON p.run_id = runs.id ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, wrapErr(err)
 	}
@@ -66,7 +68,8 @@ func (s *Store) Runs(ctx context.Context, limit int) ([]RunRow, error) {
 // run of another host is left alone: whether its process lives cannot be told from here. It returns
 // how many runs it marked.
 func (s *Store) ReapRuns(ctx context.Context) (int, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT id, coalesce(pid, 0), host FROM runs WHERE status = 'running'`)
+	rows, err := s.DB.QueryContext(ctx, `SELECT id, coalesce(p.pid, 0), coalesce(p.host, '') FROM runs
+		LEFT JOIN run_processes p ON p.run_id = runs.id WHERE status = 'running'`)
 	if err != nil {
 		return 0, wrapErr(err)
 	}
@@ -88,11 +91,17 @@ func (s *Store) ReapRuns(ctx context.Context) (int, error) {
 		return 0, wrapErr(err)
 	}
 	for _, id := range dead {
-		if _, err := s.DB.ExecContext(ctx, `UPDATE runs SET status = 'interrupted',
+		err := InTx(ctx, s.DB, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = 'cancelled',
 			finished_at = coalesce(finished_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
 			verdicts = max(verdicts, (SELECT count(*) FROM labels WHERE run_id = runs.id AND value IS NOT NULL)),
 			failed = max(failed, (SELECT count(*) FROM labels WHERE run_id = runs.id AND value IS NULL))
 			WHERE id = ? AND status = 'running'`, id); err != nil {
+				return err
+			}
+			return markInterrupted(ctx, tx, id)
+		})
+		if err != nil {
 			return 0, wrapErr(err)
 		}
 	}

@@ -30,7 +30,7 @@ func TestReapRunsOfDeadProcesses(t *testing.T) {
 		t.Skip("no true(1):", err)
 	}
 	host, _ := os.Hostname()
-	if _, err := st.DB.Exec(`UPDATE runs SET pid = ?, host = ? WHERE id = ?`, cmd.Process.Pid, host, dead); err != nil {
+	if _, err := st.DB.Exec(`UPDATE run_processes SET pid = ?, host = ? WHERE run_id = ?`, cmd.Process.Pid, host, dead); err != nil {
 		t.Fatal(err)
 	}
 	sub, err := store.EnsureSubset(ctx, st.DB, "s", "benchmark")

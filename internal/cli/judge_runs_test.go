@@ -44,10 +44,10 @@ func TestJudgeRunRecordsAfterKillAndDoubleCtrlC(t *testing.T) {
 	if n := countRows(t, db, `SELECT count(*) FROM runs WHERE status = 'done'`); n != 0 {
 		t.Errorf("%d runs recorded done", n)
 	}
-	if n := countRows(t, db, fmt.Sprintf(`SELECT count(*) FROM runs WHERE status = 'interrupted' AND verdicts = %d`, first)); n != 1 {
+	if n := countRows(t, db, fmt.Sprintf(`SELECT count(*) FROM runs r JOIN run_processes p ON p.run_id = r.id WHERE p.interrupted = 1 AND r.verdicts = %d`, first)); n != 1 {
 		t.Errorf("the killed run is not recorded interrupted with its %d verdicts", first)
 	}
-	if n := countRows(t, db, `SELECT count(*) FROM runs WHERE status NOT IN ('interrupted')`); n != 0 {
+	if n := countRows(t, db, `SELECT count(*) FROM runs r LEFT JOIN run_processes p ON p.run_id = r.id WHERE coalesce(p.interrupted, 0) = 0`); n != 0 {
 		t.Errorf("%d runs not recorded interrupted", n)
 	}
 }

@@ -27,7 +27,7 @@ func TestRunsListsAndRecordsInterruptedRuns(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Skip(err)
 	}
-	st.DB.Exec(`UPDATE runs SET pid = ? WHERE id = ?`, cmd.Process.Pid, id)
+	st.DB.Exec(`UPDATE run_processes SET pid = ? WHERE run_id = ?`, cmd.Process.Pid, id)
 	st.Close()
 	list := func() []store.RunRow {
 		t.Helper()
@@ -49,7 +49,7 @@ func TestRunsListsAndRecordsInterruptedRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	if n := countRows(t, db, `SELECT count(*) FROM runs WHERE status = 'interrupted' AND finished_at IS NOT NULL`); n != 1 {
+	if n := countRows(t, db, `SELECT count(*) FROM runs r JOIN run_processes p ON p.run_id = r.id WHERE p.interrupted = 1 AND r.finished_at IS NOT NULL`); n != 1 {
 		t.Errorf("%d runs recorded interrupted", n)
 	}
 	if code, _, _ := run(t, "--db", db, "runs", "--limit", "-1"); code != 2 {
