@@ -132,20 +132,11 @@ func Spearman(a, b []float64) Stat {
 // sqrt((n0 - n1)(n0 - n2)). Undefined with fewer than 2 pairs or when either side is constant.
 func KendallTauB(a, b []float64) Stat {
 	const name = "kendall_tau_b"
-	x, y, why := stPairs(a, b)
-	if why != "" {
-		return stUndef(name, 0, "%s", why)
+	x, y, undef := kendallPairs(name, a, b)
+	if undef != nil {
+		return *undef
 	}
 	n := len(x)
-	if n < 2 {
-		return stUndef(name, n, "needs at least 2 items rated by both, got %d", n)
-	}
-	if stConstant(x) {
-		return stUndef(name, n, "no variance: every value in a is %g", x[0])
-	}
-	if stConstant(y) {
-		return stUndef(name, n, "no variance: every value in b is %g", y[0])
-	}
 	num, den := stKendallCounts(x, y)
 	return stDef(name, math.Max(-1, math.Min(1, num/den)), n)
 }
@@ -418,4 +409,26 @@ func ICC(units [][]float64, kind ICCKind) Stat {
 		return stUndef(name, a.n, "the ANOVA denominator is %g: no between-item variance to compare against", den)
 	}
 	return stDef(name, num/den, a.n)
+}
+
+// kendallPairs are the complete pairs a Kendall tau is computed on, or the undefined Stat that says why
+// there is none: fewer than 2 pairs, or either side constant.
+func kendallPairs(name string, a, b []float64) (x, y []float64, undef *Stat) {
+	x, y, why := stPairs(a, b)
+	n := len(x)
+	switch {
+	case why != "":
+		s := stUndef(name, 0, "%s", why)
+		return nil, nil, &s
+	case n < 2:
+		s := stUndef(name, n, "needs at least 2 items rated by both, got %d", n)
+		return nil, nil, &s
+	case stConstant(x):
+		s := stUndef(name, n, "no variance: every value in a is %g", x[0])
+		return nil, nil, &s
+	case stConstant(y):
+		s := stUndef(name, n, "no variance: every value in b is %g", y[0])
+		return nil, nil, &s
+	}
+	return x, y, nil
 }

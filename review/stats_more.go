@@ -552,20 +552,11 @@ func FleissKappaWeighted(units [][]float64, s Scale, w Weight, c Conventions) St
 // (SciPy kendalltau(variant='c')). Undefined with fewer than 2 pairs or when either side is constant.
 func KendallTauC(a, b []float64) Stat {
 	const name = "kendall_tau_c"
-	x, y, why := stPairs(a, b)
-	if why != "" {
-		return stUndef(name, 0, "%s", why)
+	x, y, undef := kendallPairs(name, a, b)
+	if undef != nil {
+		return *undef
 	}
 	n := len(x)
-	if n < 2 {
-		return stUndef(name, n, "needs at least 2 items rated by both, got %d", n)
-	}
-	if stConstant(x) {
-		return stUndef(name, n, "no variance: every value in a is %g", x[0])
-	}
-	if stConstant(y) {
-		return stUndef(name, n, "no variance: every value in b is %g", y[0])
-	}
 	distinct := func(v []float64) int {
 		s := slices.Clone(v)
 		slices.Sort(s)
