@@ -30,6 +30,7 @@ demo=${DEMO:-/tmp/loupe-demo}
 export DISPLAY=:96
 Xvfb $DISPLAY -screen 0 1700x1200x24 -nolisten tcp >/dev/null 2>&1 &
 sleep 2
+kill -0 $! 2>/dev/null || { echo "review-screens.sh: Xvfb $DISPLAY did not start (a stale /tmp/.X${DISPLAY#:}-lock?)"; exit 2; }
 wait_s=${WAIT:-4}
 
 # Regions, as fractions of the window: the picture pane (left 80 of 200 columns, 59 of 60 rows) and the
@@ -58,7 +59,11 @@ open_term() {
 # keys STRING...: type each string, a moment apart.
 keys() {
   for k in "$@"; do
-    printf '%b' "$k" >"$work/keys"
+    # a terminal that never opened (a stale X lock, a crash) has no reader on the FIFO: do not wait forever
+    if ! timeout 10 bash -c 'printf "%b" "$1" >"$2"' _ "$k" "$work/keys"; then
+      echo "review-screens.sh: the $term window takes no keys (did it open? is DISPLAY $DISPLAY up?)"
+      exit 1
+    fi
     sleep 0.4
   done
   sleep "$wait_s"
