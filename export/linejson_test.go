@@ -33,7 +33,7 @@ func TestLineEncoderMatchesMarshal(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	strs := []string{"", "plain", "with \"quotes\" and \\", "<b>&amp;</b>", "tab\tnew\nline\r", "\x00\x01\x1f", "蓝色球体",
 		"bad \xff utf8", "line\u2028sep\u2029", "only\u2029", "em—dash “quoted”", "\xe2\x80", "\xe2", "emoji 😀", "a", "composition", "clarity", "prism_alignment", "text", "zh", "en"}
-	floats := []float64{0, -0.0, 1, 8.5, 10, 11, -3, 1e-7, 1.5e-9, 1e21, 123456789012345678901234.0, 0.1, math.NaN(), math.Inf(1), 7.25, 1e20}
+	floats := []float64{0, math.Copysign(0, -1), 1, 8.5, 10, 11, -3, 1e-7, 1.5e-9, 1e21, 123456789012345678901234.0, 0.1, math.NaN(), math.Inf(1), 7.25, 1e20}
 	str := func() string { return strs[rng.IntN(len(strs))] }
 	for i := range 3000 {
 		r := &Record{ID: str(), Kind: str(), Subset: str(), Track: str(), Model: str(), Decision: str(), DecidedBy: str()}

@@ -229,13 +229,6 @@ func (p *pool) setDown(i int, reason string) {
 	p.mu.Unlock()
 }
 
-// isDown reports whether server i's circuit is open.
-func (p *pool) isDown(i int) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.down[i] != ""
-}
-
 // hostPort is the host:port a base URL connects to.
 func hostPort(base string) string {
 	u, err := url.Parse(base)

@@ -49,31 +49,31 @@ func ParseVerdictMode(raw, mode string) review.Verdict {
 
 // FirstJSONObject returns the first balanced {...} in s (braces inside JSON strings skipped), or "".
 func FirstJSONObject(s string) string {
-	for start := strings.IndexByte(s, '{'); start >= 0; {
-		depth, inStr, esc := 0, false, false
-		for i := start; i < len(s); i++ {
-			c := s[i]
-			switch {
-			case esc:
-				esc = false
-			case inStr && c == '\\':
-				esc = true
-			case c == '"':
-				inStr = !inStr
-			case inStr:
-			case c == '{':
-				depth++
-			case c == '}':
-				depth--
-				if depth == 0 {
-					return s[start : i+1]
-				}
-			}
-		}
-		// unbalanced from here: no later brace can close either
+	start := strings.IndexByte(s, '{')
+	if start < 0 {
 		return ""
 	}
-	return ""
+	depth, inStr, esc := 0, false, false
+	for i := start; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case esc:
+			esc = false
+		case inStr && c == '\\':
+			esc = true
+		case c == '"':
+			inStr = !inStr
+		case inStr:
+		case c == '{':
+			depth++
+		case c == '}':
+			depth--
+			if depth == 0 {
+				return s[start : i+1]
+			}
+		}
+	}
+	return "" // the first brace never closes: not a JSON object wrapped in prose
 }
 
 // ParseVerdict parses a judge response as PRISM-Bench does: strip, drop a leading ```json and a trailing

@@ -75,53 +75,15 @@ type cohenFit struct {
 }
 
 func cohenFitOf(a, b []float64, s Scale, w Weight) cohenFit {
-	f := cohenFit{name: "cohen_kappa"}
-	if w != Unweighted {
-		f.name += "_" + w.String()
-	}
-	x, y, why := stPairs(a, b)
-	if why != "" {
-		f.why = why
+	// the default convention (value distances, the declared or observed categories) plus a note of it
+	f, cd := cohenFitWith(a, b, s, w, Conventions{})
+	if f.why != "" {
 		return f
 	}
-	f.n = len(x)
-	if len(x) == 0 {
-		f.why = "no item rated by both"
-		return f
-	}
-	if w != Unweighted && s.Kind == Nominal {
-		f.why = fmt.Sprintf("%s weights need an ordered scale; the declared scale is nominal", w)
-		return f
-	}
-	cats, idx, why := stCategories(s, x, y)
-	if why != "" {
-		f.why = why
-		return f
-	}
-	f.table = make([][]int, len(cats))
-	for i := range f.table {
-		f.table[i] = make([]int, len(cats))
-	}
-	for i := range x {
-		f.table[idx[0][i]][idx[1][i]]++
-	}
-	f.d = stDisagreement(cats, w)
-	k, _, why := stKappaTable(f.table, f.d)
-	if why != "" {
-		// p_e = 1 leaves a single non-empty cell; name its category for the reader.
-		for i, r := range f.table {
-			if r[i] > 0 {
-				why = fmt.Sprintf("p_e = 1: both raters gave every item %g", cats[i])
-			}
-		}
-		f.why = why
-		return f
-	}
-	f.kappa = k
 	switch {
 	case w == Unweighted:
 	case s.Declared():
-		f.note = fmt.Sprintf("%s weights from the declared scale %g..%g (%d categories)", w, s.Min, s.Max, len(cats))
+		f.note = fmt.Sprintf("%s weights from the declared scale %g..%g (%d categories)", w, s.Min, s.Max, len(cd.cats))
 	default:
 		f.note = fmt.Sprintf("%s weights from the observed values (no declared scale)", w)
 	}

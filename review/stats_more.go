@@ -221,7 +221,7 @@ func stAgreementWeights(pos []float64, w Weight) (wt [][]float64, tw float64) {
 	return wt, tw
 }
 
-// cohenFitWith is cohenFitOf under convention c.
+// cohenFitWith fits Cohen's kappa under convention c (cohenFitOf: the default one, with its note).
 func cohenFitWith(a, b []float64, s Scale, w Weight, c Conventions) (cohenFit, stCoding) {
 	f := cohenFit{name: "cohen_kappa"}
 	if w != Unweighted {

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -13,23 +11,7 @@ import (
 // append-only.
 func TestMigrationKeepsEvents(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open(driverName, "file:"+path+"?_foreign_keys=on")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.version > 7 {
-			break
-		}
-		if _, err := db.Exec(m.sql); err != nil {
-			t.Fatalf("%s: %v", m.name, err)
-		}
-	}
+	path, db := workspaceAt(t, 7)
 	for _, q := range []string{
 		`PRAGMA user_version = 7`,
 		`INSERT INTO items (id, ext_id, kind) VALUES (1, 'a', 1), (2, 'b', 1)`,

@@ -12,23 +12,7 @@ import (
 // rebuild failed such workspaces with "FOREIGN KEY constraint failed".
 func TestMigrationKeepsRuns(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open(driverName, "file:"+path+"?_foreign_keys=on")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.version > 9 {
-			break
-		}
-		if _, err := db.Exec(m.sql); err != nil {
-			t.Fatalf("%s: %v", m.name, err)
-		}
-	}
+	path, db := workspaceAt(t, 9)
 	for _, q := range []string{
 		`PRAGMA user_version = 9`,
 		`INSERT INTO items (id, ext_id, kind) VALUES (1, 'a', 1)`,
@@ -64,4 +48,28 @@ func TestMigrationKeepsRuns(t *testing.T) {
 	if _, err := st.StartRun(ctx, "judge", "b", "m", "", ""); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// workspaceAt makes a workspace as a loupe of schema version v left it (migrations up to v applied) and
+// returns its path and an open connection (foreign keys on) for the test to fill in.
+func workspaceAt(t *testing.T, v int) (string, *sql.DB) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open(driverName, "file:"+path+"?_foreign_keys=on")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.version > v {
+			break
+		}
+		if _, err := db.Exec(m.sql); err != nil {
+			t.Fatalf("%s: %v", m.name, err)
+		}
+	}
+	return path, db
 }

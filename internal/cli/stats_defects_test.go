@@ -95,14 +95,20 @@ func TestStatsDefects(t *testing.T) {
 	if code, _, _, e := statsRun(t, "--db", db, "--pair", "gpt-5,ana"); code != 2 || !strings.Contains(e, "judge:gpt-4.1") || !strings.Contains(e, "human:ana") {
 		t.Errorf("unknown rater: exit %d, %s", code, e)
 	}
-	if code, _, _, e := statsRun(t, "--db", db, "--pair", "gpt,a"); code != 0 && code != 2 || code == 2 && !strings.Contains(e, "several") {
+	if code, _, _, e := statsRun(t, "--db", db, "--pair", "human:,gpt"); code != 2 || !strings.Contains(e, "several") {
 		t.Errorf("ambiguous prefix: exit %d, %s", code, e)
+	}
+	if code, s, _, e := statsRun(t, "--db", db, "--pair", "gp,an"); code != 0 || len(s.Report.Rows) == 0 {
+		t.Errorf("unique prefixes gp,an: exit %d, %d rows, %s", code, len(s.Report.Rows), e)
 	}
 	if code, _, out, _ := statsRun(t, "--db", db, "--pair", "dan,gpt-4.1"); code != 0 || !strings.Contains(out, `"rows": []`) {
 		t.Errorf("nothing shared: %d %s", code, out)
 	}
 	// 3: --min-items 0 is no minimum; negative refused
 	code, s, _, _ = statsRun(t, "--db", db, "--min-items", "0", "--pair", "bo,cy")
+	if code != 0 || len(s.Report.Rows) == 0 {
+		t.Errorf("--min-items 0: exit %d, %d rows", code, len(s.Report.Rows))
+	}
 	for _, r := range s.Report.Rows {
 		if r.Undefined != "" && strings.Contains(r.Undefined, "minimum") {
 			t.Errorf("--min-items 0: %+v", r)
