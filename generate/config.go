@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/loupe-dev/loupe/vlm"
@@ -330,8 +331,9 @@ func (c *Config) httpClient() *http.Client {
 
 // limited caps the number of concurrent Generate calls.
 type limited struct {
-	g   Generator
-	sem chan struct{}
+	g     Generator
+	sem   chan struct{}
+	fatal atomic.Pointer[error] // the first fatal error: every later request gets it unsent
 }
 
 func (l *limited) Generate(ctx context.Context, r Request) (Image, error) {
@@ -341,7 +343,16 @@ func (l *limited) Generate(ctx context.Context, r Request) (Image, error) {
 		return Image{}, ctx.Err()
 	}
 	defer func() { <-l.sem }()
-	return l.g.Generate(ctx, r)
+	// checked after the slot is taken: a caller waiting for it while another met a spent quota must
+	// not send one more request before the run stops
+	if err := l.fatal.Load(); err != nil {
+		return Image{}, *err
+	}
+	img, err := l.g.Generate(ctx, r)
+	if err != nil && Fatal(err) {
+		l.fatal.CompareAndSwap(nil, &err)
+	}
+	return img, err
 }
 
 // fill applies the configured defaults to r.

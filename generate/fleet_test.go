@@ -147,3 +147,23 @@ func TestLastingAndTransient(t *testing.T) {
 		t.Fatalf("401: %v", err)
 	}
 }
+
+// TestFatalStopsLaterRequests: once a request met a fatal error (a spent quota), the generator sends
+// nothing more - a caller that got a slot just after it gets the same error unsent (bench run's
+// TestBenchRunQuota saw a second request from its second worker).
+func TestFatalStopsLaterRequests(t *testing.T) {
+	s := gentest.NewOpenAI()
+	defer s.Close()
+	for range 10 {
+		s.Fail(gentest.Quota)
+	}
+	g := newGen(t, &Config{Name: "x", Kind: "openai", BaseURL: s.URL, Model: "m", Concurrency: 1})
+	for i := range 3 {
+		if _, err := g.Generate(context.Background(), Request{Prompt: "p"}); !errors.Is(err, ErrQuota) {
+			t.Fatalf("request %d: %v", i, err)
+		}
+	}
+	if s.Count() != 1 {
+		t.Fatalf("%d requests after a spent quota, want 1", s.Count())
+	}
+}
