@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"slices"
 	"strings"
 
@@ -106,7 +107,27 @@ func (m *Model) parseFilter(s string) (review.Filter, error) {
 	if err != nil {
 		return f, err
 	}
+	if err := m.hiddenByFilter(f); err != nil {
+		return f, err
+	}
 	return f, m.ses.CheckFilter(f)
+}
+
+// hiddenByFilter refuses a filter or an order that would tell what the screen hides: in blind mode the
+// judge and pipeline values (which items the judge scored low), in overlap mode with others hidden the
+// other annotators' decisions. (Over SSH the queue's settings are the only ones: this is what keeps
+// them.)
+func (m *Model) hiddenByFilter(f review.Filter) error {
+	if m.blind() && (len(f.JudgeScores) > 0 || len(f.Scores) > 0 || f.Agreement != "" || f.Sort != "") {
+		return errors.New("blind mode: filters and orders on judge or pipeline values are off")
+	}
+	if m.info.Overlap > 1 && !m.info.ShowOthers {
+		mine := f.Annotator == "" || f.Annotator == m.info.Annotator
+		if !mine || f.Consensus > 0 || f.Agreement != "" || (len(f.Decision) > 0 && f.Annotator == "") {
+			return errors.New("other annotators' decisions stay hidden in this queue: filter on your own (annotator=" + m.info.Annotator + ")")
+		}
+	}
+	return nil
 }
 
 // FilterString writes a filter in the / prompt's syntax ("" for the empty filter; Queue is left out).
@@ -123,6 +144,10 @@ var sorts = []string{"", "disagreement", "judge"}
 
 // cycleSort applies the next order to the session, keeping the filter.
 func (m *Model) cycleSort() tea.Cmd {
+	if m.blind() {
+		m.flash = "blind mode: sorting by judge values is off"
+		return nil
+	}
 	var words []string
 	cur := ""
 	for _, w := range strings.Fields(m.filt) {

@@ -277,3 +277,38 @@ func TestNoColor(t *testing.T) {
 		t.Fatalf("colours drawn with NoColor:\n%q", v)
 	}
 }
+
+// #19: blind mode cannot be worked around with the filter or the sort: a filter or an order on judge
+// or pipeline values would tell which items the judge scored low; in overlap mode (others hidden) a
+// filter on other annotators' decisions would tell theirs.
+func TestBlindRefusesFiltersOnHiddenValues(t *testing.T) {
+	f := newFake()
+	m := openFake(t, f, 0, Config{Blind: true})
+	for _, filter := range []string{"judge=text=0:4", "score=clarity=0:3", "agreement=disagree", "sort=judge", "sort=disagreement"} {
+		cmd := m.applyFilter(filter)
+		if cmd != nil || !strings.Contains(m.flash, "blind") {
+			t.Errorf("blind: filter %q ran (flash %q)", filter, m.flash)
+		}
+		m.busy = false
+	}
+	press(t, m, "o")
+	if !strings.Contains(m.flash, "blind") {
+		t.Errorf("blind: o sorted (flash %q)", m.flash)
+	}
+	if cmd := m.applyFilter("subset=text"); cmd == nil {
+		t.Errorf("blind: a filter on the items' own fields was refused: %q", m.flash)
+	}
+
+	g := newFake()
+	g.info.Overlap = 2
+	m = openFake(t, g, 0, Config{})
+	for _, filter := range []string{"decision=disputed", "annotator=ben", "consensus=2 decision=accepted"} {
+		if cmd := m.applyFilter(filter); cmd != nil || !strings.Contains(m.flash, "other annotators") {
+			t.Errorf("overlap: filter %q ran (flash %q)", filter, m.flash)
+		}
+		m.busy = false
+	}
+	if cmd := m.applyFilter("annotator=fay decision=accepted"); cmd == nil {
+		t.Errorf("overlap: a filter on one's own decisions was refused: %q", m.flash)
+	}
+}
