@@ -7,7 +7,8 @@
 #
 # Needs: apt-get install -y --no-install-recommends xvfb xterm kitty mlterm imagemagick x11-utils \
 #            libgl1-mesa-dri fonts-dejavu-core libsixel-bin chafa
-# Then the review screen's key sequences (perf/review-screens.sh: picture kept at >= 35 dB, text not blank).
+# Then the review screen's key sequences (perf/review-screens.sh: picture kept at >= 35 dB, text not blank),
+# and the review screen over SSH (perf/serve-screens.sh: within 1 dB of the local screen; needs openssh-client).
 # Usage: perf/terminals.sh [MIN_PSNR]   (exit 1 if a loupe check is below MIN_PSNR, default 20 dB)
 #        The fine-detail picture (1-3 px lines, an 8 px checker, 2/4 px stripes, 16 px text) shown at 480 px
 #        cannot be drawn, only averaged, so it has lower floors: MIN_DETAIL (default 24 dB) for sixel and
@@ -102,5 +103,10 @@ done
 # picture and the text pane intact (perf/review-screens.sh, PSNR >= 35 dB against the first frame).
 if [[ -z "${ONLY:-}" || "review" =~ $ONLY || "loupe" =~ $ONLY ]]; then
   LOUPE="$work/loupe" perf/review-screens.sh 35 || fail=1
+fi
+# The review screen over SSH (loupe serve, protocol detected through ssh) in xterm and kitty: the
+# picture's PSNR within 1 dB of the same screen run locally (perf/serve-screens.sh).
+if [[ -z "${ONLY:-}" || "serve" =~ $ONLY || "ssh" =~ $ONLY || "loupe" =~ $ONLY ]]; then
+  LOUPE="$work/loupe" perf/serve-screens.sh "$min" || fail=1
 fi
 exit $fail

@@ -393,7 +393,8 @@ func (ses *Session) Agreement(ctx context.Context) (review.AgreementCount, error
 
 // Lease hands this annotator the next item of the queue, in queue order, that the annotator has not
 // decided, that has fewer than Overlap decisions in force, and that fewer annotators than the missing
-// decisions hold unexpired leases on; the lease lasts ttl. It returns the position in Items (the
+// decisions hold unexpired leases on - an item nobody else holds first, so people working at the same
+// time get different items while there are free ones; the lease lasts ttl. It returns the position in Items (the
 // queue position unless Restrict narrowed the session), or -1 when
 // nothing is left for this annotator. Concurrent sessions on one workspace never push an item past
 // Overlap decisions through leases: the check and the lease are one immediate transaction.
@@ -404,13 +405,22 @@ func (ses *Session) Lease(ctx context.Context, ttl time.Duration) (int, error) {
 	err := InTx(ctx, ses.st.DB, func(tx *sql.Tx) error {
 		var qpos int
 		var item int64
-		err := tx.QueryRowContext(ctx, `SELECT qi.pos, qi.item_id FROM queue_items qi
+		// Two scans in queue order, each stopping at its first item (an ORDER BY on "held by someone"
+		// would read the whole queue): free items, then those others hold.
+		var err error
+		for _, held := range []string{"NOT EXISTS", "EXISTS"} {
+			err = tx.QueryRowContext(ctx, `SELECT qi.pos, qi.item_id FROM queue_items qi
 			WHERE qi.queue_id = ?1
 			  AND NOT EXISTS (SELECT 1 FROM human_current h WHERE h.item_id = qi.item_id AND h.annotator_id = ?2 AND h.dimension_id = ?3)
 			  AND (SELECT count(*) FROM human_current h WHERE h.item_id = qi.item_id AND h.dimension_id = ?3)
 			    + (SELECT count(*) FROM leases l WHERE l.queue_id = ?1 AND l.item_id = qi.item_id AND l.annotator_id != ?2 AND l.expires_at > ?4)
-			    < ?5`+cond+`
+			    < ?5
+			  AND `+held+` (SELECT 1 FROM leases l WHERE l.queue_id = ?1 AND l.item_id = qi.item_id AND l.annotator_id != ?2 AND l.expires_at > ?4)`+cond+`
 			ORDER BY qi.pos LIMIT 1`, append([]any{ses.QueueID, ses.AnnotatorID, ses.decisionDim, now, ses.Overlap}, args...)...).Scan(&qpos, &item)
+			if !errors.Is(err, sql.ErrNoRows) {
+				break
+			}
+		}
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}

@@ -214,3 +214,26 @@ func TestDisputesAndAdjudication(t *testing.T) {
 		t.Fatalf("%d votes after adjudication, want the 2 annotators'", votes)
 	}
 }
+
+// #19: with overlap 2, people working at the same time are handed different items while free ones are
+// left (one lease does not fill an item that needs two decisions, but a free item comes first); an item
+// someone else holds is handed out once nothing free is left.
+func TestLeasePrefersItemsNobodyHolds(t *testing.T) {
+	st := queueOf(t, 3)
+	if err := st.SetOverlap(ctx, "q", 2); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := st.OpenSession(ctx, "q", "a")
+	b, _ := st.OpenSession(ctx, "q", "b")
+	c, _ := st.OpenSession(ctx, "q", "c")
+	pa, _ := a.Lease(ctx, time.Hour)
+	pb, _ := b.Lease(ctx, time.Hour)
+	pc, _ := c.Lease(ctx, time.Hour)
+	if pa != 0 || pb != 1 || pc != 2 {
+		t.Fatalf("leases %d %d %d, want 0 1 2 (each a free item)", pa, pb, pc)
+	}
+	d, _ := st.OpenSession(ctx, "q", "d")
+	if p, _ := d.Lease(ctx, time.Hour); p != 0 {
+		t.Fatalf("d got %d with every item held once, want 0 (overlap 2 leaves room)", p)
+	}
+}

@@ -21,6 +21,9 @@ type AdjudicationConfig struct {
 	// Caps is the terminal's: the picture is drawn in Unicode blocks in its colour profile (every
 	// terminal shows them; Protocol None draws a frame instead).
 	Caps termimg.Caps
+	// Quit is what q and ctrl+c run (nil: tea.Quit, ending the program); loupe serve goes back to its
+	// start screen instead.
+	Quit tea.Cmd
 }
 
 // Adjudication is the reviewer's screen over a queue's disputes (Disputes.Disputes: items whose
@@ -90,6 +93,16 @@ func RunAdjudication(ctx context.Context, cfg AdjudicationConfig) error {
 	return err
 }
 
+// Quitting reports whether q was pressed: the screen is closing.
+func (a *Adjudication) Quitting() bool { return a.quit }
+
+func (a *Adjudication) quitCmd() tea.Cmd {
+	if a.cfg.Quit != nil {
+		return a.cfg.Quit
+	}
+	return tea.Quit
+}
+
 // Init loads the first dispute's texts.
 func (a *Adjudication) Init() tea.Cmd { return a.loadTexts() }
 
@@ -146,7 +159,7 @@ func (a *Adjudication) key(k tea.KeyPressMsg) tea.Cmd {
 	s := a.cfg.Keys.translate(k.String())
 	if s == "ctrl+c" {
 		a.quit = true
-		return tea.Quit
+		return a.quitCmd()
 	}
 	if a.help {
 		a.help = false
@@ -155,7 +168,7 @@ func (a *Adjudication) key(k tea.KeyPressMsg) tea.Cmd {
 	switch s {
 	case "q":
 		a.quit = true
-		return tea.Quit
+		return a.quitCmd()
 	case "?":
 		a.help = true
 		return nil

@@ -38,6 +38,9 @@ type Config struct {
 	RerunStep func(ctx context.Context, itemID int64, step string) (string, error)
 	// NoColor draws without colours (bold, faint and reverse only); NO_COLOR in the environment too.
 	NoColor bool
+	// Quit is what q runs after the pictures are deleted (nil: tea.Quit, ending the program); loupe
+	// serve goes back to its start screen instead.
+	Quit tea.Cmd
 }
 
 // LeaseTTL is how long a leased item stays reserved for the annotator it was handed to.
@@ -79,6 +82,7 @@ type Model struct {
 
 	started     time.Time
 	decidedHere int                   // decisions made in this run, for items per minute
+	seen        map[int64]struct{}    // items shown in this run (Tally)
 	agreeCount  review.AgreementCount // the annotator's values in force against the judges' (Session.Agreement)
 	info        review.SessionInfo    // the session's queue and settings (Session.Info, read at New)
 	pending     []tea.KeyPressMsg     // keys typed while a save or the item's load was in flight, in order
@@ -132,7 +136,7 @@ func New(ctx context.Context, cfg Config) (*Model, error) {
 	if cfg.Session == nil {
 		return nil, errors.New("tui: no session")
 	}
-	m := &Model{cfg: cfg, ctx: ctx, ses: cfg.Session, ids: cfg.Session.Items(), items: map[int]*itemData{},
+	m := &Model{cfg: cfg, ctx: ctx, ses: cfg.Session, ids: cfg.Session.Items(), items: map[int]*itemData{}, seen: map[int64]struct{}{},
 		w: 80, h: 24, started: time.Now(), text: textPane{lang: "en"}, filt: cfg.Filter, info: cfg.Session.Info(), dark: true, now: time.Now}
 	m.posOf = positions(m.ids)
 	st, err := cfg.Session.States(ctx)
@@ -358,9 +362,24 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
+// Tally is what one run of the screen did: distinct items shown, decisions made (less those undone).
+type Tally struct{ Items, Decisions int }
+
+// Tally counts what this run did so far (loupe serve logs it per session). Call it from the program's
+// goroutine or after the program ended.
+func (m *Model) Tally() Tally { return Tally{Items: len(m.seen), Decisions: m.decidedHere} }
+
+// Quitting reports whether q was pressed: the screen is closing (keys typed now belong to what comes
+// after it).
+func (m *Model) Quitting() bool { return m.quit }
+
 func (m *Model) quitCmd() tea.Cmd {
 	m.quit = true
-	return tea.Sequence(m.image.cleanup(), tea.Quit)
+	quit := tea.Quit
+	if m.cfg.Quit != nil {
+		quit = m.cfg.Quit
+	}
+	return tea.Sequence(m.image.cleanup(), quit)
 }
 
 // move goes to queue position p (clamped), resetting the per-item view state.

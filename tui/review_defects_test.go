@@ -312,3 +312,13 @@ func TestBlindRefusesFiltersOnHiddenValues(t *testing.T) {
 		t.Errorf("overlap: a filter on one's own decisions was refused: %q", m.flash)
 	}
 }
+
+// #19: Tally counts the items shown and the decisions in force made in this run (loupe serve's log).
+func TestTally(t *testing.T) {
+	f := newFake()
+	m := openFake(t, f, 0, Config{})
+	press(t, m, "a", "x", "k", "u")
+	if got := m.Tally(); got.Items != 3 || got.Decisions != 1 {
+		t.Fatalf("tally %+v, want 3 items and 1 decision (two made, one undone)", got)
+	}
+}

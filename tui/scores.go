@@ -271,6 +271,7 @@ func (m *Model) settleFocus(d *itemData) {
 		return
 	}
 	m.focusedOn = d.it.ID
+	m.seen[d.it.ID] = struct{}{} // shown: Tally counts it
 	has := func(i int, kind string) bool {
 		for _, l := range d.it.Labels {
 			if l.Dimension == Dimensions[i] && (kind == "" || l.RaterKind == kind) {

@@ -17,7 +17,7 @@ import (
 // Roles an annotator may have.
 const (
 	RoleAnnotator = "annotator" // reviews items
-	RoleLead      = "lead"      // also adjudicates and sees the team (later steps of issue 19)
+	RoleLead      = "lead"      // also adjudicates, sees the team view, and may re-judge
 )
 
 // maxNameLen bounds an annotator's name (it is recorded with every event).
@@ -48,6 +48,19 @@ func (a *Annotators) Lookup(key gossh.PublicKey) (Annotator, bool) {
 		return Annotator{}, false
 	}
 	return *p, true
+}
+
+// HasName reports whether some key of the file belongs to name.
+func (a *Annotators) HasName(name string) bool {
+	if a == nil {
+		return false
+	}
+	for _, an := range a.list {
+		if an.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // Len is the number of keys.

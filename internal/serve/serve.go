@@ -11,50 +11,78 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	"charm.land/wish/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/loupe-dev/loupe/termimg"
 	"github.com/loupe-dev/loupe/tui"
+	"github.com/loupe-dev/loupe/workspace"
 	gossh "golang.org/x/crypto/ssh"
-	"golang.org/x/term"
 )
 
-// OpenFunc opens the review screen's configuration for an annotator on a queue (the caller's
-// workspace session, keymap and judges; Caps is set by the server from the client's terminal).
-type OpenFunc func(ctx context.Context, annotator, queue string) (tui.Config, error)
+// OpenFunc opens the review screen's configuration for a person on a queue (the caller's workspace
+// session, keymap and judges; Caps is set by the server from the client's terminal). The server has
+// already checked that the person may review the queue; what a role may do (re-judging) is the
+// opener's to set.
+type OpenFunc func(ctx context.Context, who Annotator, queue string) (tui.Config, error)
 
 // Options configure a Server.
 type Options struct {
 	HostKey    string   // host key file, created (ed25519, mode 0600) when it does not exist
 	Annotators string   // annotators file (ParseAnnotators), reread when it changes
-	Queues     []string // queues the server offers; empty: each annotator's own, else the workspace's first
-	// DefaultQueue names the workspace's first queue, used when neither the server nor the annotator
-	// names one.
-	DefaultQueue func(ctx context.Context) (string, error)
-	Open         OpenFunc
-	Protocol     termimg.Protocol // forced picture protocol; empty: detect from the client's terminal
+	Queues     []string // queues the server offers; empty: every queue of the workspace
+	// Workspace gives the start screen its queues and their progress.
+	Workspace *workspace.Workspace
+	Open      OpenFunc
+	// Adjudicate opens the adjudication screen's configuration for a lead on a queue (nil: none).
+	Adjudicate func(ctx context.Context, lead, queue string) (tui.AdjudicationConfig, error)
+	// Team writes the team view of a queue (loupe progress --queue Q) for leads (nil: none).
+	Team func(ctx context.Context, queue string) (string, error)
+	// OpenAccess (--open) lets unknown keys in: the person is asked for a name, recorded as
+	// UnverifiedPrefix+name, with the key's fingerprint in the log.
+	OpenAccess bool
+	Protocol   termimg.Protocol // forced picture protocol; empty: detect from the client's terminal
 	// DetectTimeout bounds the terminal queries at the start of a session (default 300 ms).
 	DetectTimeout time.Duration
+	// IdleTimeout ends a session after this long without a key press (0: the default, 30 minutes;
+	// negative: never).
+	IdleTimeout time.Duration
+	// MaxSessions is how many sessions may run at once (0: the default, 64; negative: no limit).
+	MaxSessions int
+	// RatePerMinute is how many sessions one key may open per minute (0: the default, 10; negative:
+	// no limit).
+	RatePerMinute int
 	Logf          func(format string, args ...any) // server log; nil: discarded
 }
 
-// Server is the SSH server. Create it with New, run it with Serve, stop it with Close.
+// Defaults of the operational limits.
+const (
+	DefaultIdleTimeout   = 30 * time.Minute
+	DefaultMaxSessions   = 64
+	DefaultRatePerMinute = 10
+)
+
+// Server is the SSH server. Create it with New, run it with Serve, stop it with Shutdown or Close.
 type Server struct {
-	opts Options
-	keys *annotatorsFile
-	srv  *ssh.Server
+	opts  Options
+	keys  *annotatorsFile
+	srv   *ssh.Server
+	rate  *rateLimiter
+	lis   *countingListener
+	mu    sync.Mutex
+	live  map[*session]struct{}
+	close bool // shutting down: new sessions are refused
 }
 
 type ctxKey struct{}
 
 // New checks the options, reads the annotators file and the host key (creating it if missing).
 func New(o Options) (*Server, error) {
-	if o.Open == nil {
-		return nil, errors.New("serve: no Open function")
+	if o.Open == nil || o.Workspace == nil {
+		return nil, errors.New("serve: no Open function or workspace")
 	}
 	if o.Annotators == "" {
 		return nil, errors.New("serve: no annotators file (--annotators): every key must be known")
@@ -68,12 +96,22 @@ func New(o Options) (*Server, error) {
 	if o.DetectTimeout <= 0 {
 		o.DetectTimeout = 300 * time.Millisecond
 	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.MaxSessions == 0 {
+		o.MaxSessions = DefaultMaxSessions
+	}
+	if o.RatePerMinute == 0 {
+		o.RatePerMinute = DefaultRatePerMinute
+	}
 	keys, err := loadAnnotatorsFile(o.Annotators, o.Logf)
 	if err != nil {
 		return nil, err
 	}
 	_, statErr := os.Stat(o.HostKey)
-	s := &Server{opts: o, keys: keys}
+	s := &Server{opts: o, keys: keys, live: map[*session]struct{}{},
+		rate: &rateLimiter{n: o.RatePerMinute, window: time.Minute, starts: map[string][]time.Time{}}}
 	srv, err := wish.NewServer(
 		wish.WithHostKeyPath(o.HostKey),
 		wish.WithPublicKeyAuth(s.auth),
@@ -101,11 +139,16 @@ func New(o Options) (*Server, error) {
 	return s, nil
 }
 
-// auth accepts the keys of the annotators file (reread if it changed) and remembers whose key it is.
+// auth accepts the keys of the annotators file (reread if it changed) and remembers whose key it is;
+// with OpenAccess, any key (the session asks for a name).
 func (s *Server) auth(ctx ssh.Context, key ssh.PublicKey) bool {
 	a, ok := s.keys.get().Lookup(key)
 	if !ok {
-		s.opts.Logf("refused key %s from %s (user %q): not in the annotators file", fingerprint(key), ctx.RemoteAddr(), ctx.User())
+		if s.opts.OpenAccess && key != nil {
+			ctx.SetValue(ctxKey{}, Annotator{Role: RoleAnnotator, Key: key})
+			return true
+		}
+		s.opts.Logf("%s", logLine("event", "refused", "reason", "unknown key", "key", fingerprint(key), "from", ctx.RemoteAddr(), "user", ctx.User()))
 		return false
 	}
 	ctx.SetValue(ctxKey{}, a)
@@ -119,57 +162,73 @@ func fingerprint(key ssh.PublicKey) string {
 	return gossh.FingerprintSHA256(key)
 }
 
-// Serve accepts connections on l until Close.
+// Serve accepts connections on l until Close or Shutdown.
 func (s *Server) Serve(l net.Listener) error {
-	err := s.srv.Serve(l)
+	s.mu.Lock()
+	s.lis = &countingListener{Listener: l, conns: map[string]*countingConn{}}
+	cl := s.lis
+	s.mu.Unlock()
+	err := s.srv.Serve(cl)
 	if errors.Is(err, ssh.ErrServerClosed) {
 		return nil
 	}
 	return err
 }
 
-// ListenAndServe listens on addr and serves until Close.
+// ListenAndServe listens on addr and serves until Close or Shutdown.
 func (s *Server) ListenAndServe(addr string) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	s.opts.Logf("listening on %s", l.Addr())
+	s.opts.Logf("%s", logLine("event", "listening", "addr", l.Addr()))
 	return s.Serve(l)
 }
 
-// Close stops the server and closes every connection.
+// Close stops the server and closes every connection at once.
 func (s *Server) Close() error { return s.srv.Close() }
 
-// Shutdown stops accepting connections and waits for the sessions to end or ctx to be done.
-func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
+// Shutdown stops accepting connections, tells every session the server is stopping (their screens
+// end; each decision a screen acknowledged is already committed) and waits for them to end or ctx to
+// be done, then closes what is left.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.close = true
+	live := make([]*session, 0, len(s.live))
+	for se := range s.live {
+		live = append(live, se)
+	}
+	s.mu.Unlock()
+	for _, se := range live {
+		se.stop(stopShutdown)
+	}
+	// The connections the sessions leave open (a client may keep one for more sessions) are closed once
+	// every session has ended, or when ctx is done.
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	var err error
+	for s.Sessions() > 0 && err == nil {
+		select {
+		case <-ctx.Done():
+			err = fmt.Errorf("%d sessions still running: %w", s.Sessions(), ctx.Err())
+		case <-tick.C:
+		}
+	}
+	s.srv.Close()
+	return err
+}
+
+// Sessions is how many sessions are running.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.live)
+}
 
 // refuse tells the client why and ends the session with exit status 1.
 func refuse(sess ssh.Session, format string, args ...any) {
 	fmt.Fprintf(sess.Stderr(), "loupe: "+format+"\r\n", args...)
 	_ = sess.Exit(1)
-}
-
-// queueFor picks the queue this annotator opens: the first of their queues the server offers, else
-// the server's first, else the workspace's first. (A start screen choosing among several is a later
-// step.)
-func (s *Server) queueFor(ctx context.Context, a Annotator) (string, error) {
-	switch {
-	case len(a.Queues) > 0 && len(s.opts.Queues) > 0:
-		for _, q := range a.Queues {
-			if slices.Contains(s.opts.Queues, q) {
-				return q, nil
-			}
-		}
-		return "", fmt.Errorf("none of your queues (%s) is served here (%s)", strings.Join(a.Queues, ", "), strings.Join(s.opts.Queues, ", "))
-	case len(a.Queues) > 0:
-		return a.Queues[0], nil
-	case len(s.opts.Queues) > 0:
-		return s.opts.Queues[0], nil
-	case s.opts.DefaultQueue != nil:
-		return s.opts.DefaultQueue(ctx)
-	}
-	return "", errors.New("no queue")
 }
 
 // clientEnv is the environment a session's terminal detection sees: TERM from the pty request and the
@@ -198,102 +257,189 @@ func getenv(env []string) func(string) string {
 	}
 }
 
-// handle runs one session: the review screen on a pty, or a refusal.
+// handle runs one session: the start screen and the screens opened from it on a pty, or a refusal.
 func (s *Server) handle(sess ssh.Session) {
-	start := time.Now()
-	a, ok := sess.Context().Value(ctxKey{}).(Annotator)
+	who, ok := sess.Context().Value(ctxKey{}).(Annotator)
 	if !ok { // cannot happen: every connection passed auth
 		refuse(sess, "unknown key")
 		return
 	}
 	from := sess.RemoteAddr().String()
+	key := fingerprint(who.Key)
+	log := func(kv ...any) { s.opts.Logf("%s", logLine(kv...)) }
 	if sess.Subsystem() != "" || len(sess.RawCommand()) > 0 || len(sess.Command()) > 0 {
-		s.opts.Logf("session %s from %s: refused command %q", a.Name, from, sess.RawCommand())
+		log("event", "refused", "name", who.Name, "key", key, "from", from, "reason", "command", "command", sess.RawCommand()+sess.Subsystem())
 		refuse(sess, "this server runs only the review screen; commands are not allowed (connect with plain `ssh -t`)")
 		return
 	}
 	pty, winch, ok := sess.Pty()
 	if !ok || pty.Slave == nil {
-		s.opts.Logf("session %s from %s: refused, no terminal", a.Name, from)
+		log("event", "refused", "name", who.Name, "key", key, "from", from, "reason", "no terminal")
 		refuse(sess, "the review screen needs a terminal (ssh -t)")
 		return
 	}
+	se := &session{who: who, from: from, key: key, start: time.Now(), sess: sess, pty: pty, winch: winch}
+	if why := s.admit(se); why != "" {
+		log("event", "refused", "name", who.Name, "key", key, "from", from, "reason", why)
+		refuse(sess, "%s", why)
+		return
+	}
+	defer s.leave(se)
 	ctx, cancel := context.WithCancel(sess.Context())
 	defer cancel()
-	queue, err := s.queueFor(ctx, a)
-	if err != nil {
-		refuse(sess, "%v", err)
-		return
+	if s.lis != nil {
+		se.conn = s.lis.lookup(from)
 	}
-	cfg, err := s.opts.Open(ctx, a.Name, queue)
-	if err != nil {
-		s.opts.Logf("session %s from %s: %v", a.Name, from, err)
-		refuse(sess, "%v", err)
-		return
+	se.lastKey.Store(time.Now().UnixNano())
+	if s.opts.IdleTimeout > 0 {
+		go s.watchIdle(ctx, se)
 	}
-	env := clientEnv(sess, pty.Term)
-	cfg.Caps = termimg.Detect(pty.Slave, s.opts.Protocol, getenv(env), s.opts.DetectTimeout)
-	if getenv(env)("NO_COLOR") != "" {
-		cfg.NoColor = true
+	se.env = clientEnv(sess, pty.Term)
+	se.caps = termimg.Detect(pty.Slave, s.opts.Protocol, getenv(se.env), s.opts.DetectTimeout)
+
+	if who.Name == "" { // --open: an unknown key names itself
+		known := s.keys.get()
+		m, err := se.run(ctx, &namePrompt{taken: known.HasName})
+		if err != nil || m.(*namePrompt).name == "" {
+			s.end(se, err)
+			return
+		}
+		se.who.Name = m.(*namePrompt).name
+		log("event", "unverified", "name", se.who.Name, "key", key, "from", from)
 	}
-	m, err := tui.New(ctx, cfg)
-	if err != nil {
-		refuse(sess, "%v", err)
-		return
-	}
-	defer m.Close()
-	s.opts.Logf("session %s (%s) from %s: queue %s, pictures %s (%s)", a.Name, a.Role, from, queue, cfg.Caps.Protocol, cfg.Caps.Reason)
-	p := tea.NewProgram(m,
-		tea.WithContext(ctx),
-		tea.WithInput(pty.Slave),
-		tea.WithOutput(pty.Slave),
-		tea.WithEnvironment(env),
-		tea.WithWindowSize(pty.Window.Width, pty.Window.Height),
-		tea.WithColorProfile(colorProfile(cfg.Caps.Profile)),
-		tea.WithoutSignalHandler(), // the server's signals are not this session's
-	)
-	sized := make(chan struct{})
-	go func() { watchSize(ctx, p, int(pty.Slave.Fd()), winch); close(sized) }()
-	_, err = p.Run()
-	cancel()
-	<-sized // the pty is closed once handle returns
-	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
-		s.opts.Logf("session %s from %s: %v", a.Name, from, err)
-	}
-	s.opts.Logf("session %s from %s: ended after %s", a.Name, from, time.Since(start).Round(time.Second))
+	log("event", "start", "name", se.who.Name, "role", se.who.Role, "key", key, "from", from, "term", pty.Term,
+		"pictures", se.caps.Protocol, "detected", se.caps.Reason)
+
+	r := newRoot(ctx, s, se)
+	_, err := se.run(ctx, r)
+	r.leave()
+	s.end(se, err)
 }
 
-// watchSize tells the program the window's size when it changes. The ssh library's own resizer reads
-// the same window-change channel, so the pty's size is polled too.
-func watchSize(ctx context.Context, p *tea.Program, fd int, winch <-chan ssh.Window) {
-	t := time.NewTicker(250 * time.Millisecond)
+// admit registers a session, or says why it may not start: the server is stopping, full, or the key
+// opened too many sessions in the last minute.
+func (s *Server) admit(se *session) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.close:
+		return "the server is shutting down: try again in a moment"
+	case s.opts.MaxSessions > 0 && len(s.live) >= s.opts.MaxSessions:
+		return fmt.Sprintf("the server is full (%d sessions): try again later", s.opts.MaxSessions)
+	case !s.rate.allow(se.key, time.Now()):
+		return fmt.Sprintf("too many connections with this key (at most %d a minute): wait a minute", s.opts.RatePerMinute)
+	}
+	s.live[se] = struct{}{}
+	return ""
+}
+
+func (s *Server) leave(se *session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.live, se)
+}
+
+// watchIdle stops the session after IdleTimeout without a key press.
+func (s *Server) watchIdle(ctx context.Context, se *session) {
+	every := min(time.Second, s.opts.IdleTimeout/4)
+	t := time.NewTicker(every)
 	defer t.Stop()
-	lw, lh := 0, 0
-	send := func(w, h int) {
-		if w > 0 && h > 0 && (w != lw || h != lh) {
-			lw, lh = w, h
-			p.Send(tea.WindowSizeMsg{Width: w, Height: h})
-		}
-	}
-	if w, h, err := term.GetSize(fd); err == nil {
-		lw, lh = w, h
-	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case w, ok := <-winch:
-			if !ok {
-				winch = nil
-				continue
-			}
-			send(w.Width, w.Height)
 		case <-t.C:
-			if w, h, err := term.GetSize(fd); err == nil {
-				send(w, h)
+			if time.Since(time.Unix(0, se.lastKey.Load())) >= s.opts.IdleTimeout {
+				se.stop(stopIdle)
+				return
 			}
 		}
 	}
+}
+
+// end tells the person why the session ended when it was not their doing, and logs the session's
+// line: who, from where, how long, what they did, and the bytes it took.
+func (s *Server) end(se *session, err error) {
+	why := se.stoppedFor()
+	switch why {
+	case stopShutdown:
+		fmt.Fprint(se.sess.Stderr(), "\r\nloupe: the server is shutting down. Every decision the screen showed as recorded is saved.\r\n")
+	case stopIdle:
+		fmt.Fprintf(se.sess.Stderr(), "\r\nloupe: no key for %s: disconnected. Your decisions are saved; connect again to go on.\r\n", s.opts.IdleTimeout)
+	}
+	if why == "" && se.sess.Context().Err() != nil {
+		why, err = "disconnected", nil // the client went away: the screens' errors are about that
+	}
+	if why == "" {
+		why = "quit"
+	}
+	kv := []any{"event", "end", "name", se.who.Name, "role", se.who.Role, "key", se.key, "from", se.from,
+		"duration", time.Since(se.start).Round(time.Second), "queues", strings.Join(se.queues, ","),
+		"decisions", se.decisions, "items", se.items, "pictures", se.caps.Protocol, "reason", why}
+	if se.conn != nil {
+		sent := se.conn.sent.Load()
+		kv = append(kv, "sent", humanBytes(sent))
+		if se.items > 0 {
+			kv = append(kv, "sent_per_item", humanBytes(sent/int64(se.items)))
+		}
+	}
+	if err != nil {
+		kv = append(kv, "error", err)
+	}
+	s.opts.Logf("%s", logLine(kv...))
+	_ = se.sess.Exit(0)
+}
+
+// allowedQueues are the queues this person may open: their own (queues= in the annotators file) among
+// the server's (--queue), else the server's, else every queue of the workspace.
+func (s *Server) allowedQueues(ctx context.Context, who Annotator) ([]string, error) {
+	served := s.opts.Queues
+	if len(served) == 0 {
+		p, err := s.opts.Workspace.Progress(ctx, "", time.Now())
+		if err != nil {
+			return nil, err
+		}
+		for _, q := range p.Queues {
+			served = append(served, q.Name)
+		}
+	}
+	if len(who.Queues) == 0 {
+		return served, nil
+	}
+	var out []string
+	for _, q := range who.Queues {
+		if slices.Contains(served, q) {
+			out = append(out, q)
+		}
+	}
+	return out, nil
+}
+
+// queueRows reads the start screen's figures of each queue the person may open.
+func (s *Server) queueRows(ctx context.Context, who Annotator) ([]QueueRow, error) {
+	names, err := s.allowedQueues(ctx, who)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	rows := make([]QueueRow, 0, len(names))
+	for _, q := range names {
+		p, err := s.opts.Workspace.Progress(ctx, q, now)
+		if err != nil {
+			return nil, fmt.Errorf("queue %s: %w", q, err)
+		}
+		if len(p.Queues) != 1 {
+			continue
+		}
+		r := QueueRow{ProgressQueue: p.Queues[0]}
+		for _, a := range p.Annotators {
+			if a.Name == who.Name {
+				r.Mine, r.MineToday = a.Decided, a.DecidedToday
+			}
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
 }
 
 // colorProfile is termimg's colour profile as bubbletea's renderer names it.

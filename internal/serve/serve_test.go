@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -28,13 +29,18 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 )
 
-// fixture is a workspace with queue "q" of 12 items served on loopback, and two keys: ana's (in the
-// annotators file) and a stranger's.
+// fixture is a workspace with queue "q" of 12 items served on loopback, and keys: ana's (queues=q),
+// ben's (any queue), lea's (role=lead), all in the annotators file, and a stranger's.
 type fixture struct {
 	dir, db, addr     string
 	ana, stranger     gossh.Signer
+	ben, lea          gossh.Signer
 	anaKey, strangerK ed25519.PrivateKey
 	hostKey           string
+	srv               *serve.Server
+	ws                *workspace.Workspace
+	logMu             sync.Mutex
+	log               []string
 }
 
 func newKey(t *testing.T) (gossh.Signer, ed25519.PrivateKey) {
@@ -54,25 +60,31 @@ func authorized(s gossh.Signer) string {
 	return strings.TrimSpace(string(gossh.MarshalAuthorizedKey(s.PublicKey())))
 }
 
-func newFixture(t *testing.T) *fixture {
+func loupe(t *testing.T, args ...string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := cli.Main(args, &out, &errb); code != 0 {
+		t.Fatalf("%v: %s", args, errb.String())
+	}
+	return out.String()
+}
+
+// newFixture starts the server; setup may change its options (and the workspace, through f.db) first.
+func newFixture(t *testing.T, setup ...func(f *fixture, o *serve.Options)) *fixture {
 	t.Helper()
 	f := &fixture{dir: t.TempDir()}
 	f.db = filepath.Join(f.dir, "w.db")
 	shards := filepath.Join(f.dir, "shards")
-	for _, args := range [][]string{
-		{"demo", "gen", "--out", shards, "--shards", "1", "--rows", "12", "--image-size", "32", "--row-groups", "2", "--subset", "text"},
-		{"--db", f.db, "import", shards, "-q"},
-		{"--db", f.db, "sample", "--name", "q", "--n", "12", "--seed", "1"},
-	} {
-		var out, errb bytes.Buffer
-		if code := cli.Main(args, &out, &errb); code != 0 {
-			t.Fatalf("%v: %s", args, errb.String())
-		}
-	}
+	loupe(t, "demo", "gen", "--out", shards, "--shards", "1", "--rows", "12", "--image-size", "32", "--row-groups", "2", "--subset", "text")
+	loupe(t, "--db", f.db, "import", shards, "-q")
+	loupe(t, "--db", f.db, "sample", "--name", "q", "--n", "12", "--seed", "1")
 	f.ana, f.anaKey = newKey(t)
 	f.stranger, f.strangerK = newKey(t)
+	f.ben, _ = newKey(t)
+	f.lea, _ = newKey(t)
 	keys := filepath.Join(f.dir, "team.keys")
-	if err := os.WriteFile(keys, []byte("# the team\nana "+authorized(f.ana)+" ana@laptop queues=q\n"), 0o600); err != nil {
+	team := "# the team\nana " + authorized(f.ana) + " ana@laptop queues=q\nben " + authorized(f.ben) + "\nlea " + authorized(f.lea) + " role=lead\n"
+	if err := os.WriteFile(keys, []byte(team), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
@@ -82,30 +94,37 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	ws := workspace.New(st)
+	f.ws = ws
 	f.hostKey = filepath.Join(f.dir, "host_ed25519")
-	var logMu sync.Mutex
-	srv, err := serve.New(serve.Options{
+	o := serve.Options{
 		HostKey:       f.hostKey,
 		Annotators:    keys,
-		DefaultQueue:  ws.DefaultQueue,
+		Workspace:     ws,
 		Protocol:      termimg.Blocks,
 		DetectTimeout: 50 * time.Millisecond,
-		Open: func(ctx context.Context, annotator, queue string) (tui.Config, error) {
-			ses, err := ws.OpenSession(ctx, queue, annotator)
+		Open: func(ctx context.Context, who serve.Annotator, queue string) (tui.Config, error) {
+			ses, err := ws.OpenSession(ctx, queue, who.Name)
 			if err != nil {
 				return tui.Config{}, err
 			}
 			return tui.Config{Session: ses, Start: -1, Lease: true}, nil
 		},
 		Logf: func(format string, args ...any) {
-			logMu.Lock()
-			defer logMu.Unlock()
-			t.Logf(format, args...)
+			f.logMu.Lock()
+			defer f.logMu.Unlock()
+			line := fmt.Sprintf(format, args...)
+			f.log = append(f.log, line)
+			t.Log(line)
 		},
-	})
+	}
+	for _, fn := range setup {
+		fn(f, &o)
+	}
+	srv, err := serve.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.srv = srv
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -115,6 +134,108 @@ func newFixture(t *testing.T) *fixture {
 	go func() { srv.Serve(l); close(done) }()
 	t.Cleanup(func() { srv.Close(); l.Close(); <-done })
 	return f
+}
+
+// logged waits for a server log line holding every one of want.
+func (f *fixture) logged(t *testing.T, want ...string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		f.logMu.Lock()
+		for _, l := range f.log {
+			ok := true
+			for _, w := range want {
+				ok = ok && strings.Contains(l, w)
+			}
+			if ok {
+				f.logMu.Unlock()
+				return l
+			}
+		}
+		f.logMu.Unlock()
+		time.Sleep(50 * time.Millisecond)
+	}
+	f.logMu.Lock()
+	defer f.logMu.Unlock()
+	t.Fatalf("no log line with %q in:\n%s", want, strings.Join(f.log, "\n"))
+	return ""
+}
+
+// term is an interactive session: a pty shell and what the screen showed.
+type term struct {
+	s    *gossh.Session
+	scr  *screen
+	in   io.Writer
+	w, h int
+}
+
+// shell opens the review server's screen with key, as user, on a w x h terminal.
+func (f *fixture) shell(t *testing.T, key gossh.Signer, w, h int) *term {
+	t.Helper()
+	c, err := f.dial(t, "someone", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	tm := &term{s: s, scr: &screen{}, w: w, h: h}
+	s.Stdout, s.Stderr = tm.scr, tm.scr
+	if tm.in, err = s.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	return tm
+}
+
+// see waits until the screen shows want: in the output as it came, or in a full repaint, which a
+// change of the window's width forces (bubbletea sends only the changed cells of a frame).
+func (tm *term) see(t *testing.T, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; time.Now().Before(deadline); i++ {
+		mark := tm.scr.mark()
+		if err := tm.s.WindowChange(tm.h, tm.w+i%2); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(400 * time.Millisecond)
+		if strings.Contains(tm.scr.since(mark), want) {
+			return
+		}
+	}
+	t.Fatalf("the screen never showed %q:\n%s", want, tm.scr.text())
+}
+
+func (tm *term) keys(t *testing.T, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		if _, err := io.WriteString(tm.in, k); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+}
+
+// wait waits for the session to end.
+func (tm *term) wait(t *testing.T) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- tm.s.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the session did not end:\n%s", tm.scr.text())
+	}
+	return nil
 }
 
 func (f *fixture) dial(t *testing.T, user string, key gossh.Signer) (*gossh.Client, error) {
@@ -241,6 +362,19 @@ func (s *screen) text() string {
 	return ansi.Strip(s.raw.String())
 }
 
+// mark is a place in the output; since returns what came after it.
+func (s *screen) mark() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.raw.Len()
+}
+
+func (s *screen) since(n int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return ansi.Strip(s.raw.String()[n:])
+}
+
 func (s *screen) waitFor(t *testing.T, want string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -272,7 +406,8 @@ func TestReviewOverSSH(t *testing.T) {
 	if err := s.Shell(); err != nil {
 		t.Fatal(err)
 	}
-	scr.waitFor(t, "ana")
+	scr.waitFor(t, "Choose a queue")
+	io.WriteString(in, "\r")
 	scr.waitFor(t, "1/12")
 	if _, err := io.WriteString(in, "a"); err != nil {
 		t.Fatal(err)
@@ -287,6 +422,11 @@ func TestReviewOverSSH(t *testing.T) {
 	}
 	if n := events(t, f.db, "mallory"); n != 0 {
 		t.Fatalf("%d decisions under the ssh user name", n)
+	}
+	mark := scr.mark()
+	io.WriteString(in, "q") // back to the start screen
+	for !strings.Contains(scr.since(mark), "YOURS") {
+		time.Sleep(20 * time.Millisecond)
 	}
 	io.WriteString(in, "q")
 	done := make(chan error, 1)
@@ -340,12 +480,21 @@ func TestOpenSSHClient(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	scr.waitFor(t, "Choose a queue")
+	io.WriteString(stdin, "\r")
 	scr.waitFor(t, "1/12")
 	io.WriteString(stdin, "a")
 	scr.waitFor(t, "2/12")
-	io.WriteString(stdin, "q")
-	if err := cmd.Wait(); err != nil {
-		t.Logf("ssh: %v", err)
+	io.WriteString(stdin, "qq") // typed at once: the second q reaches the start screen (no key lost between screens)
+	ended := make(chan error, 1)
+	go func() { ended <- cmd.Wait() }()
+	select {
+	case err := <-ended:
+		if err != nil {
+			t.Fatalf("ssh: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("q q did not end the session:\n%s", scr.text())
 	}
 	if n := events(t, f.db, "ana"); n != 1 {
 		t.Fatalf("%d decisions under ana, want 1", n)
