@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -18,16 +19,18 @@ const maxGuidelines = 1 << 20
 func newQueueCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "queue",
-		Short: "Show or change a review queue's settings: blind mode, guidelines",
+		Short: "Show or change a review queue's settings: blind mode, overlap, guidelines",
 		Long: `A review queue (made by loupe sample) keeps its review settings:
   blind        judge and pipeline values stay hidden until the annotator decided the item
+  overlap      how many annotators decide each item (above 1, items are handed out by lease)
   show-others  in overlap mode, other annotators' answers are shown before one's own decision
   guidelines   the queue's instructions (markdown), shown in the review screen
 
 loupe sample --blind --show-others --guidelines FILE.md sets them when the queue is made.`,
 		Example: `  loupe queue show audit
   loupe queue guidelines audit rules.md
-  loupe queue blind audit on`,
+  loupe queue blind audit on
+  loupe queue overlap audit 2`,
 		Args: usageArgs(cobra.NoArgs),
 	}
 	cmd.AddCommand(&cobra.Command{
@@ -114,6 +117,30 @@ loupe sample --blind --show-others --guidelines FILE.md sets them when the queue
 				return g.printJSON(map[string]any{"queue": args[0], "blind": on})
 			}
 			fmt.Fprintf(g.out, "queue %q: blind %s\n", Clean(args[0]), onOff(on))
+			return nil
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "overlap QUEUE K",
+		Short: "Set how many annotators decide each item of a queue",
+		Args:  usageArgs(cobra.ExactArgs(2)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			k, err := strconv.Atoi(args[1])
+			if err != nil || k < 1 {
+				return usageError{fmt.Errorf("overlap %q: want a number of annotators, 1 or more", args[1])}
+			}
+			st, err := g.openExisting(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := workspace.New(st).SetOverlap(cmd.Context(), args[0], k); err != nil {
+				return err
+			}
+			if g.json {
+				return g.printJSON(map[string]any{"queue": args[0], "overlap": k})
+			}
+			fmt.Fprintf(g.out, "queue %q: overlap %d\n", Clean(args[0]), k)
 			return nil
 		},
 	})
