@@ -42,15 +42,15 @@ type chooseMsg struct{ c choice }
 // startScreen lists the queues this person may work on, with their progress and review settings, and
 // opens one; a lead also reaches the team view and adjudication from here.
 type startScreen struct {
-	ctx    context.Context
-	who    Annotator
-	load   func(context.Context) ([]QueueRow, error)
-	rows   []QueueRow
-	err    error
-	sel    int
-	w, h   int
-	flash  string
-	done   bool
+	ctx   context.Context
+	who   Annotator
+	load  func(context.Context) ([]QueueRow, error)
+	rows  []QueueRow
+	err   error
+	sel   int
+	w, h  int
+	flash string
+	done  bool
 }
 
 func newStartScreen(ctx context.Context, who Annotator, load func(context.Context) ([]QueueRow, error), sel string) *startScreen {
