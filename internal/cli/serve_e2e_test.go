@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -191,9 +192,21 @@ func TestServeInTmux(t *testing.T) {
 	again.waitFor("✓4 ✗0")
 	again.keys("q", "q")
 	again.waitFor("SSH-EXITED 0")
+	// SIGTERM: the session is told and ends, the server exits 0.
+	last := e.review("ben", "loupe-serve-ben2")
+	if err := e.srv.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	last.waitFor("the server is shutting down")
+	last.waitFor("SSH-EXITED")
+	if err := e.srv.Wait(); err != nil {
+		t.Fatalf("loupe serve after SIGTERM: %v", err)
+	}
 	logText, _ := os.ReadFile(e.log)
-	if !strings.Contains(string(logText), "event=end name=ana") || !strings.Contains(string(logText), "decisions=1") {
-		t.Fatalf("no session line for ana's second session:\n%s", logText)
+	for _, want := range []string{"event=end name=ana", "decisions=1", "event=end name=ben", "reason=shutdown", "event=stopped"} {
+		if !strings.Contains(string(logText), want) {
+			t.Fatalf("the log lacks %q:\n%s", want, logText)
+		}
 	}
 }
 
