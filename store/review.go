@@ -393,30 +393,46 @@ func (ses *Session) Agreement(ctx context.Context) (review.AgreementCount, error
 
 // Lease hands this annotator the next item of the queue, in queue order, that the annotator has not
 // decided, that has fewer than Overlap decisions in force, and that fewer annotators than the missing
-// decisions hold unexpired leases on - an item nobody else holds first, so people working at the same
-// time get different items while there are free ones; the lease lasts ttl. It returns the position in Items (the
-// queue position unless Restrict narrowed the session), or -1 when
-// nothing is left for this annotator. Concurrent sessions on one workspace never push an item past
-// Overlap decisions through leases: the check and the lease are one immediate transaction.
+// decisions hold unexpired leases on - first one the annotator already holds (LeaseAhead reserved it),
+// then one nobody else holds, so people working at the same time get different items while there are
+// free ones; the lease lasts ttl. It returns the position in Items (the queue position unless Restrict
+// narrowed the session), or -1 when nothing is left for this annotator. Concurrent sessions on one
+// workspace never push an item past Overlap decisions through leases: the check and the lease are one
+// immediate transaction.
 func (ses *Session) Lease(ctx context.Context, ttl time.Duration) (int, error) {
+	return ses.lease(ctx, ttl, 0)
+}
+
+// LeaseAhead reserves, besides the current item, the one this annotator gets next (as Lease would,
+// leaving current out), so its picture can be prepared while they work on the current one; the next
+// Lease hands it out. It returns its position, or -1 when nothing else is left.
+func (ses *Session) LeaseAhead(ctx context.Context, ttl time.Duration, current int64) (int, error) {
+	return ses.lease(ctx, ttl, current)
+}
+
+func (ses *Session) lease(ctx context.Context, ttl time.Duration, except int64) (int, error) {
 	now := time.Now().Unix()
 	pos := -1
 	cond, args := ses.leaseFilter()
 	err := InTx(ctx, ses.st.DB, func(tx *sql.Tx) error {
 		var qpos int
 		var item int64
-		// Two scans in queue order, each stopping at its first item (an ORDER BY on "held by someone"
-		// would read the whole queue): free items, then those others hold.
+		// Scans in queue order, each stopping at its first item (an ORDER BY on who holds an item would
+		// read the whole queue): items this annotator holds, free items, then those others hold.
 		var err error
-		for _, held := range []string{"NOT EXISTS", "EXISTS"} {
+		for _, held := range []string{
+			"EXISTS (SELECT 1 FROM leases l WHERE l.queue_id = ?1 AND l.item_id = qi.item_id AND l.annotator_id = ?2 AND l.expires_at > ?4)",
+			"NOT EXISTS (SELECT 1 FROM leases l WHERE l.queue_id = ?1 AND l.item_id = qi.item_id AND l.annotator_id != ?2 AND l.expires_at > ?4)",
+			"1",
+		} {
 			err = tx.QueryRowContext(ctx, `SELECT qi.pos, qi.item_id FROM queue_items qi
-			WHERE qi.queue_id = ?1
+			WHERE qi.queue_id = ?1 AND qi.item_id != ?6
 			  AND NOT EXISTS (SELECT 1 FROM human_current h WHERE h.item_id = qi.item_id AND h.annotator_id = ?2 AND h.dimension_id = ?3)
 			  AND (SELECT count(*) FROM human_current h WHERE h.item_id = qi.item_id AND h.dimension_id = ?3)
 			    + (SELECT count(*) FROM leases l WHERE l.queue_id = ?1 AND l.item_id = qi.item_id AND l.annotator_id != ?2 AND l.expires_at > ?4)
 			    < ?5
-			  AND `+held+` (SELECT 1 FROM leases l WHERE l.queue_id = ?1 AND l.item_id = qi.item_id AND l.annotator_id != ?2 AND l.expires_at > ?4)`+cond+`
-			ORDER BY qi.pos LIMIT 1`, append([]any{ses.QueueID, ses.AnnotatorID, ses.decisionDim, now, ses.Overlap}, args...)...).Scan(&qpos, &item)
+			  AND `+held+cond+`
+			ORDER BY qi.pos LIMIT 1`, append([]any{ses.QueueID, ses.AnnotatorID, ses.decisionDim, now, ses.Overlap, except}, args...)...).Scan(&qpos, &item)
 			if !errors.Is(err, sql.ErrNoRows) {
 				break
 			}

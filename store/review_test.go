@@ -237,3 +237,36 @@ func TestLeasePrefersItemsNobodyHolds(t *testing.T) {
 		t.Fatalf("d got %d with every item held once, want 0 (overlap 2 leaves room)", p)
 	}
 }
+
+// #19: LeaseAhead reserves the item an annotator gets next while they work on the current one (its
+// picture is prepared meanwhile); others are handed free items past it; the next Lease hands it out.
+func TestLeaseAhead(t *testing.T) {
+	st := queueOf(t, 4)
+	a, _ := st.OpenSession(ctx, "q", "a")
+	b, _ := st.OpenSession(ctx, "q", "b")
+	if p, _ := a.Lease(ctx, time.Hour); p != 0 {
+		t.Fatalf("a leased %d, want 0", p)
+	}
+	if p, _ := a.LeaseAhead(ctx, time.Hour, a.Items[0]); p != 1 {
+		t.Fatalf("a's lease ahead: %d, want 1", p)
+	}
+	if p, _ := a.LeaseAhead(ctx, time.Hour, a.Items[0]); p != 1 {
+		t.Fatalf("a's lease ahead again: %d, want 1 (the same reservation)", p)
+	}
+	if p, _ := b.Lease(ctx, time.Hour); p != 2 {
+		t.Fatalf("b leased %d, want 2 (0 and 1 are a's)", p)
+	}
+	if _, err := a.Decide(ctx, a.Items[0], true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := a.Lease(ctx, time.Hour); p != 1 {
+		t.Fatalf("a's next lease: %d, want 1 (reserved ahead)", p)
+	}
+	if p, _ := a.LeaseAhead(ctx, time.Hour, a.Items[1]); p != 3 {
+		t.Fatalf("a's lease ahead: %d, want 3", p)
+	}
+	c, _ := st.OpenSession(ctx, "q", "c")
+	if p, _ := c.Lease(ctx, time.Hour); p != -1 {
+		t.Fatalf("c leased %d with every item held (overlap 1)", p)
+	}
+}

@@ -80,16 +80,24 @@ func Render(key Key, src *Source, loadErr error, ids *KittyIDs, placeholders boo
 	}
 	scaled := Scale(src.Image, fit.W, fit.H)
 	var err error
-	if o.Protocol == Kitty && placeholders && ids != nil {
+	if o.Protocol == Kitty && ids != nil {
+		// Stored once under an id (Transmit, sent once per terminal), then placed: by Unicode
+		// placeholders in the frame, or by a small placement drawn over the blank cells (Raw) - the
+		// picture's bytes cross the wire once however often it is shown.
 		var seq bytes.Buffer
 		id, _, evicted := ids.Acquire(key.Source + fmt.Sprintf("@%dx%d", fit.Cols, fit.Rows))
 		if evicted != 0 {
 			seq.WriteString(KittyDelete(evicted))
 		}
 		if err = KittyImageZ(&seq, scaled, KittyStore, id, 0, 0, true); err == nil {
-			seq.WriteString(KittyPlaceVirtual(id, fit.Cols, fit.Rows))
+			if placeholders {
+				seq.WriteString(KittyPlaceVirtual(id, fit.Cols, fit.Rows))
+				r.Lines = KittyPlaceholders(id, fit.Cols, fit.Rows)
+			} else {
+				r.Raw = exact([]byte(KittyPlace(id, fit.Cols, fit.Rows)))
+				r.Lines = Blank(fit.Cols, fit.Rows)
+			}
 			r.Transmit, r.KittyID = exact(wrap(seq.Bytes(), o.Tmux)), id
-			r.Lines = KittyPlaceholders(id, fit.Cols, fit.Rows)
 		}
 	} else if r.Raw, err = rawPicture(src, scaled, fit, o.Protocol, true); err == nil {
 		r.Raw = exact(r.Raw)

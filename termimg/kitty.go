@@ -112,6 +112,16 @@ func KittyPlaceVirtual(id, cols, rows int) string {
 	return fmt.Sprintf("\x1b_Ga=p,U=1,q=2,i=%d,c=%d,r=%d\x1b\\", id, cols, rows)
 }
 
+// KittyPlace shows a stored image (KittyStore under id) at the cursor over cols x rows cells, leaving
+// the cursor where it is.
+func KittyPlace(id, cols, rows int) string {
+	return fmt.Sprintf("\x1b_Ga=p,q=2,i=%d,c=%d,r=%d,C=1\x1b\\", id, cols, rows)
+}
+
+// KittyClearPlacements removes every kitty picture placed on the screen and keeps the stored images
+// (placed again by id without sending them again).
+func KittyClearPlacements() string { return "\x1b_Ga=d,d=a,q=2\x1b\\" }
+
 // KittyDeletePlacements removes every kitty picture placed on the screen and frees pictures shown
 // without an id: erasing cells, as for sixel, does not remove kitty pictures, which float above the text.
 func KittyDeletePlacements() string { return "\x1b_Ga=d,d=A,q=2\x1b\\" }

@@ -63,6 +63,7 @@ func (m *Model) saved(msg savedMsg) tea.Cmd {
 	case msg.advance && m.pos == msg.pos && msg.leased:
 		m.done = false
 		m.move(msg.next)
+		return tea.Batch(m.loadCur(), m.leaseAhead())
 	case msg.advance && m.pos == msg.pos && m.pos < last:
 		m.move(m.pos + 1)
 	case msg.advance && m.pos == msg.pos:

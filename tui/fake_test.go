@@ -58,6 +58,9 @@ func (f *fakeSession) Resume(ctx context.Context) (int, error) {
 	return len(st), nil
 }
 func (f *fakeSession) Lease(context.Context, time.Duration) (int, error) { return -1, nil }
+func (f *fakeSession) LeaseAhead(context.Context, time.Duration, int64) (int, error) {
+	return -1, nil
+}
 
 func (f *fakeSession) Record(_ context.Context, a review.Action) (int64, error) {
 	switch a.Kind {

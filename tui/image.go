@@ -30,6 +30,8 @@ type imagePane struct {
 	opts  termimg.Options
 	ids   *termimg.KittyIDs
 	cache *termimg.Cache
+	// shared: the cache is the process's (Config.Pictures), not this screen's to close
+	shared bool
 
 	want     termimg.Key        // the rendering the screen wants now
 	shown    *termimg.Rendered  // the rendering in the frame (nil while it renders)
@@ -59,7 +61,7 @@ type rawMsg struct {
 // 150 MB resident.
 const imageCacheBytes = 16 << 20
 
-func newImagePane(c termimg.Caps) imagePane {
+func newImagePane(c termimg.Caps, shared *termimg.Caches) imagePane {
 	if c.Protocol == "" {
 		c.Protocol = termimg.None
 	}
@@ -67,6 +69,11 @@ func newImagePane(c termimg.Caps) imagePane {
 		c.Cell = termimg.DefaultCell
 	}
 	o := termimg.Options{Protocol: c.Protocol, Cell: c.Cell, Profile: c.Profile, Tmux: c.Tmux, SixelMax: c.SixelMax}
+	if shared != nil {
+		if ca := shared.For(o, c.Placeholders); ca != nil {
+			return imagePane{opts: o, cache: ca, shared: true, sent: map[uint64]bool{}}
+		}
+	}
 	ids := termimg.NewKittyIDs()
 	return imagePane{opts: o, ids: ids, cache: termimg.NewCache(o, ids, c.Placeholders, imageCacheBytes, 1),
 		sent: map[uint64]bool{}}
@@ -104,6 +111,7 @@ func (p *imagePane) key(m *Model, d *itemData) termimg.Key {
 func (p *imagePane) invalidate() {
 	p.shown = nil
 	p.relayout = true
+	p.sent = map[uint64]bool{} // the clear that comes with the new layout frees kitty's stored images
 }
 
 // show asks for d's picture at the current size.
@@ -168,6 +176,9 @@ func (p *imagePane) update(m *Model, msg tea.Msg) tea.Cmd {
 		}
 		var seq strings.Builder
 		seq.WriteString(string(p.wipeSeq()))
+		if msg.r.Transmit != nil && p.transmit(msg.r) {
+			seq.Write(msg.r.Transmit)
+		}
 		seq.Write(termimg.AtCell(1, 1, msg.r.Raw, p.opts.Tmux))
 		p.drawn = msg.r
 		p.frame = nil
@@ -183,11 +194,9 @@ func (p *imagePane) update(m *Model, msg tea.Msg) tea.Cmd {
 func (p *imagePane) display(m *Model, r *termimg.Rendered) tea.Cmd {
 	p.shown = r
 	var cmds []tea.Cmd
-	if r.Transmit != nil && !p.sent[r.Serial] {
-		if len(p.sent) > 256 {
-			p.sent = map[uint64]bool{} // at worst a picture is sent again
-		}
-		p.sent[r.Serial] = true
+	// A placed kitty picture (Raw) is sent with its first placement, after the frame: a screen clear
+	// in that frame would free it. Placeholders need it before the frame that shows them.
+	if r.Transmit != nil && r.Raw == nil && p.transmit(r) {
 		cmds = append(cmds, tea.Raw(string(r.Transmit)))
 	}
 	if r.Raw == nil {
@@ -196,6 +205,19 @@ func (p *imagePane) display(m *Model, r *termimg.Rendered) tea.Cmd {
 		cmds = append(cmds, p.redraw(m))
 	}
 	return tea.Batch(cmds...)
+}
+
+// transmit reports whether r's kitty image must be sent (not sent since the last screen clear), and
+// notes it as sent.
+func (p *imagePane) transmit(r *termimg.Rendered) bool {
+	if p.sent[r.Serial] {
+		return false
+	}
+	if len(p.sent) > 256 {
+		p.sent = map[uint64]bool{} // at worst a picture is sent again
+	}
+	p.sent[r.Serial] = true
+	return true
 }
 
 // redraw draws the shown raw picture again (after an overlay or a resize repainted its area). Only the
@@ -225,7 +247,7 @@ func (p *imagePane) afterUpdate(m *Model) tea.Cmd {
 	rows := strings.Split(m.render(), "\n")
 	old := p.frame
 	p.frame = rows
-	if old == nil || !pictureDamaged(old, rows, p.drawn.Fit.Rows) {
+	if old == nil || !pictureDamaged(old, rows, p.drawn.Fit.Rows, p.drawn.Fit.Cols) {
 		return nil
 	}
 	return p.redraw(m)
@@ -238,10 +260,11 @@ func (p *imagePane) cellGrid() bool {
 }
 
 // pictureDamaged reports whether drawing frame next over frame prev erases part of a picture covering
-// the first rows rows: bubbletea redraws nothing when the frames are equal; otherwise it rewrites the
-// rows that changed (and may scroll them), and repaints from the first column every row holding a cell
-// whose width it cannot trust, changed or not.
-func pictureDamaged(prev, next []string, rows int) bool {
+// the first rows rows and cols columns: bubbletea redraws nothing when the frames are equal; otherwise
+// it rewrites the cells that changed (and may scroll rows), and repaints from the first column every row
+// holding a cell whose width it cannot trust, changed or not. A row that changed right of the picture
+// only (the text pane beside it) leaves the picture alone.
+func pictureDamaged(prev, next []string, rows, cols int) bool {
 	if slices.Equal(prev, next) {
 		return false
 	}
@@ -253,11 +276,31 @@ func pictureDamaged(prev, next []string, rows int) bool {
 		if i < len(next) {
 			b = next[i]
 		}
-		if a != b || repaintsWhole(a) || repaintsWhole(b) {
+		if repaintsWhole(a) || repaintsWhole(b) {
+			return true
+		}
+		if a != b && (cols <= 0 || cellPrefix(a, cols+1) != cellPrefix(b, cols+1)) {
 			return true
 		}
 	}
 	return false
+}
+
+// cellPrefix is row up to the end of its first n cells: their text and the sequences styling them,
+// without what follows (ansi.Cut keeps the next cell's opening sequences).
+func cellPrefix(row string, n int) string {
+	var state byte
+	w, i := 0, 0
+	for i < len(row) && w < n {
+		_, width, k, st := ansi.DecodeSequence(row[i:], state, nil)
+		if k <= 0 {
+			break
+		}
+		state = st
+		w += width
+		i += k
+	}
+	return row[:i]
 }
 
 // repaintsWhole reports whether a row holds a character that is not one column wide (CJK, emoji,
@@ -290,7 +333,9 @@ func (p *imagePane) clearScreen() tea.Cmd {
 	p.drawn, p.frame = nil, nil
 	p.gen++ // a draw scheduled for the old layout is dropped
 	if p.opts.Protocol == termimg.Kitty {
-		return tea.Batch(tea.Raw(termimg.KittyDeletePlacements()), tea.ClearScreen)
+		// kitty (0.26 at least) frees stored images on a screen clear: send them again when shown
+		p.sent = map[uint64]bool{}
+		return tea.Batch(tea.Raw(termimg.KittyClearPlacements()), tea.ClearScreen)
 	}
 	return tea.ClearScreen
 }
@@ -301,7 +346,7 @@ func (p *imagePane) wipeSeq() []byte {
 	}
 	var b strings.Builder
 	if p.opts.Protocol == termimg.Kitty {
-		b.WriteString(termimg.KittyDeletePlacements()) // kitty pictures float above the cells
+		b.WriteString(termimg.KittyClearPlacements()) // kitty pictures float above the cells
 	}
 	for r := 0; r < p.drawn.Fit.Rows; r++ {
 		fmt.Fprintf(&b, "\x1b7\x1b[%d;1H\x1b[%dX\x1b8", r+1, p.drawn.Fit.Cols)

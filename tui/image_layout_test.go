@@ -102,18 +102,24 @@ func TestTextChangeDrawsSixelAgain(t *testing.T) {
 	st := pictureQueue(t, 3)
 	m := openWith(t, st, termimg.Caps{Protocol: termimg.Sixel, Cell: termimg.CellSize{W: 8, H: 16}})
 	termWrites(m, m.Init())
-	termWrites(m, updateChecked(m, tea.WindowSizeMsg{Width: 100, Height: 30}))
+	termWrites(m, updateChecked(m, tea.WindowSizeMsg{Width: 160, Height: 40}))
+	// (160 columns: the picture pane is 64 wide, the picture 24 rows tall - over the prompt's rows)
+	termWrites(m, updateChecked(m, key("space"))) // on to the next item
 	d := m.cur()
 	if d == nil || m.image.drawn == nil {
 		t.Fatal("no picture drawn")
 	}
 	d.texts = append(d.texts, review.Text{Kind: "prompt", Lang: "en", Body: "a cat on a windowsill"},
 		review.Text{Kind: "prompt", Lang: "zh", Body: "一只猫坐在窗台上，阳光照在它的毛上"})
-	termWrites(m, updateChecked(m, key("space"))) // any update: the pane learns the frame
+	termWrites(m, updateChecked(m, key("i"))) // any update (a flash: no guidelines): the pane learns the frame
+	// t shows the Chinese prompt (rows with wide characters, repainted whole), tab changes the focus
+	// while they are shown, t goes back (the rows that held them are repainted): the picture is drawn
+	// again each time. Then tab with English text changes cells right of the picture only: it is not
+	// sent again (#19: bandwidth over SSH).
 	for i, k := range []string{"t", "tab", "t", "tab"} {
 		raw, _ := termWrites(m, updateChecked(m, key(k)))
-		if !strings.Contains(raw, "\x1bP") {
-			t.Fatalf("key %d (%s): the sixel picture was not drawn again after the frame repainted its rows", i, k)
+		if want := i < 3; strings.Contains(raw, "\x1bP") != want {
+			t.Fatalf("key %d (%s): sixel picture drawn again %v, want %v", i, k, !want, want)
 		}
 		if n := widestErase(raw); n > m.leftWidth() {
 			t.Fatalf("key %s erases %d columns", k, n)
@@ -136,16 +142,22 @@ func TestPictureDamage(t *testing.T) {
 	}{
 		{"same frame", a, 3, false},
 		{"status only", []string{a[0], a[1], a[2], "status 2/3"}, 3, false},
-		{"row under the picture", []string{a[0], left + "a dog", a[2], a[3]}, 3, true},
+		{"row under the picture, changed beside it", []string{a[0], left + "a dog", a[2], a[3]}, 3, false},
+		{"row under the picture, changed in it", []string{a[0], "\x1b[8m" + strings.Repeat(" ", 9) + "x\x1b[28m│a cat", a[2], a[3]}, 3, true},
 		{"row below the picture", []string{a[0], a[1], left + "x", a[3]}, 2, false},
 	} {
-		if got := pictureDamaged(a, tc.next, tc.rows); got != tc.want {
+		if got := pictureDamaged(a, tc.next, tc.rows, 10); got != tc.want {
 			t.Errorf("%s: %v", tc.name, got)
 		}
 	}
 	cjk := []string{left + "title", left + "一只猫", left + "", "status 1/3"}
-	if !pictureDamaged(cjk, []string{cjk[0], cjk[1], cjk[2], "status 2/3"}, 3) {
+	if !pictureDamaged(cjk, []string{cjk[0], cjk[1], cjk[2], "status 2/3"}, 3, 10) {
 		t.Error("a row with wide characters is repainted whole whenever the frame changes")
+	}
+	// styles opening the cell right of the picture do not count as a change in it
+	styled := []string{left + "\x1b[7m\x1b[mtitle", a[1], a[2], a[3]}
+	if pictureDamaged(a, styled, 3, 10) {
+		t.Error("a style change right of the picture counted as damage")
 	}
 	if repaintsWhole(left+"café ── │ naïve") || !repaintsWhole(left+"🐱") {
 		t.Error("width check")
@@ -183,7 +195,7 @@ func TestSentKittyPicturesAreNotKeptAlive(t *testing.T) {
 func TestScreenColorProfileIsTermimgs(t *testing.T) {
 	env := func(k string) string { return map[string]string{"TERM": "xterm"}[k] }
 	caps := termimg.Detect(nil, termimg.Blocks, env, 0)
-	p := newImagePane(caps)
+	p := newImagePane(caps, nil)
 	defer p.cache.Close()
 	if got := p.colorProfile(); got.String() != "ANSI256" {
 		t.Fatalf("TERM=xterm: the screen renders with %v", got)

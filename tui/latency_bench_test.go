@@ -150,7 +150,7 @@ func BenchmarkNextItem1M(b *testing.B) {
 				if !run.pause {
 					pending = nil
 					m.image.cache.Close()
-					m.image = newImagePane(caps) // no picture rendered ahead
+					m.image = newImagePane(caps, nil) // no picture rendered ahead
 				}
 				if run.pause && m.pos+1 < len(m.ids) {
 					if d, ok := m.items[m.pos+1]; ok && d.it != nil {

@@ -38,6 +38,9 @@ type Config struct {
 	RerunStep func(ctx context.Context, itemID int64, step string) (string, error)
 	// NoColor draws without colours (bold, faint and reverse only); NO_COLOR in the environment too.
 	NoColor bool
+	// Pictures shares rendered pictures with other screens of the process (loupe serve); nil: the
+	// screen keeps its own cache.
+	Pictures *termimg.Caches
 	// Quit is what q runs after the pictures are deleted (nil: tea.Quit, ending the program); loupe
 	// serve goes back to its start screen instead.
 	Quit tea.Cmd
@@ -83,6 +86,7 @@ type Model struct {
 	started     time.Time
 	decidedHere int                   // decisions made in this run, for items per minute
 	seen        map[int64]struct{}    // items shown in this run (Tally)
+	aheadPos    int                   // the position LeaseAhead reserved (kept loaded), -1: none
 	agreeCount  review.AgreementCount // the annotator's values in force against the judges' (Session.Agreement)
 	info        review.SessionInfo    // the session's queue and settings (Session.Info, read at New)
 	pending     []tea.KeyPressMsg     // keys typed while a save or the item's load was in flight, in order
@@ -136,7 +140,7 @@ func New(ctx context.Context, cfg Config) (*Model, error) {
 	if cfg.Session == nil {
 		return nil, errors.New("tui: no session")
 	}
-	m := &Model{cfg: cfg, ctx: ctx, ses: cfg.Session, ids: cfg.Session.Items(), items: map[int]*itemData{}, seen: map[int64]struct{}{},
+	m := &Model{cfg: cfg, ctx: ctx, ses: cfg.Session, ids: cfg.Session.Items(), items: map[int]*itemData{}, seen: map[int64]struct{}{}, aheadPos: -1,
 		w: 80, h: 24, started: time.Now(), text: textPane{lang: "en"}, filt: cfg.Filter, info: cfg.Session.Info(), dark: true, now: time.Now}
 	m.posOf = positions(m.ids)
 	st, err := cfg.Session.States(ctx)
@@ -159,7 +163,7 @@ func New(ctx context.Context, cfg Config) (*Model, error) {
 		}
 	}
 	m.pos = min(m.pos, max(0, len(m.ids)-1))
-	m.image = newImagePane(cfg.Caps)
+	m.image = newImagePane(cfg.Caps, cfg.Pictures)
 	if m.info.Guidelines != "" && !slices.ContainsFunc(m.state, func(s int8) bool { return s != 0 }) {
 		m.guide = true // a queue's instructions open on one's first entry
 	}
@@ -168,7 +172,38 @@ func New(ctx context.Context, cfg Config) (*Model, error) {
 
 // Init loads the first item and the annotator's agreement so far.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.loadCur(), m.agreeCmd(), tea.RequestBackgroundColor)
+	return tea.Batch(m.loadCur(), m.agreeCmd(), tea.RequestBackgroundColor, m.leaseAhead())
+}
+
+// aheadMsg carries the position LeaseAhead reserved (-1: none).
+type aheadMsg struct {
+	pos, gen int
+	err      error
+}
+
+// leaseAhead reserves, in lease mode, the item the next decision leads to and prepares it (its texts
+// and picture) while the annotator works on the current one.
+func (m *Model) leaseAhead() tea.Cmd {
+	if !m.leasing() || m.done || m.pos >= len(m.ids) {
+		return nil
+	}
+	ctx, ses, cur, gen := m.ctx, m.ses, m.ids[m.pos], m.gen
+	return func() tea.Msg {
+		p, err := ses.LeaseAhead(ctx, LeaseTTL, cur)
+		return aheadMsg{pos: p, gen: gen, err: err}
+	}
+}
+
+// ahead prefetches the reserved item (a failed reservation costs only the prefetch).
+func (m *Model) ahead(msg aheadMsg) tea.Cmd {
+	if msg.err != nil || msg.gen != m.gen || msg.pos < 0 || msg.pos >= len(m.ids) || msg.pos == m.pos {
+		return nil
+	}
+	m.aheadPos = msg.pos
+	if _, ok := m.items[msg.pos]; ok {
+		return nil
+	}
+	return m.loadCmd(msg.pos, true)
 }
 
 // agreeMsg carries Session.Agreement.
@@ -234,7 +269,7 @@ func (m *Model) loadCur() tea.Cmd {
 		}
 	}
 	for p := range m.items {
-		if p < m.pos-3 || p > m.pos+3 {
+		if (p < m.pos-3 || p > m.pos+3) && p != m.aheadPos {
 			delete(m.items, p)
 		}
 	}
@@ -275,7 +310,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		m.w, m.h = max(msg.Width, 1), max(msg.Height, 1)
+		w, h := max(msg.Width, 1), max(msg.Height, 1)
+		if w == m.w && h == m.h && m.image.shown != nil {
+			return m, nil // told the size it has (loupe serve tells each screen): no new layout
+		}
+		m.w, m.h = w, h
 		m.image.invalidate()
 		if m.small() {
 			return m, m.image.hide()
@@ -320,6 +359,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.image.prefetch(m, msg.d)
 		}
 		return m, nil
+	case aheadMsg:
+		return m, m.ahead(msg)
 	case savedMsg:
 		cmd := m.saved(msg)
 		return m, tea.Batch(cmd, m.agreeCmd(), m.drainKeys())

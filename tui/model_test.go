@@ -82,7 +82,7 @@ func run(t *testing.T, m *Model, cmd tea.Cmd) {
 	t.Helper()
 	settled := drain(cmd, 200, func(msg tea.Msg) tea.Cmd {
 		switch msg.(type) {
-		case itemMsg, savedMsg, imageMsg, filterMsg, judgedMsg, statsMsg, stepMsg, exportedMsg, agreeMsg, jumpMsg:
+		case itemMsg, savedMsg, imageMsg, filterMsg, judgedMsg, statsMsg, stepMsg, exportedMsg, agreeMsg, jumpMsg, aheadMsg:
 			_, next := m.Update(msg)
 			return next
 		}

@@ -97,6 +97,10 @@ func (m *Model) filtered(msg filterMsg) tea.Cmd {
 	if msg.text == "" {
 		m.flash = "filter cleared: " + review.Plural(len(m.ids), "item")
 	}
+	m.aheadPos = -1
+	if m.leasing() {
+		return tea.Batch(m.loadCur(), m.leaseAhead())
+	}
 	return m.loadCur()
 }
 

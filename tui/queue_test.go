@@ -54,13 +54,14 @@ func TestLeaseOverlapOneHandsOutDifferentItems(t *testing.T) {
 	st := workspace(t)
 	a := openAs(t, st, "ana", true)
 	b := openAs(t, st, "ben", true)
-	if a.pos != 0 || b.pos != 1 {
-		t.Fatalf("start: ana at %d, ben at %d; want 0 and 1", a.pos, b.pos)
+	// each holds the item they work on and the next, reserved ahead (LeaseAhead)
+	if a.pos != 0 || b.pos != 2 {
+		t.Fatalf("start: ana at %d, ben at %d; want 0 and 2", a.pos, b.pos)
 	}
 	press(t, a, "a")
 	press(t, b, "x")
-	if a.pos != 2 || b.pos != 3 {
-		t.Fatalf("after one decision each: ana at %d, ben at %d; want 2 and 3", a.pos, b.pos)
+	if a.pos != 1 || b.pos != 3 {
+		t.Fatalf("after one decision each: ana at %d, ben at %d; want 1 and 3", a.pos, b.pos)
 	}
 	press(t, a, "a")
 	press(t, b, "a")
@@ -69,7 +70,7 @@ func TestLeaseOverlapOneHandsOutDifferentItems(t *testing.T) {
 	}
 	per, by := decisionsPerItem(t, st)
 	ids := a.ids
-	if len(per) != 4 || !slices.Equal(by["ana"], []int64{ids[0], ids[2]}) || !slices.Equal(by["ben"], []int64{ids[1], ids[3]}) {
+	if len(per) != 4 || !slices.Equal(by["ana"], []int64{ids[0], ids[1]}) || !slices.Equal(by["ben"], []int64{ids[2], ids[3]}) {
 		t.Fatalf("decisions %v by %v", per, by)
 	}
 	for _, n := range per {
@@ -91,9 +92,9 @@ func TestLeaseOverlapTwo(t *testing.T) {
 	}
 	ms := []*Model{openAs(t, st, "ana", false), openAs(t, st, "ben", false), openAs(t, st, "cid", false)}
 	// #19: people working at once get different items while free ones are left (the second decision
-	// of an item comes once no free item is)
-	if ms[0].pos != 0 || ms[1].pos != 1 || ms[2].pos != 2 {
-		t.Fatalf("start at %d %d %d, want 0 1 2", ms[0].pos, ms[1].pos, ms[2].pos)
+	// of an item comes once no free item is); each also reserves the next ahead (ana 0+1, ben 2+3)
+	if ms[0].pos != 0 || ms[1].pos != 2 || ms[2].pos != 0 {
+		t.Fatalf("start at %d %d %d, want 0 2 0", ms[0].pos, ms[1].pos, ms[2].pos)
 	}
 	if v := ansi.Strip(ms[0].render()); !strings.Contains(v, "overlap 2") {
 		t.Fatalf("header:\n%s", v)
@@ -223,24 +224,25 @@ func TestFilterWithLeases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.DB.Exec(`UPDATE items SET subset_id = ? WHERE id IN (?, ?)`, sub, ids[1], ids[3]); err != nil {
+	if _, err := st.DB.Exec(`UPDATE items SET subset_id = ? WHERE id IN (?, ?)`, sub, ids[1], ids[2]); err != nil {
 		t.Fatal(err)
 	}
-	b := openAs(t, st, "ben", true) // holds ids[1]
-	if b.pos != 1 {
+	// ana holds ids[0] and, reserved ahead, ids[1]; ben holds ids[2] and ids[3]
+	b := openAs(t, st, "ben", true)
+	if b.pos != 2 {
 		t.Fatalf("ben at %d", b.pos)
 	}
 	press(t, m, "/")
 	typeText(t, m, "subset=text")
 	press(t, m, "enter")
-	if m.ids[m.pos] != ids[3] || m.done {
-		t.Fatalf("ana got item %d (pos %d), want the free matching item %d", m.ids[m.pos], m.pos, ids[3])
+	if m.ids[m.pos] != ids[1] || m.done {
+		t.Fatalf("ana got item %d (pos %d), want her own matching item %d (not ben's %d)", m.ids[m.pos], m.pos, ids[1], ids[2])
 	}
 	press(t, m, "a")
 	if !m.done || !strings.Contains(m.status(), "queue done") {
 		t.Fatalf("ana not done: %q", m.status())
 	}
-	if per, by := decisionsPerItem(t, st); len(per) != 1 || !slices.Equal(by["ana"], []int64{ids[3]}) {
+	if per, by := decisionsPerItem(t, st); len(per) != 1 || !slices.Equal(by["ana"], []int64{ids[1]}) {
 		t.Fatalf("decisions %v", by)
 	}
 }

@@ -30,4 +30,8 @@ func Run(ctx context.Context, cfg Config) error {
 
 // Close releases what a screen made with New holds beyond its program (the picture cache's worker):
 // call it once the program has ended (loupe serve runs one screen per SSH session).
-func (m *Model) Close() { m.image.cache.Close() }
+func (m *Model) Close() {
+	if !m.image.shared {
+		m.image.cache.Close()
+	}
+}

@@ -28,6 +28,9 @@ type Session interface {
 	// nothing is left) for ttl.
 	Resume(ctx context.Context) (int, error)
 	Lease(ctx context.Context, ttl time.Duration) (int, error)
+	// LeaseAhead reserves the item the next Lease hands out, besides current, so its picture is ready
+	// when the annotator gets there: its position, or -1 when nothing else is left.
+	LeaseAhead(ctx context.Context, ttl time.Duration, current int64) (int, error)
 
 	// Record stores one of the annotator's actions and returns its event's id. A decision past the
 	// queue's overlap (K annotators already decided the item) is refused with an error saying so.

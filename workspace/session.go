@@ -122,6 +122,14 @@ func (s *Session) Lease(ctx context.Context, ttl time.Duration) (int, error) {
 	return s.ss.Lease(ctx, ttl)
 }
 
+// LeaseAhead reserves the item this annotator gets next, besides current (store.Session.LeaseAhead):
+// its position, or -1 when nothing else is left.
+func (s *Session) LeaseAhead(ctx context.Context, ttl time.Duration, current int64) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ss.LeaseAhead(ctx, ttl, current)
+}
+
 // Record stores one of the annotator's actions as an event and returns its id (store.Session.Record): a
 // decision (which ends this annotator's lease on the item; refused, with an error wrapping
 // store.ErrOverlapFull, past the queue's overlap), the annotator's own score (0-10), either of them

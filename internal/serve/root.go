@@ -128,7 +128,7 @@ func (r *root) open(c choice) (tea.Model, error) {
 		if se.who.Role != RoleLead {
 			cfg.Judges, cfg.Rejudge, cfg.Steps, cfg.RerunStep = nil, nil, nil, nil
 		}
-		cfg.Quit = back
+		cfg.Quit, cfg.Pictures = back, s.pics
 		m, err := tui.New(ctx, cfg)
 		if err != nil {
 			return nil, err

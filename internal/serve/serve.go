@@ -75,7 +75,14 @@ type Server struct {
 	mu    sync.Mutex
 	live  map[*session]struct{}
 	close bool // shutting down: new sessions are refused
+	// pics are the rendered pictures every session shares (sixel, iTerm2, blocks: an item's picture is
+	// rendered once for everyone who sees it at that size)
+	pics *termimg.Caches
 }
+
+// PictureCacheBytes bounds the shared rendered pictures of each protocol and size class (a 60x30-cell
+// sixel picture is about 100 KB: some 600 of them).
+const PictureCacheBytes = 64 << 20
 
 type ctxKey struct{}
 
@@ -110,7 +117,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	_, statErr := os.Stat(o.HostKey)
-	s := &Server{opts: o, keys: keys, live: map[*session]struct{}{},
+	s := &Server{opts: o, keys: keys, live: map[*session]struct{}{}, pics: termimg.NewCaches(PictureCacheBytes, 2),
 		rate: &rateLimiter{n: o.RatePerMinute, window: time.Minute, starts: map[string][]time.Time{}}}
 	srv, err := wish.NewServer(
 		wish.WithHostKeyPath(o.HostKey),
@@ -186,7 +193,10 @@ func (s *Server) ListenAndServe(addr string) error {
 }
 
 // Close stops the server and closes every connection at once.
-func (s *Server) Close() error { return s.srv.Close() }
+func (s *Server) Close() error {
+	defer s.pics.Close()
+	return s.srv.Close()
+}
 
 // Shutdown stops accepting connections, tells every session the server is stopping (their screens
 // end; each decision a screen acknowledged is already committed) and waits for them to end or ctx to
@@ -214,7 +224,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
-	s.srv.Close()
+	s.Close()
 	return err
 }
 

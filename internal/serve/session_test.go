@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/loupe-dev/loupe/internal/serve"
+	"github.com/loupe-dev/loupe/termimg"
 	"github.com/loupe-dev/loupe/tui"
 	_ "github.com/mattn/go-sqlite3"
 )
@@ -309,4 +310,63 @@ func TestOpenAccessAsksForAName(t *testing.T) {
 		t.Fatalf("the stranger's decision went to ana")
 	}
 	f.logged(t, "event=unverified", "name=unverified:zoe", "key=SHA256:")
+}
+
+// rawCount counts a byte string in everything the session received so far.
+func (s *screen) rawCount(sub string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Count(s.raw.String(), sub)
+}
+
+// Bandwidth: a kitty picture is transmitted once per session and placed again by its id when the
+// person comes back to it; a sixel picture is sent again only when what is under it changed, not for
+// keys that change the text pane alone.
+func TestPicturesSentOnce(t *testing.T) {
+	kitty := newFixture(t, func(f *fixture, o *serve.Options) { o.Protocol = termimg.Kitty })
+	tm := kitty.shell(t, kitty.ana, 120, 40)
+	tm.openQueue(t, "1/12")
+	transmits := func() int { return tm.scr.rawCount("\x1b_Ga=t") + tm.scr.rawCount("\x1b_Ga=T") }
+	// (no see: its resize clears the screen, and kitty frees its stored pictures on a clear)
+	settled := func() int {
+		n := transmits()
+		for range 20 {
+			time.Sleep(150 * time.Millisecond)
+			if m := transmits(); m == n {
+				return n
+			}
+			n = transmits()
+		}
+		return n
+	}
+	tm.keys(t, "j")
+	after := settled()
+	if after == 0 {
+		t.Fatal("no kitty transmission at all")
+	}
+	for range 3 {
+		tm.keys(t, "k")
+		time.Sleep(200 * time.Millisecond)
+		tm.keys(t, "j")
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got := settled(); got != after {
+		t.Fatalf("moving back and forth transmitted %d pictures again (kitty ids place them)", got-after)
+	}
+
+	sixel := newFixture(t, func(f *fixture, o *serve.Options) { o.Protocol = termimg.Sixel })
+	tm = sixel.shell(t, sixel.ana, 120, 40)
+	tm.openQueue(t, "1/12")
+	time.Sleep(500 * time.Millisecond)
+	before := tm.scr.rawCount("\x1bP")
+	if before == 0 {
+		t.Fatal("no sixel picture at all")
+	}
+	for _, k := range []string{"\t", "\t", "\t", "5"} {
+		tm.keys(t, k)
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got := tm.scr.rawCount("\x1bP"); got != before {
+		t.Fatalf("keys that changed only the text pane sent the sixel picture %d more times", got-before)
+	}
 }
