@@ -421,7 +421,8 @@ func (ses *Session) lease(ctx context.Context, ttl time.Duration, except int64) 
 		// read the whole queue): items this annotator holds, free items, then those others hold.
 		var err error
 		for _, held := range []string{
-			"EXISTS (SELECT 1 FROM leases l WHERE l.queue_id = ?1 AND l.item_id = qi.item_id AND l.annotator_id = ?2 AND l.expires_at > ?4)",
+			// the annotator's own leases are few: read from the leases table, not by a queue scan
+			"qi.item_id IN (SELECT l.item_id FROM leases l WHERE l.queue_id = ?1 AND l.annotator_id = ?2 AND l.expires_at > ?4)",
 			"NOT EXISTS (SELECT 1 FROM leases l WHERE l.queue_id = ?1 AND l.item_id = qi.item_id AND l.annotator_id != ?2 AND l.expires_at > ?4)",
 			"1",
 		} {

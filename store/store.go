@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/mattn/go-sqlite3"
 )
@@ -302,7 +303,10 @@ func checkSQLiteHeader(path string) error {
 }
 
 // Close closes the workspace.
-func (s *Store) Close() error { return s.DB.Close() }
+func (s *Store) Close() error {
+	writeLocks.Delete(s.DB)
+	return s.DB.Close()
+}
 
 type migration struct {
 	version int
@@ -377,8 +381,17 @@ func (s *Store) migrate(ctx context.Context) error {
 	})
 }
 
-// InTx runs fn in a transaction, committing if it returns nil and rolling back otherwise.
+// writeLocks serialises InTx's transactions per database handle inside the process: several sessions
+// writing at once (loupe serve) then wait on a mutex, not in SQLite's busy handler, which sleeps in
+// steps of up to 100 ms between tries.
+var writeLocks sync.Map // *sql.DB -> *sync.Mutex
+
+// InTx runs fn in a transaction, committing if it returns nil and rolling back otherwise. Transactions
+// on one handle run one at a time.
 func InTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
+	mu, _ := writeLocks.LoadOrStore(db, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return wrapErr(err)

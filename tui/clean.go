@@ -34,11 +34,13 @@ func padTo(l string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	if ansi.StringWidth(l) > w {
+	n := ansi.StringWidth(l) // measured once: it walks every grapheme (a frame's hot spot)
+	if n > w {
 		l = ansi.Truncate(l, w, "")
+		n = ansi.StringWidth(l)
 	}
-	if n := w - ansi.StringWidth(l); n > 0 {
-		l += strings.Repeat(" ", n)
+	if n < w {
+		l += strings.Repeat(" ", w-n)
 	}
 	return l
 }

@@ -244,7 +244,7 @@ func (p *imagePane) afterUpdate(m *Model) tea.Cmd {
 	if p.drawn == nil || p.drawn != p.shown || !p.cellGrid() || m.help {
 		return nil
 	}
-	rows := strings.Split(m.render(), "\n")
+	rows := strings.Split(m.frame(), "\n")
 	old := p.frame
 	p.frame = rows
 	if old == nil || !pictureDamaged(old, rows, p.drawn.Fit.Rows, p.drawn.Fit.Cols) {

@@ -87,6 +87,8 @@ type Model struct {
 	decidedHere int                   // decisions made in this run, for items per minute
 	seen        map[int64]struct{}    // items shown in this run (Tally)
 	aheadPos    int                   // the position LeaseAhead reserved (kept loaded), -1: none
+	frameStr    string                // the last frame rendered (frame), valid while frameOK
+	frameOK     bool
 	agreeCount  review.AgreementCount // the annotator's values in force against the judges' (Session.Agreement)
 	info        review.SessionInfo    // the session's queue and settings (Session.Info, read at New)
 	pending     []tea.KeyPressMsg     // keys typed while a save or the item's load was in flight, in order
@@ -301,8 +303,19 @@ func imageLoader(d *itemData) termimg.Loader {
 // Update routes a message: keys go to the entry mode or overlay that has them, else to the root's
 // keys; results of background work update the state.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m.frameOK = false // any message may change what the screen shows
 	_, cmd := m.update(msg)
+	m.frameOK = false
 	return m, tea.Batch(cmd, m.image.afterUpdate(m))
+}
+
+// frame is the screen as render draws it, rendered once per update: the image pane's damage check and
+// View share it (rendering is most of a screen's CPU with many sessions in one process).
+func (m *Model) frame() string {
+	if !m.frameOK {
+		m.frameStr, m.frameOK = m.render(), true
+	}
+	return m.frameStr
 }
 
 // update does Update's work; Update then has the image pane draw a raw picture again when the frame

@@ -61,7 +61,7 @@ func (m *Model) theme() theme {
 // View draws the screen: image | header, scores and text, the status bar and the key hint, with the
 // help, statistics and guidelines as overlays.
 func (m *Model) View() tea.View {
-	v := tea.NewView(m.render())
+	v := tea.NewView(m.frame())
 	v.AltScreen = true
 	return v
 }

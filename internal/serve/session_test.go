@@ -340,6 +340,9 @@ func TestPicturesSentOnce(t *testing.T) {
 		return n
 	}
 	tm.keys(t, "j")
+	for deadline := time.Now().Add(10 * time.Second); transmits() < 2 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond) // the second item's picture is on its way
+	}
 	after := settled()
 	if after == 0 {
 		t.Fatal("no kitty transmission at all")
