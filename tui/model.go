@@ -84,10 +84,10 @@ type Model struct {
 	filt        string // the active filter, in the / prompt's syntax
 
 	started     time.Time
-	decidedHere int                   // decisions made in this run, for items per minute
-	seen        map[int64]struct{}    // items shown in this run (Tally)
-	aheadPos    int                   // the position LeaseAhead reserved (kept loaded), -1: none
-	frameStr    string                // the last frame rendered (frame), valid while frameOK
+	decidedHere int                // decisions made in this run, for items per minute
+	seen        map[int64]struct{} // items shown in this run (Tally)
+	aheadPos    int                // the position LeaseAhead reserved (kept loaded), -1: none
+	frameStr    string             // the last frame rendered (frame), valid while frameOK
 	frameOK     bool
 	agreeCount  review.AgreementCount // the annotator's values in force against the judges' (Session.Agreement)
 	info        review.SessionInfo    // the session's queue and settings (Session.Info, read at New)
