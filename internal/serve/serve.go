@@ -304,8 +304,13 @@ func (s *Server) handle(sess ssh.Session) {
 	if s.opts.IdleTimeout > 0 {
 		go s.watchIdle(ctx, se)
 	}
+	if err := se.openTTY(); err != nil {
+		refuse(sess, "%v", err)
+		return
+	}
+	defer se.closeTTY()
 	se.env = clientEnv(sess, pty.Term)
-	se.caps = termimg.Detect(pty.Slave, s.opts.Protocol, getenv(se.env), s.opts.DetectTimeout)
+	se.caps = termimg.Detect(se.tty, s.opts.Protocol, getenv(se.env), s.opts.DetectTimeout)
 
 	if who.Name == "" { // --open: an unknown key names itself
 		known := s.keys.get()

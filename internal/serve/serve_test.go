@@ -139,7 +139,7 @@ func newFixture(t *testing.T, setup ...func(f *fixture, o *serve.Options)) *fixt
 // logged waits for a server log line holding every one of want.
 func (f *fixture) logged(t *testing.T, want ...string) string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		f.logMu.Lock()
 		for _, l := range f.log {
@@ -200,7 +200,7 @@ func (f *fixture) shell(t *testing.T, key gossh.Signer, w, h int) *term {
 // change of the window's width forces (bubbletea sends only the changed cells of a frame).
 func (tm *term) see(t *testing.T, want string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for i := 0; time.Now().Before(deadline); i++ {
 		mark := tm.scr.mark()
 		if err := tm.s.WindowChange(tm.h, tm.w+i%2); err != nil {
@@ -377,7 +377,7 @@ func (s *screen) since(n int) string {
 
 func (s *screen) waitFor(t *testing.T, want string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		if strings.Contains(s.text(), want) {
 			return

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -31,6 +33,9 @@ type session struct {
 	start   time.Time
 	sess    ssh.Session
 	pty     ssh.Pty
+	// tty is the screens' own handle on the pty (a dup of its slave): the ssh library closes the slave
+	// when the session ends, while a program's input reader may still be winding down on its handle.
+	tty     *os.File
 	winch   <-chan ssh.Window
 	env     []string
 	caps    termimg.Caps
@@ -43,6 +48,25 @@ type session struct {
 
 	decisions, items int
 	queues           []string // the queues opened, in order
+}
+
+// openTTY makes the session's own handle on the pty's slave.
+func (se *session) openTTY() error {
+	fd, err := syscall.Dup(int(se.pty.Slave.Fd()))
+	if err != nil {
+		return fmt.Errorf("pty: %w", err)
+	}
+	se.tty = os.NewFile(uintptr(fd), "pty")
+	return nil
+}
+
+// closeTTY closes the handle once the last program's input reader has surely stopped (it was
+// cancelled when its program ended; closing under it would race with its last read).
+func (se *session) closeTTY() {
+	if se.tty != nil {
+		tty := se.tty
+		time.AfterFunc(5*time.Second, func() { tty.Close() })
+	}
 }
 
 // touch notes a key press (the idle timeout counts from the latest).
@@ -93,10 +117,11 @@ func (g guarded) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (se *session) run(ctx context.Context, m tea.Model) (tea.Model, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// No tea.WithContext: a program ended by its context is killed, and a killed program closes its
+	// input reader without waiting for it (a race with the reader's last read); a quit waits.
 	p := tea.NewProgram(guarded{Model: m, se: se},
-		tea.WithContext(ctx),
-		tea.WithInput(se.pty.Slave),
-		tea.WithOutput(se.pty.Slave),
+		tea.WithInput(se.tty),
+		tea.WithOutput(se.tty),
 		tea.WithEnvironment(se.env),
 		tea.WithWindowSize(se.pty.Window.Width, se.pty.Window.Height),
 		tea.WithColorProfile(colorProfile(se.caps.Profile)),
@@ -109,9 +134,17 @@ func (se *session) run(ctx context.Context, m tea.Model) (tea.Model, error) {
 	}
 	se.prog = p
 	se.mu.Unlock()
-	sized := make(chan struct{})
-	go func() { se.winch = watchSize(ctx, p, int(se.pty.Slave.Fd()), se.winch); close(sized) }()
+	sized, ended := make(chan struct{}), make(chan struct{})
+	go func() { se.winch = watchSize(ctx, p, int(se.tty.Fd()), se.winch); close(sized) }()
+	go func() {
+		select {
+		case <-ctx.Done(): // the client went away, or the server ends the session
+			p.Quit()
+		case <-ended:
+		}
+	}()
 	final, err := p.Run()
+	close(ended)
 	cancel()
 	<-sized
 	se.mu.Lock()

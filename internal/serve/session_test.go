@@ -198,13 +198,18 @@ func TestBlindQueueCannotBeTurnedOff(t *testing.T) {
 		t.Fatalf("blind queue showed a value: %q", m)
 	}
 	ana.keys(t, "a", "k") // decided: now revealed
-	ana.scr.waitFor(t, "structure")
-	deadline := time.Now().Add(5 * time.Second)
-	for !value.MatchString(ana.scr.since(mark)) && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if !value.MatchString(ana.scr.since(mark)) {
-		t.Fatalf("the decided item does not show its values (the pattern finds nothing):\n%s", ana.scr.since(mark))
+	for i := 0; ; i++ {
+		m := ana.scr.mark()
+		if err := ana.s.WindowChange(ana.h, ana.w+i%2); err != nil { // a full repaint
+			t.Fatal(err)
+		}
+		time.Sleep(400 * time.Millisecond)
+		if value.MatchString(ana.scr.since(m)) {
+			break
+		}
+		if i == 25 {
+			t.Fatalf("the decided item does not show its values (the pattern finds nothing):\n%s", ana.scr.since(mark))
+		}
 	}
 }
 
@@ -327,6 +332,9 @@ func TestPicturesSentOnce(t *testing.T) {
 	tm := kitty.shell(t, kitty.ana, 120, 40)
 	tm.openQueue(t, "1/12")
 	transmits := func() int { return tm.scr.rawCount("\x1b_Ga=t") + tm.scr.rawCount("\x1b_Ga=T") }
+	for deadline := time.Now().Add(10 * time.Second); transmits() < 1 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond) // the first item's picture (the frame comes before it)
+	}
 	// (no see: its resize clears the screen, and kitty frees its stored pictures on a clear)
 	settled := func() int {
 		n := transmits()
@@ -360,7 +368,10 @@ func TestPicturesSentOnce(t *testing.T) {
 	sixel := newFixture(t, func(f *fixture, o *serve.Options) { o.Protocol = termimg.Sixel })
 	tm = sixel.shell(t, sixel.ana, 120, 40)
 	tm.openQueue(t, "1/12")
-	time.Sleep(500 * time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); tm.scr.rawCount("\x1bP") == 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
 	before := tm.scr.rawCount("\x1bP")
 	if before == 0 {
 		t.Fatal("no sixel picture at all")
