@@ -27,12 +27,12 @@ const (
 
 // session is one connected person: their terminal, what runs on it now, and what they did.
 type session struct {
-	who     Annotator
-	from    string
-	key     string // the key's SHA256 fingerprint
-	start   time.Time
-	sess    ssh.Session
-	pty     ssh.Pty
+	who   Annotator
+	from  string
+	key   string // the key's SHA256 fingerprint
+	start time.Time
+	sess  ssh.Session
+	pty   ssh.Pty
 	// tty is the screens' own handle on the pty (a dup of its slave): the ssh library closes the slave
 	// when the session ends, while a program's input reader may still be winding down on its handle.
 	tty     *os.File
