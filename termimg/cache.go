@@ -23,11 +23,13 @@ type Key struct {
 type Rendered struct {
 	Fit   Fit
 	Lines []string // what the pane renders as text: blocks, kitty placeholders, blanks, or an error frame
-	// Raw draws the picture over the blank Lines (sixel, iTerm2, kitty without placeholders): write it
-	// with AtCell after the frame, and again when that area was repainted.
+	// Raw draws the picture over the blank Lines (sixel, iTerm2; for kitty without placeholders a
+	// placement of the stored image): write it with AtCell after the frame, and again when that area
+	// was repainted.
 	Raw []byte
-	// Transmit stores a kitty image for the placeholders in Lines; send it once, before the frame that
-	// shows them, and again if the terminal lost it.
+	// Transmit stores a kitty image under KittyID: for placeholders in Lines send it before the frame
+	// that shows them, for a placement (Raw) before Raw; once per terminal, and again after a screen
+	// clear (kitty frees stored images on one).
 	Transmit []byte
 	KittyID  int
 	Err      error // why Lines shows an error frame instead of the picture

@@ -57,7 +57,8 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		// A resize repaints everything: draw the picture again.
 		if m.shown != nil && m.shown.Raw != nil {
-			return m, tea.Raw(string(termimg.AtCell(1, 1, m.shown.Raw, m.opts.Tmux)))
+			// a kitty picture is stored (Transmit) and placed (Raw); a screen clear may have freed it
+			return m, tea.Raw(string(m.shown.Transmit) + string(termimg.AtCell(1, 1, m.shown.Raw, m.opts.Tmux)))
 		}
 	case tickMsg:
 		m.ticks++
@@ -83,6 +84,7 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				fmt.Fprintf(&seq, "\x1b7\x1b[%d;1H\x1b[%dX\x1b8", r+1, old.Fit.Cols)
 			}
 		}
+		seq.Write(msg.r.Transmit) // kitty: the picture is stored under its id, then placed
 		seq.Write(termimg.AtCell(1, 1, msg.r.Raw, m.opts.Tmux))
 		return m, tea.Raw(seq.String())
 	}
