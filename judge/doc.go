@@ -12,7 +12,10 @@
 //     and ParseVerdict, the verdict text parsed as leniently as the reference scripts;
 //   - Runner, which runs tasks with bounded concurrency, a response cache, a cost limit and a graceful
 //     stop that keeps every answer already paid for;
-//   - batch files (BatchWriter, ReadBatchResults) for providers' batch APIs.
+//   - batch files (BatchWriter, ReadBatchResults) for providers' batch APIs;
+//   - the pairwise judge (pairwise.go): BuiltinPairs rubrics, BuildPair/BuildPairBoth (two pictures, both
+//     orders, to measure position bias), ParsePairVerdict/InterpretPair, CombinePair, and
+//     ScorePreference, the free judge derived from two absolute scores.
 //
 // The OpenAI-compatible client (backends, retries, rate limits, picture splicing) is package vlm,
 // which the pipeline and the generators share. A new judge backend is a new kind in vlm when it

@@ -345,11 +345,11 @@ func BuildPair(b *vlm.Backend, r Rubric, prompt string, first, second []byte) (v
 	}
 	p1, err := b.PreparePicture(first)
 	if err != nil {
-		return vlm.Prepared{}, fmt.Errorf("Image 1: %w", err)
+		return vlm.Prepared{}, fmt.Errorf("image 1 (shown first): %w", err)
 	}
 	p2, err := b.PreparePicture(second)
 	if err != nil {
-		return vlm.Prepared{}, fmt.Errorf("Image 2: %w", err)
+		return vlm.Prepared{}, fmt.Errorf("image 2 (shown second): %w", err)
 	}
 	return preparePair(b, text, p1, p2)
 }

@@ -262,7 +262,7 @@ func TestBuildPairStructuredSettings(t *testing.T) {
 	if err := b.Normalize(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := BuildPair(b, r, "x", img, []byte("not an image")); err == nil || !strings.HasPrefix(err.Error(), "Image 2:") {
+	if _, err := BuildPair(b, r, "x", img, []byte("not an image")); err == nil || !strings.HasPrefix(err.Error(), "image 2 (shown second):") {
 		t.Errorf("error %v", err)
 	}
 	if _, err := BuildPairBoth(b, r, Pair{Prompt: "x", ModelA: "flux", ModelB: "sdxl", ImageA: []byte("nope"), ImageB: img}); err == nil ||
