@@ -89,7 +89,7 @@ func RunAdjudication(ctx context.Context, cfg AdjudicationConfig) error {
 	if err != nil {
 		return err
 	}
-	_, err = tea.NewProgram(a, tea.WithContext(ctx), tea.WithColorProfile(screenProfile(cfg.Caps.Profile))).Run()
+	_, err = tea.NewProgram(a, tea.WithContext(ctx), tea.WithColorProfile(ScreenProfile(cfg.Caps.Profile))).Run()
 	return err
 }
 

@@ -81,10 +81,11 @@ func newImagePane(c termimg.Caps, shared *termimg.Caches) imagePane {
 
 // colorProfile is the colour profile the screen's renderer must use: the one termimg detected (as
 // `loupe view` does), so text and block pictures get the same colours in both.
-func (p *imagePane) colorProfile() colorprofile.Profile { return screenProfile(p.opts.Profile) }
+func (p *imagePane) colorProfile() colorprofile.Profile { return ScreenProfile(p.opts.Profile) }
 
-// screenProfile is termimg's colour profile as bubbletea's renderer names it (tea.WithColorProfile).
-func screenProfile(p termimg.Profile) colorprofile.Profile {
+// ScreenProfile is termimg's colour profile as bubbletea's renderer names it (tea.WithColorProfile);
+// loupe serve's programs use it too.
+func ScreenProfile(p termimg.Profile) colorprofile.Profile {
 	switch p {
 	case termimg.TrueColor:
 		return colorprofile.TrueColor

@@ -44,10 +44,7 @@ func (r *root) Init() tea.Cmd { return r.cur.Init() }
 
 func (r *root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
-	case stopMsg:
-		return r, tea.Quit
-	case tea.KeyPressMsg:
-		r.se.touch()
+	case tea.KeyPressMsg: // (stopMsg and the idle clock: guarded, which wraps every session program)
 		if c, ok := r.cur.(closing); ok && c.Quitting() {
 			r.pending = append(r.pending, msg)
 			return r, nil

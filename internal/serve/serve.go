@@ -16,7 +16,6 @@ import (
 
 	"charm.land/ssh"
 	"charm.land/wish/v2"
-	"github.com/charmbracelet/colorprofile"
 	"github.com/loupe-dev/loupe/termimg"
 	"github.com/loupe-dev/loupe/tui"
 	"github.com/loupe-dev/loupe/workspace"
@@ -455,15 +454,4 @@ func (s *Server) queueRows(ctx context.Context, who Annotator) ([]QueueRow, erro
 		rows = append(rows, r)
 	}
 	return rows, nil
-}
-
-// colorProfile is termimg's colour profile as bubbletea's renderer names it.
-func colorProfile(p termimg.Profile) colorprofile.Profile {
-	switch p {
-	case termimg.TrueColor:
-		return colorprofile.TrueColor
-	case termimg.ANSI16:
-		return colorprofile.ANSI
-	}
-	return colorprofile.ANSI256
 }

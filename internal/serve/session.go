@@ -16,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	"github.com/loupe-dev/loupe/termimg"
+	"github.com/loupe-dev/loupe/tui"
 	"golang.org/x/term"
 )
 
@@ -124,7 +125,7 @@ func (se *session) run(ctx context.Context, m tea.Model) (tea.Model, error) {
 		tea.WithOutput(se.tty),
 		tea.WithEnvironment(se.env),
 		tea.WithWindowSize(se.pty.Window.Width, se.pty.Window.Height),
-		tea.WithColorProfile(colorProfile(se.caps.Profile)),
+		tea.WithColorProfile(tui.ScreenProfile(se.caps.Profile)),
 		tea.WithoutSignalHandler(), // the server's signals are not this session's
 	)
 	se.mu.Lock()
