@@ -406,7 +406,9 @@ func (s *PairSession) Choices(ctx context.Context, pos int) (map[string]review.C
 }
 
 // Notes returns this annotator's notes, flags and skips on pair pos ("kind: text"), oldest first.
-func (s *PairSession) Notes(ctx context.Context, pos int) ([]string, error) { return s.ps.Notes(ctx, pos) }
+func (s *PairSession) Notes(ctx context.Context, pos int) ([]string, error) {
+	return s.ps.Notes(ctx, pos)
+}
 
 // Progress counts the queue's pairs, this annotator's answered ones and the complete ones.
 func (s *PairSession) Progress(ctx context.Context) (review.PairProgress, error) {
