@@ -110,3 +110,14 @@ type PairReveal struct {
 	Judges                []PairJudgeAnswer
 	Others                []string // "ana: overall left" (only when the queue shows others)
 }
+
+// PairInfo describes a pair session: its queue, annotator and the queue's settings.
+type PairInfo struct {
+	Queue, Annotator string
+	Dimensions       []string // what is asked per pair, in order
+	Overlap          int
+	Blind            bool
+	ShowOthers       bool
+	Guidelines       string
+	Pairs            int
+}

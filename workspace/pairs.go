@@ -332,17 +332,6 @@ type PairSession struct {
 	ps *store.PairSession
 }
 
-// PairInfo describes a pair session's queue.
-type PairInfo struct {
-	Queue, Annotator string
-	Dimensions       []string
-	Overlap          int
-	Blind            bool
-	ShowOthers       bool
-	Guidelines       string
-	Pairs            int
-}
-
 // OpenPairSession starts annotator's session on the named pair queue (creating the annotator if new).
 func (w *Workspace) OpenPairSession(ctx context.Context, queue, annotator string) (*PairSession, error) {
 	ps, err := w.st.OpenPairSession(ctx, queue, annotator)
@@ -353,9 +342,9 @@ func (w *Workspace) OpenPairSession(ctx context.Context, queue, annotator string
 }
 
 // Info is the session's queue, annotator and settings.
-func (s *PairSession) Info() PairInfo {
+func (s *PairSession) Info() review.PairInfo {
 	q := s.ps.Queue
-	return PairInfo{Queue: q.Name, Annotator: s.ps.Annotator, Dimensions: slices.Clone(q.Dimensions), Overlap: q.Overlap,
+	return review.PairInfo{Queue: q.Name, Annotator: s.ps.Annotator, Dimensions: slices.Clone(q.Dimensions), Overlap: q.Overlap,
 		Blind: q.Settings.Blind, ShowOthers: q.Settings.ShowOthers, Guidelines: q.Settings.Guidelines, Pairs: q.Pairs}
 }
 
