@@ -32,6 +32,10 @@ type exportOpts struct {
 	consensusK int
 	csvRaw     bool
 	excel      bool
+	// --pairs: a pairs file from a pair queue
+	pairs     bool
+	dimension string
+	minRaters int
 }
 
 func newExportCmd(g *globals) *cobra.Command {
@@ -62,11 +66,19 @@ a file loupe did not write, the workspace (with its -wal and -shm files) and a f
 refused, whatever path names them.
 
 CSV cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return)
-get a leading ' unless --csv-raw; --excel starts the file with a UTF-8 byte order mark.`,
+get a leading ' unless --csv-raw; --excel starts the file with a UTF-8 byte order mark.
+
+Pairs: --pairs --queue P (or --format pairs) writes a pair queue's comparisons that people agreed on as
+JSONL in the shape preference-tuning tools read: prompt, chosen and rejected (item ids), the two models,
+the picture files, and every answer with the sides it was given on. A pair counts when at least
+--min-raters people answered it (default 1) and all of them preferred the same picture; ties, both
+bad and split answers are left out (the summary counts them). --dimension picks the question on a queue
+that asks several (default its first).`,
 		Example: `  loupe export --format webdataset --out clean/ --decision accepted --dry-run
   loupe export --format parquet --out clean/ --decision accepted --subset text --score text=7:
   loupe export --format hf --out hub/ --filter "decision=accepted consensus=2 agreement=agree"
-  loupe export --format jsonl --out rejected.jsonl --decision rejected --annotator ana`,
+  loupe export --format jsonl --out rejected.jsonl --decision rejected --annotator ana
+  loupe export --pairs --queue arena --out prefs.jsonl --min-raters 2`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runExport(cmd.Context(), g, o) },
 	}
@@ -89,6 +101,9 @@ get a leading ' unless --csv-raw; --excel starts the file with a UTF-8 byte orde
 	f.BoolVar(&o.csvRaw, "csv-raw", false, "csv: write cells as they are, with no ' before a leading = + - @ (for programs, not spreadsheets)")
 	f.BoolVar(&o.excel, "excel", false, "csv: start with a UTF-8 byte order mark, so that Excel reads the file as UTF-8")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress line")
+	f.BoolVar(&o.pairs, "pairs", false, "write a pair queue's agreed preferences (prompt, chosen, rejected) as JSONL (needs --queue)")
+	f.StringVar(&o.dimension, "dimension", "", "with --pairs: which of the queue's questions (default its first)")
+	f.IntVar(&o.minRaters, "min-raters", 1, "with --pairs: answers a pair needs, all preferring the same picture")
 	return cmd
 }
 
@@ -143,6 +158,9 @@ func mergeFilters(a, b review.Filter) review.Filter {
 }
 
 func runExport(ctx context.Context, g *globals, o *exportOpts) error {
+	if o.pairs || o.format == "pairs" {
+		return runExportPairs(ctx, g, o)
+	}
 	found := false
 	for _, f := range export.Formats {
 		found = found || f == o.format
