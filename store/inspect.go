@@ -32,6 +32,8 @@ type QueueInfo struct {
 	Size     int64  `json:"size"`
 	Decided  int64  `json:"decided"` // items with a current human decision by anyone
 	Created  string `json:"created_at"`
+	// Pair queues: Size counts pairs and Decided the pairs with at least one person's answer.
+	Pairs bool `json:"pairs,omitempty"`
 }
 
 // AnnotatorInfo summarises one annotator's work.
@@ -192,9 +194,11 @@ func (s *Store) labelCounts(ctx context.Context) ([]LabelCount, error) {
 // Queues lists the review queues with their sizes and progress.
 func (s *Store) Queues(ctx context.Context) ([]QueueInfo, error) {
 	rows, err := s.DB.QueryContext(ctx, `SELECT q.name, q.strategy, q.seed, q.created_at,
-		(SELECT count(*) FROM queue_items qi WHERE qi.queue_id = q.id),
+		(SELECT count(*) FROM queue_items qi WHERE qi.queue_id = q.id) + (SELECT count(*) FROM pairs p WHERE p.queue_id = q.id),
 		(SELECT count(DISTINCT qi.item_id) FROM queue_items qi JOIN human_current h ON h.item_id = qi.item_id
 		   WHERE qi.queue_id = q.id AND h.dimension_id = `+decisionIDSQL+`)
+		+ (SELECT count(DISTINCT c.pos) FROM pair_current c WHERE c.queue_id = q.id),
+		EXISTS (SELECT 1 FROM pair_queues pq WHERE pq.queue_id = q.id)
 		FROM queues q ORDER BY q.id`)
 	if err != nil {
 		return nil, err
@@ -203,7 +207,7 @@ func (s *Store) Queues(ctx context.Context) ([]QueueInfo, error) {
 	var out []QueueInfo
 	for rows.Next() {
 		var qi QueueInfo
-		if err := rows.Scan(&qi.Name, &qi.Strategy, &qi.Seed, &qi.Created, &qi.Size, &qi.Decided); err != nil {
+		if err := rows.Scan(&qi.Name, &qi.Strategy, &qi.Seed, &qi.Created, &qi.Size, &qi.Decided, &qi.Pairs); err != nil {
 			return nil, err
 		}
 		out = append(out, qi)

@@ -84,6 +84,10 @@ older loupe is refused until --upgrade migrates it in place.`,
 				fmt.Fprintln(g.out, "\nqueues")
 				w = tabwriter.NewWriter(g.out, 2, 4, 2, ' ', 0)
 				for _, q := range in.Queues {
+					if q.Pairs {
+						fmt.Fprintf(w, "  %s\t%s\tseed %d\t%s\t%d answered\n", CleanLine(q.Name), CleanLine(q.Strategy), q.Seed, plural(q.Size, "pair"), q.Decided)
+						continue
+					}
 					fmt.Fprintf(w, "  %s\t%s\tseed %d\t%s\t%d decided\n", CleanLine(q.Name), CleanLine(q.Strategy), q.Seed, plural(q.Size, "item"), q.Decided)
 				}
 				w.Flush()

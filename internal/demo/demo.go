@@ -48,6 +48,8 @@ type Summary struct {
 	// OfflineLabels are the verdicts of the offline judges (rules; ocr when tesseract is installed).
 	OfflineLabels int      `json:"offline_judge_labels"`
 	Events        int      `json:"human_events"`
+	PairChoices   int      `json:"pair_choices"`  // two annotators' answers on the pair queue
+	PairVerdicts  int      `json:"pair_verdicts"` // the synthetic pairwise judge's answers, both orders
 	Queues        []string `json:"queues"`
 	Dir           string   `json:"dir"`
 }
@@ -158,6 +160,10 @@ func Build(ctx context.Context, st *store.Store, o Options) (*Summary, error) {
 		}
 		sum.Queues = append(sum.Queues, q.name)
 	}
+	o.say("comparing the two models side by side (pair queue %q)", PairQueue)
+	if err := pairs(ctx, st, o, sum); err != nil {
+		return nil, err
+	}
 	// Offline judges (not VLMs): the rules judge checks colours, counts and positions; the OCR judge reads
 	// the signs with tesseract when it is installed. Their verdicts sit beside the synthetic judge's.
 	for _, kind := range []string{judge.KindRules, judge.KindOCR} {
@@ -169,6 +175,9 @@ func Build(ctx context.Context, st *store.Store, o Options) (*Summary, error) {
 		}
 		o.say("judging with the offline %s judge", kind)
 		for _, q := range sum.Queues {
+			if q == PairQueue {
+				continue
+			}
 			n, _, err := workspace.New(st).Offline(ctx, kind, q)
 			if err != nil {
 				return nil, fmt.Errorf("demo %s verdicts: %w", kind, err)
