@@ -32,6 +32,7 @@ type judgeOpts struct {
 	batchIn     string
 	concurrency int
 	quiet       bool
+	pairs       judgePairsOpts // --pairs: the pairwise judge (judgepairs.go)
 }
 
 func newJudgeCmd(g *globals) *cobra.Command {
@@ -57,12 +58,18 @@ its raw text and is never averaged. --parse extract also reads a verdict whose J
 that bench report leaves out unless asked (--parse extract there too).
 
 --batch-out writes the requests as OpenAI Batch API files (also runnable with vllm run-batch) instead of
-calling; --batch-in imports the results file in any order, joining on custom_id.`,
+calling; --batch-in imports the results file in any order, joining on custom_id.
+
+--pairs asks a VLM which of the two pictures of each pair of a pair queue (loupe sample --pairs) is
+better on --dimension alignment (default) or aesthetics, with loupe's pairwise rubric, in both orders
+(--order both, the default: each picture shown first once, which measures position bias) or in the
+queue's order only (--order ab). Every answer is stored as it arrives; a rerun asks only what is open.`,
 		Example: `  loupe judge --backend gpt41 --queue prism-audit --dry-run
   loupe judge --backend qwen --queue prism-audit --dimension alignment --max-cost 5
   loupe judge --backend rules --queue prism-audit
   loupe judge --backend gpt41 --queue prism-audit --batch-out batch.jsonl
-  loupe judge --batch-in results.jsonl`,
+  loupe judge --batch-in results.jsonl
+  loupe judge --pairs --queue arena --backend qwen --dimension aesthetics`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runJudge(cmd.Context(), g, o) },
 	}
@@ -80,6 +87,7 @@ calling; --batch-in imports the results file in any order, joining on custom_id.
 	f.IntVar(&o.concurrency, "concurrency", 0, "requests in flight per server (default: the backend's)")
 	f.StringVar(&o.parse, "parse", "", "official (PRISM-Bench's parse), or extract: also the first JSON object in prose around it (default: the backend's parse, official)")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress line")
+	addJudgePairsFlags(cmd, o)
 	return cmd
 }
 
@@ -116,6 +124,9 @@ type judgeSummary struct {
 }
 
 func runJudge(ctx context.Context, g *globals, o *judgeOpts) error {
+	if o.pairs.on {
+		return runJudgePairs(ctx, g, o)
+	}
 	if o.batchIn != "" {
 		return runBatchIn(ctx, g, o)
 	}
