@@ -33,6 +33,7 @@ type statsOpts struct {
 	who       string
 	distance  string // --kappa-distance
 	cats      string // --categories
+	pairs     pairStatsOpts
 }
 
 func newStatsCmd(g *globals) *cobra.Command {
@@ -57,7 +58,8 @@ inputs and options are recognised and not stored twice.`,
   loupe stats --queue prism-audit --by track
   loupe stats --pair gpt-4.1,ana --markdown
   loupe stats --save --annotator ana
-  loupe stats --html report.html`,
+  loupe stats --html report.html
+  loupe stats --pairs --queue sbs --ties davidson`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runStats(cmd.Context(), g, o) },
 	}
@@ -78,6 +80,7 @@ inputs and options are recognised and not stored twice.`,
 	f.StringVar(&o.who, "annotator", "", "with --save: who computed it, recorded in the snapshot (default $USER)")
 	f.StringVar(&o.distance, "kappa-distance", "value", "weighted kappa distances of scores: value (on the declared scale) or index (positions among the categories, as scikit-learn and R irr)")
 	f.StringVar(&o.cats, "categories", "", "the category set of scores (e.g. 0,1,2,3,4,5) or, as one number, how many there are (Gwet's q); default: the declared 0-10 scale")
+	addPairStatsFlags(f, &o.pairs)
 	return cmd
 }
 
@@ -101,6 +104,9 @@ func computeStats(ctx context.Context, st *store.Store, o *statsOpts) (*review.A
 }
 
 func runStats(ctx context.Context, g *globals, o *statsOpts) error {
+	if o.pairs.on {
+		return runStatsPairs(ctx, g, o)
+	}
 	if o.minItems < 0 {
 		return usageError{fmt.Errorf("--min-items %d: want 0 or more", o.minItems)}
 	}
@@ -118,7 +124,11 @@ func runStats(ctx context.Context, g *globals, o *statsOpts) error {
 		return err
 	}
 	if o.html != "" {
-		if err := writeHTMLReport(o.html, rep, snap, g.db, o); err != nil {
+		pairs, err := pairSections(ctx, st, o)
+		if err != nil {
+			return err
+		}
+		if err := writeHTMLReport(o.html, rep, snap, g.db, o, pairs); err != nil {
 			return err
 		}
 	}
@@ -135,13 +145,13 @@ func runStats(ctx context.Context, g *globals, o *statsOpts) error {
 	return nil
 }
 
-func writeHTMLReport(path string, rep *review.AgreementReport, snap *store.SnapshotInfo, db string, o *statsOpts) error {
+func writeHTMLReport(path string, rep *review.AgreementReport, snap *store.SnapshotInfo, db string, o *statsOpts, pairs []report.PairSection) error {
 	meta := report.Meta{Title: "loupe agreement report", Workspace: db, Scope: store.RatingsScope{Queue: o.queue}.Name()}
 	if snap != nil {
 		meta.SnapshotID, meta.Fingerprint, meta.Created = snap.ID, snap.Fingerprint, snap.Created
 	}
 	// one rule for every output file: missing folders are created, the file appears complete or not at all
-	return writeOutputFile(path, func(w io.Writer) error { return report.WriteHTML(w, rep, meta) })
+	return writeOutputFile(path, func(w io.Writer) error { return report.WriteHTMLWithPairs(w, rep, meta, pairs) })
 }
 
 // fmtStat renders a figure with its CI, or why it is undefined.
