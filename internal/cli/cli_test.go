@@ -90,7 +90,9 @@ func TestDemoBuildsAndReuses(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo: %d %s", code, e)
 	}
-	for _, want := range []string{"64 dataset samples, 84 generations", "queues demo, prism-audit", "items          148"} {
+	for _, want := range []string{"64 dataset samples, 84 generations", "queues demo, prism-audit, arena", "items          148",
+		"arena        pairs       seed 1  42 pairs  42 answered", "pair queue arena, 42 pairs, 84 answers by ana, ben",
+		"people (pooled):  1. ", "demo-pair-judge picks the picture shown first in "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}

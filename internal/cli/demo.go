@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +12,8 @@ import (
 
 	"github.com/loupe-dev/loupe/dataset"
 	"github.com/loupe-dev/loupe/internal/demo"
+	"github.com/loupe-dev/loupe/store"
+	"github.com/loupe-dev/loupe/workspace"
 	"github.com/spf13/cobra"
 )
 
@@ -115,7 +119,46 @@ func runDemo(cmd *cobra.Command, g *globals, o *demoOptions, db string) error {
 	gi.db = db
 	info := newInfoCmd(&gi)
 	info.SetContext(ctx)
-	return info.RunE(info, nil)
+	if err := info.RunE(info, nil); err != nil {
+		return err
+	}
+	return demoPairs(ctx, g.out, st)
+}
+
+// demoPairs prints the demo pair queue's leaderboards and the judge's position bias: what loupe stats
+// --pairs says at length.
+func demoPairs(ctx context.Context, w io.Writer, st *store.Store) error {
+	rep, err := workspace.New(st).PairStats(ctx, workspace.PairStatsRequest{Queue: demo.PairQueue, Resamples: 1000, Seed: 1})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // a demo workspace from before pair queues
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nside-by-side preference: pair queue %s, %d pairs, %d answers by %s (loupe review --queue %s; loupe stats --pairs)\n",
+		Clean(rep.Queue), rep.Pairs, rep.Answers, Clean(strings.Join(rep.Annotators, ", ")), Clean(rep.Queue))
+	for _, gr := range rep.Groups {
+		if gr.Kind == workspace.PairKindScores || gr.Leaderboard.Undefined != "" {
+			continue
+		}
+		fmt.Fprintf(w, "  %s:", Clean(groupLabel(gr)))
+		for i, m := range gr.Leaderboard.Models {
+			ci := ""
+			if m.RatingCI != nil && m.RatingCI.Undefined == "" {
+				ci = fmt.Sprintf(" [%.0f, %.0f]", m.RatingCI.Lo, m.RatingCI.Hi)
+			}
+			fmt.Fprintf(w, "  %d. %s %.0f%s", i+1, Clean(m.Model), m.Rating, ci)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, b := range rep.Biases {
+		if b.Kind != workspace.PairKindJudge || !b.Bias.LeftShare.Defined() || !b.Bias.FlipRate.Defined() {
+			continue
+		}
+		fmt.Fprintf(w, "  %s picks the picture shown first in %.0f%% of its decisive answers; %.0f%% of its verdicts change when the order does\n",
+			Clean(b.Bias.Rater), 100*b.Bias.LeftShare.Value, 100*b.Bias.FlipRate.Value)
+	}
+	return nil
 }
 
 type demoGenOptions struct {
