@@ -302,9 +302,12 @@ func (ps *PairSession) Lease(ctx context.Context, ttl time.Duration, except int)
 	dims := len(ps.Queue.Dimensions)
 	err := InTx(ctx, ps.st.DB, func(tx *sql.Tx) error {
 		var err error
+		// pairs this annotator skipped come last, after every other pair
+		const notSkipped = " AND NOT EXISTS (SELECT 1 FROM pair_events s WHERE s.queue_id = ?1 AND s.pos = p.pos AND s.annotator_id = ?2 AND s.kind = 'skip')"
 		for _, held := range []string{
-			"p.pos IN (SELECT l.pos FROM pair_leases l WHERE l.queue_id = ?1 AND l.annotator_id = ?2 AND l.expires_at > ?4)",
-			"NOT EXISTS (SELECT 1 FROM pair_leases l WHERE l.queue_id = ?1 AND l.pos = p.pos AND l.annotator_id != ?2 AND l.expires_at > ?4)",
+			"p.pos IN (SELECT l.pos FROM pair_leases l WHERE l.queue_id = ?1 AND l.annotator_id = ?2 AND l.expires_at > ?4)" + notSkipped,
+			"NOT EXISTS (SELECT 1 FROM pair_leases l WHERE l.queue_id = ?1 AND l.pos = p.pos AND l.annotator_id != ?2 AND l.expires_at > ?4)" + notSkipped,
+			"1" + notSkipped,
 			"1",
 		} {
 			err = tx.QueryRowContext(ctx, `SELECT p.pos FROM pairs p
@@ -404,17 +407,26 @@ func (ps *PairSession) asks(dim string) bool {
 	return false
 }
 
-// Mark records a note, flag or skip (kind) with its text on pair pos.
+// Mark records a note, flag or skip (kind) with its text on pair pos. A skip gives up the pair's lease:
+// Lease hands it to this annotator again only when no other pair is left for them.
 func (ps *PairSession) Mark(ctx context.Context, pos int, kind, text string) (int64, error) {
 	if kind != "note" && kind != "flag" && kind != "skip" {
 		return 0, fmt.Errorf("pair event kind %q: want note, flag or skip", kind)
 	}
-	res, err := ps.st.DB.ExecContext(ctx, `INSERT INTO pair_events (queue_id, pos, annotator_id, kind, reason) VALUES (?, ?, ?, ?, ?)`,
-		ps.Queue.ID, pos, ps.AnnotatorID, kind, text)
-	if err != nil {
-		return 0, wrapErr(err)
-	}
-	return res.LastInsertId()
+	var id int64
+	err := InTx(ctx, ps.st.DB, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO pair_events (queue_id, pos, annotator_id, kind, reason) VALUES (?, ?, ?, ?, ?)`,
+			ps.Queue.ID, pos, ps.AnnotatorID, kind, text)
+		if err != nil {
+			return wrapErr(err)
+		}
+		id, _ = res.LastInsertId()
+		if kind == "skip" { // a skipped pair is free for others, and comes back to this annotator last
+			_, err = tx.ExecContext(ctx, `DELETE FROM pair_leases WHERE queue_id = ? AND pos = ? AND annotator_id = ?`, ps.Queue.ID, pos, ps.AnnotatorID)
+		}
+		return err
+	})
+	return id, err
 }
 
 // Undo withdraws this annotator's latest choice still in force on pair pos (any dimension): the earlier
@@ -550,10 +562,13 @@ type StoredPairVerdict struct {
 // PairVerdicts lists the stored pairwise answers on the pairs of queue (both orders), for dimension (all
 // when "").
 func (s *Store) PairVerdicts(ctx context.Context, pq PairQueue, dimension string) ([]StoredPairVerdict, error) {
+	// both orders of every pair, each found through pair_verdicts' unique (first_item, second_item, ...)
+	// index: a scan of the queue's pairs per verdict would be quadratic
 	rows, err := s.DB.QueryContext(ctx, `SELECT v.first_item, v.second_item, r.name, v.dimension, coalesce(v.pick, ''), v.justification, v.error
-		FROM pair_verdicts v JOIN raters r ON r.id = v.rater_id
-		WHERE (?2 = '' OR v.dimension = ?2) AND EXISTS (SELECT 1 FROM pairs p WHERE p.queue_id = ?1
-		  AND (p.item_a = v.first_item AND p.item_b = v.second_item OR p.item_b = v.first_item AND p.item_a = v.second_item))
+		FROM (SELECT item_a AS x, item_b AS y FROM pairs WHERE queue_id = ?1 UNION ALL SELECT item_b, item_a FROM pairs WHERE queue_id = ?1) p
+		JOIN pair_verdicts v ON v.first_item = p.x AND v.second_item = p.y
+		JOIN raters r ON r.id = v.rater_id
+		WHERE ?2 = '' OR v.dimension = ?2
 		ORDER BY r.name, v.first_item, v.second_item`, pq.ID, dimension)
 	if err != nil {
 		return nil, wrapErr(err)

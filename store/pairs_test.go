@@ -243,3 +243,31 @@ func TestPairVerdictsBothOrders(t *testing.T) {
 		}
 	}
 }
+
+func TestPairSkipComesBackLast(t *testing.T) {
+	st, _ := pairQueueOf(t, 3, 2)
+	ana, _ := st.OpenPairSession(ctx, "pq", "ana")
+	if p, _ := ana.Lease(ctx, time.Minute, -1); p != 0 {
+		t.Fatalf("first lease %d", p)
+	}
+	if _, err := ana.Mark(ctx, 0, "skip", ""); err != nil {
+		t.Fatal(err)
+	}
+	ben, _ := st.OpenPairSession(ctx, "pq", "ben")
+	if p, _ := ben.Lease(ctx, time.Minute, -1); p != 0 {
+		t.Fatalf("ben gets %d: the skipped pair should be free for him", p)
+	}
+	if p, _ := ana.Lease(ctx, time.Minute, -1); p != 1 {
+		t.Fatalf("ana gets %d after skipping 0, want 1", p)
+	}
+	ana.Choose(ctx, 1, "overall", 0, review.ChoiceLeft) // refused (bad left item): still 1 left to do
+	pairs, _ := st.Pairs(ctx, ana.Queue)
+	for _, pos := range []int{1, 2} {
+		if _, err := ana.Choose(ctx, pos, "overall", pairs[pos].A.Item, review.ChoiceLeft); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p, _ := ana.Lease(ctx, time.Minute, -1); p != 0 {
+		t.Fatalf("ana gets %d when only her skipped pair is left, want 0", p)
+	}
+}

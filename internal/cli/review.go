@@ -66,7 +66,14 @@ an empty filter clears it).
 
 Adjudication: --adjudicate opens the reviewer's screen over the queue's disputes (items whose annotators
 disagree, or that someone flagged): every answer with its reason, the flags and the final decision;
-a / x record the final decision (under --annotator), j/k move, q quits.`,
+a / x record the final decision (under --annotator), j/k move, q quits.
+
+Pair queues (loupe sample --pairs): the comparison screen shows the prompt on top and the two models'
+pictures side by side, each side drawn at random per pair and recorded. Keys: left/h/1 the left picture
+is better, right/l/2 the right one, =/3/t tie, b/4 both bad (per dimension when the queue asks several;
+tab moves between them), u undo, n note, f flag, space skip, j/k move through the pairs of this session.
+Pairs are handed out by lease (10 minutes) and blind: no model names and no judge values until you have
+answered the pair on every dimension. Filters, --adjudicate and --overlap do not apply to pair queues.`,
 		Example: `  loupe review --queue demo --annotator ana
   loupe review --blind --protocol blocks
   loupe review --queue audit --overlap 2 --annotator ben
@@ -105,6 +112,9 @@ func reviewWorkspace(ctx context.Context, st *store.Store, o *reviewOptions) err
 	}
 	if err := o.check(); err != nil {
 		return err
+	}
+	if queue, pair, err := pairQueueOf(ctx, st, o); err == nil && pair {
+		return reviewPairs(ctx, st, o, queue, forced) // a pair queue opens the comparison screen
 	}
 	if !interactiveTerminal() {
 		return usageError{errors.New("the review screen needs a terminal")}
