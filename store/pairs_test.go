@@ -271,3 +271,34 @@ func TestPairSkipComesBackLast(t *testing.T) {
 		t.Fatalf("ana gets %d when only her skipped pair is left, want 0", p)
 	}
 }
+
+func TestPairQueueProgress(t *testing.T) {
+	st, pairs := pairQueueOf(t, 3, 2, "alignment", "aesthetics")
+	ana, _ := st.OpenPairSession(ctx, "pq", "ana")
+	ben, _ := st.OpenPairSession(ctx, "pq", "ben")
+	for _, s := range []*store.PairSession{ana, ben} {
+		s.Choose(ctx, 0, "alignment", pairs[0].A, review.ChoiceLeft)
+		s.Choose(ctx, 0, "aesthetics", pairs[0].A, review.ChoiceLeft)
+	}
+	ana.Choose(ctx, 1, "alignment", pairs[1].A, review.ChoiceLeft)
+	ana.Choose(ctx, 1, "aesthetics", pairs[1].A, review.ChoiceTie)
+	ben.Choose(ctx, 2, "alignment", pairs[2].A, review.ChoiceLeft) // one of two dimensions: not a decision
+	qs, err := st.ProgressQueues(ctx, "pq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := qs[0]; q.Items != 3 || q.Done != 1 || q.Started != 1 || q.Left != 2 || q.Decisions != 3 {
+		t.Fatalf("progress %+v", q)
+	}
+	ds, err := st.ProgressDecisions(ctx, "pq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]int{}
+	for _, d := range ds {
+		n[d.Annotator]++
+	}
+	if n["ana"] != 2 || n["ben"] != 1 {
+		t.Fatalf("decisions %v", n)
+	}
+}

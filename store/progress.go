@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/loupe-dev/loupe/review"
@@ -61,10 +62,39 @@ func (s *Store) ProgressQueues(ctx context.Context, queue string) ([]ProgressQue
 	if err := rows.Err(); err != nil {
 		return nil, wrapErr(err)
 	}
+	if err := s.pairProgress(ctx, out); err != nil {
+		return nil, err
+	}
 	if queue != "" && len(out) == 0 {
 		return nil, fmt.Errorf("queue %q: %w (make one with loupe sample)", queue, ErrNotFound)
 	}
 	return out, nil
+}
+
+// pairProgress fills in the figures of the pair queues among qs: a pair counts as an item, and a
+// person's answer on every dimension the queue asks about as a decision.
+func (s *Store) pairProgress(ctx context.Context, qs []ProgressQueue) error {
+	for i := range qs {
+		q := &qs[i]
+		err := s.DB.QueryRowContext(ctx, `WITH pq AS (SELECT q.id, q.overlap,
+				length(p.dimensions) - length(replace(p.dimensions, ',', '')) + 1 AS dims
+				FROM queues q JOIN pair_queues p ON p.queue_id = q.id WHERE q.name = ?1),
+			ans AS (SELECT c.pos, count(*) AS n FROM (SELECT c.pos FROM pair_current c, pq WHERE c.queue_id = pq.id
+				GROUP BY c.pos, c.annotator_id HAVING count(*) >= pq.dims) c GROUP BY c.pos)
+			SELECT (SELECT count(*) FROM pairs, pq WHERE pairs.queue_id = pq.id),
+			       coalesce((SELECT sum(n >= pq.overlap) FROM ans, pq), 0),
+			       coalesce((SELECT sum(n < pq.overlap) FROM ans, pq), 0),
+			       coalesce((SELECT sum(n) FROM ans), 0)
+			FROM pq`, q.Name).Scan(&q.Items, &q.Done, &q.Started, &q.Decisions)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // not a pair queue
+		}
+		if err != nil {
+			return wrapErr(err)
+		}
+		q.Left = q.Items - q.Done
+	}
+	return nil
 }
 
 // ProgressDecision is one annotator's decision in force: on which item, and when it was given (the
@@ -86,7 +116,14 @@ func (s *Store) ProgressDecisions(ctx context.Context, queue string) ([]Progress
 		FROM human_current h JOIN annotators a ON a.id = h.annotator_id
 		WHERE h.dimension_id = ?1
 		  AND (?2 = '' OR h.item_id IN (SELECT qi.item_id FROM queue_items qi JOIN queues q ON q.id = qi.queue_id WHERE q.name = ?2))
-		ORDER BY a.name, h.created_at, h.event_id`, dec, queue)
+		UNION ALL
+		-- a pair answered on every dimension its queue asks about counts as a decision (Item 0: no item)
+		SELECT a.name, 0, max(c.created_at) FROM pair_current c JOIN annotators a ON a.id = c.annotator_id
+		  JOIN queues q ON q.id = c.queue_id JOIN pair_queues p ON p.queue_id = q.id
+		WHERE ?2 = '' OR q.name = ?2
+		GROUP BY c.queue_id, c.pos, c.annotator_id
+		HAVING count(*) >= length(max(p.dimensions)) - length(replace(max(p.dimensions), ',', '')) + 1
+		ORDER BY 1, 3`, dec, queue)
 	if err != nil {
 		return nil, wrapErr(err)
 	}
