@@ -120,6 +120,7 @@ func runServe(ctx context.Context, g *globals, o *serveOptions) error {
 		Workspace:     ws,
 		Protocol:      forced,
 		Open:          serveOpener(st, o.config),
+		OpenPairs:     servePairOpener(ws),
 		Adjudicate:    serveAdjudicator(st, o.config),
 		Team:          func(ctx context.Context, queue string) (string, error) { return teamReport(ctx, ws, queue) },
 		OpenAccess:    o.open,
@@ -170,6 +171,20 @@ func serveOpener(st *store.Store, configPath string) serve.OpenFunc {
 		}
 		cfg, _, err := prepareReview(ctx, st, o)
 		return cfg, err
+	}
+}
+
+// servePairOpener opens the comparison screen on a pair queue (nil for other queues).
+func servePairOpener(ws *workspace.Workspace) func(ctx context.Context, who serve.Annotator, queue string) (*tui.CompareConfig, error) {
+	return func(ctx context.Context, who serve.Annotator, queue string) (*tui.CompareConfig, error) {
+		if ok, err := ws.IsPairQueue(ctx, queue); err != nil || !ok {
+			return nil, err
+		}
+		ses, err := ws.OpenPairSession(ctx, queue, who.Name)
+		if err != nil {
+			return nil, err
+		}
+		return &tui.CompareConfig{Session: ses}, nil
 	}
 }
 

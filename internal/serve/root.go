@@ -111,6 +111,19 @@ func (r *root) open(c choice) (tea.Model, error) {
 	}
 	switch c.what {
 	case doReview:
+		if s.opts.OpenPairs != nil {
+			pc, err := s.opts.OpenPairs(ctx, se.who, c.queue)
+			if err != nil {
+				return nil, err
+			}
+			if pc != nil {
+				pc.Caps, pc.Quit, pc.Pictures = se.caps, back, s.pics
+				if getenv(se.env)("NO_COLOR") != "" {
+					pc.NoColor = true
+				}
+				return tui.NewCompare(ctx, *pc)
+			}
+		}
 		cfg, err := s.opts.Open(ctx, se.who, c.queue)
 		if err != nil {
 			return nil, err

@@ -36,6 +36,10 @@ type Options struct {
 	// Workspace gives the start screen its queues and their progress.
 	Workspace *workspace.Workspace
 	Open      OpenFunc
+	// OpenPairs opens the comparison screen's configuration for a person on a pair queue; it returns nil
+	// (and no error) when the queue is not a pair queue, and the review screen opens instead (nil: pair
+	// queues open the review screen too).
+	OpenPairs func(ctx context.Context, who Annotator, queue string) (*tui.CompareConfig, error)
 	// Adjudicate opens the adjudication screen's configuration for a lead on a queue (nil: none).
 	Adjudicate func(ctx context.Context, lead, queue string) (tui.AdjudicationConfig, error)
 	// Team writes the team view of a queue (loupe progress --queue Q) for leads (nil: none).

@@ -3,6 +3,7 @@ package serve_test
 import (
 	"context"
 	"database/sql"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -382,5 +383,54 @@ func TestPicturesSentOnce(t *testing.T) {
 	}
 	if got := tm.scr.rawCount("\x1bP"); got != before {
 		t.Fatalf("keys that changed only the text pane sent the sixel picture %d more times", got-before)
+	}
+}
+
+// A pair queue opens the comparison screen over SSH: blind, the choice stored with the side it was
+// given on.
+func TestPairQueueOverSSH(t *testing.T) {
+	f := newFixture(t, func(f *fixture, o *serve.Options) {
+		prism := filepath.Join(f.dir, "prism")
+		loupe(t, "demo", "gen", "--prism", "--out", prism, "--images", "2", "--prompts", "3", "--models", "m1,m2", "--image-size", "32")
+		loupe(t, "--db", f.db, "import", prism, "-q", "--judge", "j")
+		loupe(t, "--db", f.db, "sample", "--pairs", "--name", "pq", "--models", "m1,m2", "--lang", "en", "--seed", "1")
+		o.OpenPairs = func(ctx context.Context, who serve.Annotator, queue string) (*tui.CompareConfig, error) {
+			if ok, err := f.ws.IsPairQueue(ctx, queue); err != nil || !ok {
+				return nil, err
+			}
+			ses, err := f.ws.OpenPairSession(ctx, queue, who.Name)
+			if err != nil {
+				return nil, err
+			}
+			return &tui.CompareConfig{Session: ses}, nil
+		}
+	})
+	ben := f.shell(t, f.ben, 120, 40) // every queue, by name: pq, then q
+	ben.scr.waitFor(t, "pq")
+	ben.keys(t, "\r")
+	ben.scr.waitFor(t, "right")
+	if txt := ben.scr.text(); strings.Contains(txt, "m1") || strings.Contains(txt, "m2") {
+		t.Fatalf("a model name before the answer in a blind pair queue:\n%s", txt)
+	}
+	ben.keys(t, "1")
+	ben.scr.waitFor(t, "previous pair 1")
+	ben.keys(t, "q")
+	ben.scr.waitFor(t, "Choose a queue")
+	ben.keys(t, "q")
+	ben.wait(t)
+	pq, err := f.ws.Store().PairQueueInfo(context.Background(), "pq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans, err := f.ws.Store().PairAnswers(context.Background(), pq, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ans) != 1 || ans[0].Annotator != "ben" || ans[0].Choice.String() != "left" {
+		t.Fatalf("answers %+v: want ben's left", ans)
+	}
+	p, _ := f.ws.Store().Pair(context.Background(), pq, ans[0].Pos)
+	if ans[0].LeftItem != p.Left().Item {
+		t.Fatalf("left item %d, the pair shows %d on the left", ans[0].LeftItem, p.Left().Item)
 	}
 }
