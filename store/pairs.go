@@ -21,7 +21,9 @@ type PairGen struct {
 }
 
 // PairGenerations lists the generations of the given models (all when none), on the given tracks (all
-// when none) and language ("" any), ordered by prompt then model.
+// when none) and language ("" any), ordered by prompt (suite, language, track, index: not by row id,
+// which depends on the order things were imported in) then model, so that a seeded sample is the same
+// in every workspace that holds the same data.
 func (s *Store) PairGenerations(ctx context.Context, models, tracks []string, lang string) ([]PairGen, error) {
 	q := `SELECT g.item_id, g.prompt_id, g.model, p.track, p.lang FROM generations g JOIN prompts p ON p.id = g.prompt_id WHERE 1`
 	var args []any
@@ -40,7 +42,7 @@ func (s *Store) PairGenerations(ctx context.Context, models, tracks []string, la
 		q += ` AND p.lang = ?`
 		args = append(args, lang)
 	}
-	rows, err := s.DB.QueryContext(ctx, q+` ORDER BY g.prompt_id, g.model`, args...)
+	rows, err := s.DB.QueryContext(ctx, q+` ORDER BY p.suite, p.lang, p.track, p.idx, g.model`, args...)
 	if err != nil {
 		return nil, wrapErr(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/loupe-dev/loupe/review"
@@ -186,5 +187,47 @@ func TestPairSessionReveal(t *testing.T) {
 	ans, _ := st.PairAnswers(ctx, pq, "")
 	if len(ans) != 1 || ans[0].LeftItem != p.Left().Item {
 		t.Fatalf("answers %+v", ans)
+	}
+}
+
+// A seeded pair sample depends on the data, not on the order it was imported in (row ids).
+func TestSamplePairsSameWhateverTheImportOrder(t *testing.T) {
+	ctx := context.Background()
+	build := func(reverse bool) []string {
+		st := storetest.Open(t)
+		idx := []int{0, 1, 2, 3, 4, 5}
+		models := []string{"a", "b", "c"}
+		if reverse {
+			slices.Reverse(idx)
+			slices.Reverse(models)
+		}
+		for _, p := range idx {
+			pid, err := store.EnsurePrompt(ctx, st.DB, "prism", "en", "t", p, fmt.Sprintf("prompt %d", p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range models {
+				id, _, err := store.InsertItem(ctx, st.DB, store.NewItem{ExtID: fmt.Sprintf("%s-%d", m, p), Kind: review.Generation, Scores: review.NoScores})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := store.EnsureGeneration(ctx, st.DB, id, pid, m); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if _, err := workspace.New(st).SamplePairs(ctx, workspace.PairSampleRequest{Name: "p", Models: []string{"a", "b", "c"}, N: 7, Seed: 3}); err != nil {
+			t.Fatal(err)
+		}
+		pq, _ := st.PairQueueInfo(ctx, "p")
+		ps, _ := st.Pairs(ctx, pq)
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.Left().ExtID+"|"+p.Right().ExtID)
+		}
+		return out
+	}
+	if a, b := build(false), build(true); !slices.Equal(a, b) {
+		t.Fatalf("the same seed drew\n%v\nand, with the data imported in the other order,\n%v", a, b)
 	}
 }
