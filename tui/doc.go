@@ -5,8 +5,11 @@
 // ground truth, the annotator's own values) and the status bar - plus a text entry mode for notes and
 // overrides (and the / filter prompt) in which no key triggers an action. With leases (Config.Lease, or
 // a queue whose overlap is above 1) each decision moves to the item Session.Lease hands out.
-// Adjudication is a separate, smaller screen over Disputes that records final decisions. The screens
-// reach the workspace only through the small interfaces they declare (Session, Disputes), with review's
+// Adjudication is a separate, smaller screen over Disputes that records final decisions. The comparison
+// screen (Compare, compare*.go) is the review screen of a pair queue: a prompt and two models' pictures
+// side by side, blind until answered, choices per dimension, the next pair leased and prepared ahead.
+// The screens reach the workspace only through the small interfaces they declare (Session, Disputes,
+// PairSession), with review's
 // types and their own; every call runs in a tea.Cmd and the screen acknowledges a key only when the
 // call returned. Everything from the workspace is drawn through Clean.
 package tui
