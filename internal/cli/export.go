@@ -183,6 +183,9 @@ func runExport(ctx context.Context, g *globals, o *exportOpts) error {
 		return err
 	}
 	defer st.Close()
+	if err := refusePairQueue(ctx, st, f.Queue, "loupe export --pairs --queue"); err != nil {
+		return err
+	}
 	// The workspace is protected by device and inode: --force never replaces it nor a folder holding it.
 	opts := export.Options{Out: o.out, Force: o.force, Resume: o.resume, ShardRows: o.shardRows, ShardBytes: int64(o.shardMB) << 20,
 		Protect: []string{g.db}, Log: g.err, CSVRaw: o.csvRaw, Excel: o.excel,

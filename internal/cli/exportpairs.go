@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/loupe-dev/loupe/export"
+	"github.com/loupe-dev/loupe/store"
 	"github.com/loupe-dev/loupe/workspace"
 )
 
@@ -61,4 +62,17 @@ func runExportPairs(ctx context.Context, g *globals, o *exportOpts) error {
 	fmt.Fprintf(g.out, "\nleft out: %d tie or both bad, %d split, %d with fewer than %d answers, %d unanswered\n",
 		sum.Ties, sum.Disagreed, sum.TooFew, o.minRaters, sum.Unanswered)
 	return nil
+}
+
+// refusePairQueue is a usage error when queue is a pair queue, which an item command (stats, judge,
+// export without --pairs) would find empty: it names the command that does apply (use, then the queue).
+func refusePairQueue(ctx context.Context, st *store.Store, queue, use string) error {
+	if queue == "" {
+		return nil
+	}
+	ok, err := workspace.New(st).IsPairQueue(ctx, queue)
+	if err != nil || !ok {
+		return err
+	}
+	return usageError{fmt.Errorf("queue %q is a pair queue (side-by-side comparisons), not a queue of items: use %s %s", queue, use, queue)}
 }

@@ -158,6 +158,9 @@ func runJudge(ctx context.Context, g *globals, o *judgeOpts) error {
 		return err
 	}
 	defer st.Close()
+	if err := refusePairQueue(ctx, st, o.queue, "loupe judge --pairs --queue"); err != nil {
+		return err
+	}
 	var kinds []string
 	switch o.dimension {
 	case "both":

@@ -119,6 +119,9 @@ func runStats(ctx context.Context, g *globals, o *statsOpts) error {
 		return err
 	}
 	defer st.Close()
+	if err := refusePairQueue(ctx, st, o.queue, "loupe stats --pairs --queue"); err != nil {
+		return err
+	}
 	rep, snap, err := computeStats(ctx, st, o)
 	if err != nil {
 		return err
