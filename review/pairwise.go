@@ -731,13 +731,27 @@ type PairAgreement struct {
 	DecisiveAgreement, DecisiveKappa Stat
 }
 
-type pairKey struct{ prompt, a, b string }
+// pairKey is a (prompt, unordered model pair) with its strings interned (see interner): hashing three
+// small integers instead of three strings is most of PairwiseAgreement's time on large queues.
+type pairKey struct{ prompt, a, b int32 }
+
+// interner numbers strings in the order first seen.
+type interner map[string]int32
+
+func (in interner) id(s string) int32 {
+	n, ok := in[s]
+	if !ok {
+		n = int32(len(in))
+		in[s] = n
+	}
+	return n
+}
 
 // pairVerdicts reduces comparisons to one outcome per (prompt, unordered pair): the sign of the net vote
 // (+1 a model wins, -1 b model wins, 0 tie). A judge asked both orders that flips with the order gets a
 // tie, like MT-Bench's conservative rule; a win in one order and a tie in the other stays a win.
-func pairVerdicts(cs []Comparison) (map[pairKey]Outcome, int) {
-	net := map[pairKey]int{}
+func pairVerdicts(cs []Comparison, in interner) (map[pairKey]Outcome, int) {
+	net := make(map[pairKey]int, len(cs))
 	skipped := 0
 	for _, c := range cs {
 		a, b, o, ok := c.Canonical()
@@ -745,7 +759,7 @@ func pairVerdicts(cs []Comparison) (map[pairKey]Outcome, int) {
 			skipped++
 			continue
 		}
-		k := pairKey{c.Prompt, a, b}
+		k := pairKey{in.id(c.Prompt), in.id(a), in.id(b)}
 		v := net[k] // a key seen only with ties is still a key
 		switch o {
 		case AWins:
@@ -777,35 +791,26 @@ func pairVerdicts(cs []Comparison) (map[pairKey]Outcome, int) {
 // one annotator's comparisons for a per-annotator figure. Kappa is undefined when both raters gave every
 // key the same outcome (p_e = 1).
 func PairwiseAgreement(a, b []Comparison) PairAgreement {
-	va, sa := pairVerdicts(a)
-	vb, sb := pairVerdicts(b)
+	in := interner{}
+	va, sa := pairVerdicts(a, in)
+	vb, sb := pairVerdicts(b, in)
 	r := PairAgreement{Skipped: sa + sb}
-	keys := make([]pairKey, 0, len(va))
-	for k := range va {
-		if _, ok := vb[k]; ok {
-			keys = append(keys, k)
-		} else {
-			r.OnlyA++
-		}
-	}
-	for k := range vb {
-		if _, ok := va[k]; !ok {
-			r.OnlyB++
-		}
-	}
-	slices.SortFunc(keys, func(x, y pairKey) int {
-		return cmp.Or(cmp.Compare(x.prompt, y.prompt), cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b))
-	})
-	r.Matched = len(keys)
+	// the figures are counts over the matched keys: no order is needed
 	var xa, xb, da, db []float64
-	for _, k := range keys {
-		oa, ob := va[k], vb[k]
+	for k, oa := range va {
+		ob, ok := vb[k]
+		if !ok {
+			r.OnlyA++
+			continue
+		}
+		r.Matched++
 		r.Table[oa][ob]++
 		xa, xb = append(xa, float64(oa)), append(xb, float64(ob))
 		if ob != TieBoth {
 			da, db = append(da, float64(oa)), append(db, float64(ob))
 		}
 	}
+	r.OnlyB = len(vb) - r.Matched
 	three := Scale{Kind: Nominal, Min: 0, Max: 2}
 	agree := func(name string, x, y []float64) (Stat, Stat) {
 		ag, kappa := ExactAgreement(x, y), CohenKappa(x, y, three, Unweighted)

@@ -24,3 +24,17 @@ func BenchmarkBradleyTerryBootstrap(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPairwiseAgreement is one judge (both orders, 63,000 comparisons) against one person (31,500)
+// on a 10-model round robin over 700 prompts; loupe stats --pairs runs it once per judge.
+func BenchmarkPairwiseAgreement(b *testing.B) {
+	strengths := []float64{8, 6, 5, 4, 3, 2.5, 2, 1.5, 1, 0.5}
+	human := pairSim(strengths, 700, 0.1, 1)
+	judge := append(pairSim(strengths, 700, 0.1, 2), pairSim(strengths, 700, 0.1, 3)...)
+	for b.Loop() {
+		a := PairwiseAgreement(judge, human)
+		if a.Matched != 31_500 {
+			b.Fatal(a.Matched)
+		}
+	}
+}

@@ -183,7 +183,7 @@ func (w *Workspace) PairStats(ctx context.Context, r PairStatsRequest) (*PairRep
 	if r.Resamples < 0 {
 		r.Resamples = 0
 	}
-	pairs, err := w.st.Pairs(ctx, pq)
+	pairs, err := w.st.PairsBrief(ctx, pq)
 	if err != nil {
 		return nil, err
 	}

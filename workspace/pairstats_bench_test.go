@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"testing"
 	"time"
 
@@ -100,6 +101,36 @@ func BenchmarkPairStatsRoundRobin(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("setup: %s", time.Since(t0).Round(time.Second))
+	if os.Getenv("PHASES") != "" { // PHASES=1: log what each step of the statistics takes, twice
+
+		for range 2 {
+			t1 := time.Now()
+			ps, _ := st.PairsBrief(ctx, pq)
+			t2 := time.Now()
+			as, _ := st.PairAnswers(ctx, pq, "overall")
+			t3 := time.Now()
+			vv, _ := st.PairVerdicts(ctx, pq, "alignment")
+			t4 := time.Now()
+			jv, _ := st.JudgeValues(ctx, "j", "prism_alignment")
+			t5 := time.Now()
+			var cs []review.Comparison
+			for _, a := range as {
+				p := ps[a.Pos]
+				cs = append(cs, p.Comparison(a.Choice, "human:"+a.Annotator))
+			}
+			t6 := time.Now()
+			bt := review.BradleyTerry(cs, review.DefaultBTOptions())
+			t7 := time.Now()
+			review.WinRateMatrix(cs)
+			t8 := time.Now()
+			review.PairwiseAgreement(cs, cs)
+			t9 := time.Now()
+			review.PositionBiases(cs)
+			t10 := time.Now()
+			b.Logf("pairs %v answers %v verdicts %v (%d) values %v (%d) build %v bt %v (%s) winrates %v agreement %v bias %v",
+				t2.Sub(t1), t3.Sub(t2), t4.Sub(t3), len(vv), t5.Sub(t4), len(jv), t6.Sub(t5), t7.Sub(t6), bt.Undefined, t8.Sub(t7), t9.Sub(t8), t10.Sub(t9))
+		}
+	}
 	b.ResetTimer()
 	for b.Loop() {
 		rep, err := w.PairStats(ctx, workspace.PairStatsRequest{Queue: "rr", Resamples: 1000, Seed: 1})
