@@ -8,6 +8,7 @@
 # Needs: apt-get install -y --no-install-recommends xvfb xterm kitty mlterm imagemagick x11-utils \
 #            libgl1-mesa-dri fonts-dejavu-core libsixel-bin chafa
 # Then the review screen's key sequences (perf/review-screens.sh: picture kept at >= 35 dB, text not blank),
+# the comparison screen's (perf/compare-screens.sh: both pictures kept, the next pair drawn),
 # and the review screen over SSH (perf/serve-screens.sh: within 1 dB of the local screen; needs openssh-client).
 # Usage: perf/terminals.sh [MIN_PSNR]   (exit 1 if a loupe check is below MIN_PSNR, default 20 dB)
 #        The fine-detail picture (1-3 px lines, an 8 px checker, 2/4 px stripes, 16 px text) shown at 480 px
@@ -103,6 +104,11 @@ done
 # picture and the text pane intact (perf/review-screens.sh, PSNR >= 35 dB against the first frame).
 if [[ -z "${ONLY:-}" || "review" =~ $ONLY || "loupe" =~ $ONLY ]]; then
   LOUPE="$work/loupe" perf/review-screens.sh 35 || fail=1
+fi
+# The comparison screen of a pair queue: two pictures side by side kept through the overlays and keys
+# that do not change the pair, the next pair drawn in both halves (perf/compare-screens.sh).
+if [[ -z "${ONLY:-}" || "compare" =~ $ONLY || "loupe" =~ $ONLY ]]; then
+  LOUPE="$work/loupe" perf/compare-screens.sh 35 || fail=1
 fi
 # The review screen over SSH (loupe serve, protocol detected through ssh) in xterm and kitty: the
 # picture's PSNR within 1 dB of the same screen run locally (perf/serve-screens.sh).
