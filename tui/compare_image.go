@@ -46,20 +46,8 @@ type cmpRawMsg struct{ gen int }
 const cmpCacheBytes = 24 << 20
 
 func newCmpPictures(c termimg.Caps, shared *termimg.Caches) cmpPictures {
-	if c.Protocol == "" {
-		c.Protocol = termimg.None
-	}
-	if !c.Cell.Valid() {
-		c.Cell = termimg.DefaultCell
-	}
-	o := termimg.Options{Protocol: c.Protocol, Cell: c.Cell, Profile: c.Profile, Tmux: c.Tmux, SixelMax: c.SixelMax}
-	if shared != nil {
-		if ca := shared.For(o, c.Placeholders); ca != nil {
-			return cmpPictures{opts: o, cache: ca, shared: true, sent: map[uint64]bool{}}
-		}
-	}
-	ids := termimg.NewKittyIDs()
-	return cmpPictures{opts: o, ids: ids, cache: termimg.NewCache(o, ids, c.Placeholders, cmpCacheBytes, 2), sent: map[uint64]bool{}}
+	pc := newPictureCache(c, shared, cmpCacheBytes, 2)
+	return cmpPictures{opts: pc.opts, ids: pc.ids, cache: pc.cache, shared: pc.shared, sent: map[uint64]bool{}}
 }
 
 // keys are the renderings of d's two pictures (left, right) in the current layout's boxes.

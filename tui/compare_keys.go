@@ -100,21 +100,8 @@ func (m *Compare) entryKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.write(what, func(ctx context.Context, ses PairSession, pos int) (cmpSavedMsg, error) {
 			return cmpSavedMsg{}, ses.Mark(ctx, pos, kind, text)
 		})
-	case "backspace":
-		if len(e.text) > 0 {
-			e.text = e.text[:len(e.text)-1]
-		}
-		return nil
-	case "ctrl+u":
-		e.text = nil
-		return nil
-	case "space":
-		e.text = append(e.text, ' ')
-		return nil
 	}
-	if k.Text != "" && k.Mod&^tea.ModShift == 0 {
-		e.add(k.Text)
-	}
+	e.edit(k)
 	return nil
 }
 

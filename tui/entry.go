@@ -67,25 +67,29 @@ func (m *Model) entryKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	switch s {
-	case "enter":
+	if s == "enter" {
 		return m.submitEntry()
+	}
+	e.edit(k)
+	return nil
+}
+
+// edit applies an editing key to the entry's text: backspace, ctrl+u (clear), space, or typed text.
+func (e *entry) edit(k tea.KeyPressMsg) {
+	switch k.String() {
 	case "backspace":
 		if len(e.text) > 0 {
 			e.text = e.text[:len(e.text)-1]
 		}
-		return nil
 	case "ctrl+u":
 		e.text = nil
-		return nil
 	case "space":
 		e.text = append(e.text, ' ')
-		return nil
+	default:
+		if k.Text != "" && k.Mod&^tea.ModShift == 0 {
+			e.add(k.Text)
+		}
 	}
-	if k.Text != "" && k.Mod&^tea.ModShift == 0 {
-		e.add(k.Text)
-	}
-	return nil
 }
 
 // add types s into the entry, dropping control characters (a pasted newline becomes a space).

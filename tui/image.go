@@ -62,6 +62,20 @@ type rawMsg struct {
 const imageCacheBytes = 16 << 20
 
 func newImagePane(c termimg.Caps, shared *termimg.Caches) imagePane {
+	pc := newPictureCache(c, shared, imageCacheBytes, 1)
+	return imagePane{opts: pc.opts, ids: pc.ids, cache: pc.cache, shared: pc.shared, sent: map[uint64]bool{}}
+}
+
+// pictureCache is a screen's rendered-picture cache: the process's for these options (shared) when
+// one is given, else the screen's own of the given size and prefetch workers.
+type pictureCache struct {
+	opts   termimg.Options
+	ids    *termimg.KittyIDs
+	cache  *termimg.Cache
+	shared bool
+}
+
+func newPictureCache(c termimg.Caps, shared *termimg.Caches, bytes int64, workers int) pictureCache {
 	if c.Protocol == "" {
 		c.Protocol = termimg.None
 	}
@@ -71,12 +85,11 @@ func newImagePane(c termimg.Caps, shared *termimg.Caches) imagePane {
 	o := termimg.Options{Protocol: c.Protocol, Cell: c.Cell, Profile: c.Profile, Tmux: c.Tmux, SixelMax: c.SixelMax}
 	if shared != nil {
 		if ca := shared.For(o, c.Placeholders); ca != nil {
-			return imagePane{opts: o, cache: ca, shared: true, sent: map[uint64]bool{}}
+			return pictureCache{opts: o, cache: ca, shared: true}
 		}
 	}
 	ids := termimg.NewKittyIDs()
-	return imagePane{opts: o, ids: ids, cache: termimg.NewCache(o, ids, c.Placeholders, imageCacheBytes, 1),
-		sent: map[uint64]bool{}}
+	return pictureCache{opts: o, ids: ids, cache: termimg.NewCache(o, ids, c.Placeholders, bytes, workers)}
 }
 
 // colorProfile is the colour profile the screen's renderer must use: the one termimg detected (as

@@ -84,7 +84,7 @@ func TestCompareInTmux(t *testing.T) {
 	pane = s.waitFor("pair 2 of ")
 	reveal := "previous pair 1: left " + pairs[0].Left().Model + ", right " + pairs[0].Right().Model
 	if !strings.Contains(pane, reveal) {
-		pane = s.waitFor(reveal)
+		s.waitFor(reveal)
 	}
 	s.keys("2") // pair 2: right better
 	s.waitFor("pair 3 of ")
