@@ -71,6 +71,7 @@ type Compare struct {
 	ses  PairSession
 	info review.PairInfo
 
+	chosen  int               // choices stored on this screen (Tally)
 	pairs   map[int]*pairData // loaded pairs: those seen this session and the one reserved ahead
 	loading map[int]bool      // pair loads in flight
 	seen    []int             // positions shown this session, in order (j/k move through them)
@@ -141,6 +142,10 @@ func RunCompare(ctx context.Context, cfg CompareConfig) error {
 	_, err = tea.NewProgram(m, tea.WithContext(ctx), tea.WithColorProfile(ScreenProfile(m.pics.opts.Profile))).Run()
 	return err
 }
+
+// Tally counts what this screen did so far: the pairs shown and the choices stored (loupe serve logs
+// them per session). Call it from the program's goroutine or after the program ended.
+func (m *Compare) Tally() Tally { return Tally{Items: len(m.seen), Decisions: m.chosen} }
 
 // Close stops the picture cache's worker (unless it is shared): call it once the program has ended.
 func (m *Compare) Close() {

@@ -31,6 +31,9 @@ func (m *Compare) saved(msg cmpSavedMsg) tea.Cmd {
 		}
 	}
 	m.flash = msg.what
+	if msg.choice {
+		m.chosen++
+	}
 	switch {
 	case msg.undo:
 		if m.last != nil && m.last.pos == msg.pos {

@@ -18,7 +18,7 @@ type root struct {
 	se     *session
 	ctx    context.Context
 	cur    tea.Model
-	review *tui.Model // the review screen while it is open (tallied and closed when left)
+	review tallied // the review or comparison screen while it is open (tallied and closed when left)
 	size   tea.WindowSizeMsg
 	last   string // the queue chosen last: the start screen comes back on it
 	// keys typed while the current screen closes: the next screen gets them, in order
@@ -83,6 +83,12 @@ func (r *root) switchTo(m tea.Model) tea.Cmd {
 	return tea.Batch(tea.Sequence(cmds...), m.Init())
 }
 
+// tallied is a screen whose work the session's end log line counts.
+type tallied interface {
+	Tally() tui.Tally
+	Close()
+}
+
 // leave closes the review screen, if one is open, and counts what was done on it.
 func (r *root) leave() {
 	if r.review == nil {
@@ -121,7 +127,12 @@ func (r *root) open(c choice) (tea.Model, error) {
 				if getenv(se.env)("NO_COLOR") != "" {
 					pc.NoColor = true
 				}
-				return tui.NewCompare(ctx, *pc)
+				m, err := tui.NewCompare(ctx, *pc)
+				if err != nil {
+					return nil, err
+				}
+				r.review = m
+				return m, nil
 			}
 		}
 		cfg, err := s.opts.Open(ctx, se.who, c.queue)

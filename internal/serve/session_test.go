@@ -418,6 +418,7 @@ func TestPairQueueOverSSH(t *testing.T) {
 	ben.scr.waitFor(t, "Choose a queue")
 	ben.keys(t, "q")
 	ben.wait(t)
+	f.logged(t, "event=end", "name=ben", "queues=pq", "decisions=1", "items=2", "reason=quit")
 	pq, err := f.ws.Store().PairQueueInfo(context.Background(), "pq")
 	if err != nil {
 		t.Fatal(err)
