@@ -658,3 +658,45 @@ func (s *Store) PairVerdictsOf(ctx context.Context, a, b int64) ([]StoredPairVer
 	}
 	return out, rows.Err()
 }
+
+// ItemJudgeValue is one judge's value of one item on one dimension.
+type ItemJudgeValue struct {
+	Item      int64
+	Rater     string
+	Dimension string
+	Value     float64
+}
+
+// ItemJudgeValues lists the judges' values (sample 0) of the given items on the given dimensions, by
+// rater and dimension: the few labels of two pictures, read through labels' (item, dimension, rater)
+// index rather than every label of each judge.
+func (s *Store) ItemJudgeValues(ctx context.Context, items []int64, dims []string) ([]ItemJudgeValue, error) {
+	if len(items) == 0 || len(dims) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(items)+len(dims))
+	for _, it := range items {
+		args = append(args, it)
+	}
+	for _, d := range dims {
+		args = append(args, d)
+	}
+	rows, err := s.DB.QueryContext(ctx, `SELECT l.item_id, r.name, d.name, l.value FROM labels l
+		JOIN raters r ON r.id = l.rater_id JOIN dimensions d ON d.id = l.dimension_id
+		WHERE l.item_id IN (?`+strings.Repeat(`, ?`, len(items)-1)+`) AND d.name IN (?`+strings.Repeat(`, ?`, len(dims)-1)+`)
+		  AND r.kind = 'judge' AND l.sample = 0 AND l.value IS NOT NULL
+		ORDER BY r.name, d.id, l.item_id`, args...)
+	if err != nil {
+		return nil, wrapErr(err)
+	}
+	defer rows.Close()
+	var out []ItemJudgeValue
+	for rows.Next() {
+		var v ItemJudgeValue
+		if err := rows.Scan(&v.Item, &v.Rater, &v.Dimension, &v.Value); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

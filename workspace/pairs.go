@@ -415,22 +415,21 @@ func (s *PairSession) Reveal(ctx context.Context, pos int) (review.PairReveal, e
 	}
 	l, rt := p.Left(), p.Right()
 	rv := review.PairReveal{LeftModel: l.Model, RightModel: rt.Model}
-	for _, dim := range []string{"prism_alignment", "prism_aesthetics"} {
-		judges, err := s.w.st.JudgeRaters(ctx, dim)
-		if err != nil {
-			return rv, err
+	vals, err := s.w.st.ItemJudgeValues(ctx, []int64{l.Item, rt.Item}, []string{"prism_alignment", "prism_aesthetics"})
+	if err != nil {
+		return rv, err
+	}
+	for _, v := range vals { // by rater and dimension: one PairScore each
+		n := len(rv.Scores)
+		if n == 0 || rv.Scores[n-1].Rater != v.Rater || rv.Scores[n-1].Dimension != v.Dimension {
+			rv.Scores = append(rv.Scores, review.PairScore{Rater: v.Rater, Dimension: v.Dimension})
+			n++
 		}
-		for _, j := range judges {
-			vs, err := s.w.st.JudgeValues(ctx, j, dim)
-			if err != nil {
-				return rv, err
-			}
-			sc := review.PairScore{Rater: j, Dimension: dim}
-			sc.Left, sc.HasLeft = vs[l.Item]
-			sc.Right, sc.HasRight = vs[rt.Item]
-			if sc.HasLeft || sc.HasRight {
-				rv.Scores = append(rv.Scores, sc)
-			}
+		sc := &rv.Scores[n-1]
+		if v.Item == l.Item {
+			sc.Left, sc.HasLeft = v.Value, true
+		} else {
+			sc.Right, sc.HasRight = v.Value, true
 		}
 	}
 	vs, err := s.w.st.PairVerdictsOf(ctx, p.A.Item, p.B.Item)
