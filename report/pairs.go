@@ -32,6 +32,7 @@ type PairSection struct {
 	Unreadable     int // pairwise judge verdicts that could not be read
 	Boards         []PairBoard
 	Agreements     []PairAgreementLine
+	People         []PairAgreementLine // two annotators each (Judge "a vs b"), on the pairs both answered
 	Biases         []PairBiasLine
 }
 
@@ -72,6 +73,7 @@ type pairSectionView struct {
 	CILevel                    string
 	Boards                     []pairBoardView
 	Agreements                 []pairAgreeView
+	People                     []pairAgreeView
 	Biases                     []pairBiasView
 }
 
@@ -190,11 +192,17 @@ func buildPairs(secs []PairSection) pairsView {
 		for j, b := range s.Boards {
 			sv.Boards = append(sv.Boards, buildBoard(fmt.Sprintf("%s-%d", sv.ID, j), b, sv.CILevel))
 		}
-		for _, a := range s.Agreements {
+		agree := func(a PairAgreementLine) pairAgreeView {
 			g := a.Agreement
-			sv.Agreements = append(sv.Agreements, pairAgreeView{Judge: a.Judge, Kind: a.Kind, Matched: g.Matched,
+			return pairAgreeView{Judge: a.Judge, Kind: a.Kind, Matched: g.Matched,
 				Agree: makeFig(g.Agreement, -1, false), Kappa: makeFig(g.Kappa, -1, false),
-				DAgree: makeFig(g.DecisiveAgreement, -1, false), DKappa: makeFig(g.DecisiveKappa, -1, false)})
+				DAgree: makeFig(g.DecisiveAgreement, -1, false), DKappa: makeFig(g.DecisiveKappa, -1, false)}
+		}
+		for _, a := range s.Agreements {
+			sv.Agreements = append(sv.Agreements, agree(a))
+		}
+		for _, a := range s.People {
+			sv.People = append(sv.People, agree(a))
 		}
 		for _, b := range s.Biases {
 			sv.Biases = append(sv.Biases, pairBiasView{Rater: b.Bias.Rater, Kind: b.Kind, NA: b.NotApplicable,
@@ -332,6 +340,17 @@ const pairsHTML = `<section id="pairs">
 {{- end}}
 </tbody></table></div>
 <p class="note">Agreement and Cohen's κ on three outcomes (the first model wins, the second wins, tie), after undoing each rater's sides; decisive: only the pairs the people did not call a tie.</p>
+{{- end}}
+{{- with .People}}
+<h4>People vs people</h4>
+<div class="scroll"><table class="pairagree">
+<thead><tr><th>Annotators</th><th class="num">Pairs both answered</th><th class="num">Agreement</th><th class="num">κ</th><th class="num">Decisive agreement</th><th class="num">Decisive κ</th></tr></thead>
+<tbody>
+{{- range .}}
+<tr><td>{{.Judge}}</td><td class="num">{{.Matched}}</td><td class="num">{{template "cellfig" .Agree}}</td><td class="num">{{template "cellfig" .Kappa}}</td><td class="num">{{template "cellfig" .DAgree}}</td><td class="num">{{template "cellfig" .DKappa}}</td></tr>
+{{- end}}
+</tbody></table></div>
+<p class="note">The same figures between two annotators, on the pairs both answered (decisive: the pairs the second did not call a tie): the agreement a judge's can be read against.</p>
 {{- end}}
 {{- with .Biases}}
 <h4>Position bias</h4>

@@ -231,3 +231,48 @@ func TestSamplePairsSameWhateverTheImportOrder(t *testing.T) {
 		t.Fatalf("the same seed drew\n%v\nand, with the data imported in the other order,\n%v", a, b)
 	}
 }
+
+// Two people's agreement on the pairs both answered, sides undone: the ceiling a judge is read against.
+func TestPairStatsPeopleAgreement(t *testing.T) {
+	ctx := context.Background()
+	st := generations(t, 4, "a", "b")
+	w := workspace.New(st)
+	if _, err := w.SamplePairs(ctx, workspace.PairSampleRequest{Name: "p", Models: []string{"a", "b"}, Tracks: []string{"t"}, Seed: 2, Overlap: 2}); err != nil {
+		t.Fatal(err)
+	}
+	ana, _ := w.OpenPairSession(ctx, "p", "ana")
+	ben, _ := w.OpenPairSession(ctx, "p", "ben")
+	prefer := func(s *workspace.PairSession, pos int, model string) {
+		t.Helper()
+		p, _ := s.Pair(ctx, pos)
+		c := review.ChoiceRight
+		if p.Left().Model == model {
+			c = review.ChoiceLeft
+		}
+		if err := s.Choose(ctx, pos, "overall", c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// both prefer a on pairs 0 and 1, b on pair 2; on pair 3 ana prefers a, ben b
+	for pos, m := range []string{"a", "a", "b", "a"} {
+		prefer(ana, pos, m)
+	}
+	for pos, m := range []string{"a", "a", "b", "b"} {
+		prefer(ben, pos, m)
+	}
+	rep, err := w.PairStats(ctx, workspace.PairStatsRequest{Queue: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.People) != 1 {
+		t.Fatalf("people agreement %+v", rep.People)
+	}
+	pa := rep.People[0]
+	if pa.A != "human:ana" || pa.B != "human:ben" || pa.Agreement.Matched != 4 || pa.Agreement.Agreement.Value != 0.75 {
+		t.Fatalf("ana vs ben: %+v, want 3 of 4 pairs agreed", pa)
+	}
+	// Cohen's kappa on a-wins/b-wins: p_o = 0.75; ana 3 a / 1 b, ben 2 a / 2 b: p_e = (3*2 + 1*2) / 16 = 0.5
+	if k := pa.Agreement.Kappa.Value; k < 0.4999 || k > 0.5001 {
+		t.Fatalf("kappa %v, want 0.5", k)
+	}
+}

@@ -101,7 +101,17 @@ type PairReport struct {
 	// Groups: the humans first, then the pairwise judges and the score-derived judges, by name.
 	Groups     []PairGroup          `json:"groups"`
 	Agreements []PairJudgeAgreement `json:"agreement"`
-	Biases     []PairBias           `json:"position_bias"`
+	// People is each two annotators' agreement on the pairs both answered (with overlap): the ceiling
+	// against which a judge's agreement with people reads.
+	People []PeopleAgreement `json:"people_agreement"`
+	Biases []PairBias        `json:"position_bias"`
+}
+
+// PeopleAgreement is two annotators' agreement on the pairs both answered, sides undone.
+type PeopleAgreement struct {
+	A         string               `json:"a"`
+	B         string               `json:"b"`
+	Agreement review.PairAgreement `json:"agreement"`
 }
 
 // ParseTieMode reads --ties: half (ties as half wins) or davidson.
@@ -225,6 +235,20 @@ func (w *Workspace) PairStats(ctx context.Context, r PairStatsRequest) (*PairRep
 		g.Spearman, g.Kendall = review.LeaderboardCorrelation(hg.Leaderboard, g.Leaderboard)
 		a := review.PairwiseAgreement(g.cs, humans)
 		rep.Agreements = append(rep.Agreements, PairJudgeAgreement{Judge: g.Rater, Kind: g.Kind, Agreement: a})
+	}
+
+	// people with each other, on the pairs both answered
+	byPerson := map[string][]review.Comparison{}
+	for _, c := range humans {
+		byPerson[c.Rater] = append(byPerson[c.Rater], c)
+	}
+	people := sortedKeys(byPerson)
+	for i, a := range people {
+		for _, b := range people[i+1:] {
+			if ag := review.PairwiseAgreement(byPerson[a], byPerson[b]); ag.Matched > 0 {
+				rep.People = append(rep.People, PeopleAgreement{A: a, B: b, Agreement: ag})
+			}
+		}
 	}
 
 	// position bias: each person, each pairwise judge; score-derived judges marked
@@ -423,6 +447,9 @@ func (r *PairReport) Section() report.PairSection {
 	for _, g := range r.Groups {
 		s.Boards = append(s.Boards, report.PairBoard{Rater: g.Rater, Kind: g.Kind, Leaderboard: g.Leaderboard, WinRates: g.WinRates,
 			Spearman: g.Spearman, Kendall: g.Kendall})
+	}
+	for _, a := range r.People {
+		s.People = append(s.People, report.PairAgreementLine{Judge: a.A + " vs " + a.B, Kind: PairKindHumans, Agreement: a.Agreement})
 	}
 	for _, a := range r.Agreements {
 		s.Agreements = append(s.Agreements, report.PairAgreementLine{Judge: a.Judge, Kind: a.Kind, Agreement: a.Agreement})

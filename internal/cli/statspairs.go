@@ -299,6 +299,16 @@ func printPairStats(w io.Writer, rep *workspace.PairReport, markdown bool) {
 		}
 		c.print(w, markdown)
 	}
+	if len(rep.People) > 0 {
+		h("people vs people (pairs both answered, sides undone; decisive: pairs the second did not call a tie)")
+		t := &ptable{head: []string{"a", "b", "n", "agreement", "kappa", "decisive n", "decisive agreement", "decisive kappa"}, num: 2}
+		for _, a := range rep.People {
+			ag := a.Agreement
+			t.rows = append(t.rows, []string{cell(a.A, markdown), cell(a.B, markdown), strconv.Itoa(ag.Matched), notes.stat(ag.Agreement), notes.stat(ag.Kappa),
+				strconv.Itoa(ag.DecisiveAgreement.N), notes.stat(ag.DecisiveAgreement), notes.stat(ag.DecisiveKappa)})
+		}
+		t.print(w, markdown)
+	}
 	if len(rep.Biases) > 0 {
 		h("position bias (left/first share of non-tie answers: 0.5 is unbiased; flip rate: answers that changed when the order did)")
 		t := &ptable{head: []string{"rater", "kind", "decisive", "left/first share", "both orders", "flip rate"}, num: 2}

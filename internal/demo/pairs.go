@@ -23,7 +23,8 @@ const PairJudge = "demo-pair-judge"
 // pairs makes the demo's pair queue over its models (every prompt, sides at random, two people per
 // pair), answers it as two annotators would - through the same session the comparison screen uses -
 // and stores a synthetic pairwise judge's answers in both orders. The people prefer the picture that
-// follows the prompt (ana more reliably than ben, who also leans to the left picture when unsure); the
+// follows the prompt, and of two that do, the better-looking one (ana more reliably than ben, who also
+// leans to the left picture when unsure); the
 // judge prefers the picture its own absolute verdicts score higher and, when they are within a point,
 // picks whichever it saw first: a judge with a position bias, as real ones have.
 func pairs(ctx context.Context, st *store.Store, o Options, sum *Summary) error {
@@ -59,6 +60,15 @@ func pairs(ctx context.Context, st *store.Store, o Options, sum *Summary) error 
 		wrong = gens[side.Model].Wrong(side.Model, p)
 		score, _ = gens[side.Model].Verdict(side.Model, p, wrong, "alignment")
 		return wrong, score, true
+	}
+	// looks is the synthetic judge's aesthetics score of a picture: the people's shared taste
+	looks := func(side review.PairSide) int {
+		p, ok := prompt(side)
+		if !ok {
+			return 0
+		}
+		score, _ := gens[side.Model].Verdict(side.Model, p, gens[side.Model].Wrong(side.Model, p), "aesthetic")
+		return score
 	}
 	rng := rand.New(rand.NewPCG(uint64(o.Seed), 7))
 	for ai, name := range []string{"ana", "ben"} {
@@ -96,11 +106,16 @@ func pairs(ctx context.Context, st *store.Store, o Options, sum *Summary) error 
 				if rng.Float64() > accuracy {
 					c = 3 - c // the other picture
 				}
-			default: // both follow the prompt: taste, and ben leans left
+			default: // both follow the prompt: the better-looking one (a shared taste, with noise); ben leans left when unsure
+				la, ra := looks(p.Left()), looks(p.Right())
 				switch x := rng.Float64(); {
-				case x < 0.25:
+				case la-ra >= 2 && x < accuracy:
+					c = review.ChoiceLeft
+				case ra-la >= 2 && x < accuracy:
+					c = review.ChoiceRight
+				case x < 0.3:
 					c = review.ChoiceTie
-				case x < 0.25+0.375+0.15*float64(ai):
+				case x < 0.3+0.35+0.2*float64(ai):
 					c = review.ChoiceLeft
 				default:
 					c = review.ChoiceRight
