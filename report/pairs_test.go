@@ -40,6 +40,7 @@ func samplePairSection() PairSection {
 			{Rater: "scores:empty", Kind: "scores", Leaderboard: review.BradleyTerry(nil, o), WinRates: review.WinRateMatrix(nil)},
 		},
 		Agreements: []PairAgreementLine{{Judge: "judge-" + hostile, Kind: "judge", Agreement: review.PairwiseAgreement(judge, people)}},
+		People:     []PairAgreementLine{{Judge: "human:a vs human:b", Kind: "humans", Agreement: review.PairwiseAgreement(people, people)}},
 	}
 	for _, b := range review.PositionBiases(append(people, judge...)) {
 		sec.Biases = append(sec.Biases, PairBiasLine{Kind: "judge", Bias: b})
@@ -145,8 +146,12 @@ func TestPairSectionStructure(t *testing.T) {
 	if !strings.Contains(sec.textContent(), "no pair judged in both orders") {
 		t.Error("undefined flip rate without its reason")
 	}
-	if agree := sec.all(func(n *node) bool { return n.name == "table" && hasClass(n, "pairagree") }); len(agree) != 1 {
-		t.Error("no agreement table")
+	agree := sec.all(func(n *node) bool { return n.name == "table" && hasClass(n, "pairagree") })
+	if len(agree) != 2 {
+		t.Fatalf("%d agreement tables, want 2 (judges vs people, people vs people)", len(agree))
+	}
+	if cells := agree[1].all(func(n *node) bool { return n.name == "td" }); len(cells) != 6 || cells[0].textContent() != "human:a vs human:b" || cells[1].textContent() != "40" {
+		t.Errorf("people vs people row: %d cells, first %q", len(cells), cells[0].textContent())
 	}
 }
 
