@@ -4,12 +4,13 @@
 # workspace asking two questions (alignment, aesthetics). After the first pair's two pictures are drawn
 # the screen is captured; then key sequences are typed and the screen captured again:
 #   ? ? (help, closed) | tab tab (focus moves between the questions) | n, a note, enter |
-#   1 1 (both questions answered: the next pair) | k (back to the first pair, now revealed)
+#   1 1 (both questions answered: the next pair) | k (back to the first pair, now revealed) |
+#   the window resized to 3/4 of its size, then back (with xdotool, when installed)
 # Where the pair on screen is the first one, each picture's region must match the first frame (PSNR >=
 # MIN_PSNR, default 35 dB); on the next pair, both halves must hold a picture (at least 40% of the
 # region not background). Keys go to the screen's pseudo-terminal through `termshot pty`.
 #
-# Needs: Xvfb xterm kitty mlterm imagemagick (import). Called by perf/terminals.sh; alone:
+# Needs: Xvfb xterm kitty mlterm imagemagick (import); xdotool for the resize. Called by perf/terminals.sh; alone:
 #   perf/compare-screens.sh [MIN_PSNR]   LOUPE=binary DEMO=dir KEEP=dir WAIT=seconds ONLY=regex
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -104,6 +105,18 @@ for tp in xterm:sixel kitty:kitty mlterm:sixel; do
   keys n 'both skies too dark' '\r'; shot "compare-$term-3-note"; check "compare-$term-3-note" "n, a note, enter" 1
   keys 1 1; shot "compare-$term-4-next"; check "compare-$term-4-next" "1 1 (next pair)" 0
   keys k; shot "compare-$term-5-back"; check "compare-$term-5-back" "k (first pair, revealed)" 1
+  # Resized smaller (both pictures redrawn at the new size), then back (the first frame's pictures again).
+  wid=$(command -v xdotool >/dev/null && xdotool search --onlyvisible --pid "$term_pid" 2>/dev/null | head -1)
+  if [ -n "$wid" ]; then
+    eval "$(xdotool getwindowgeometry --shell "$wid")"
+    w0=$WIDTH h0=$HEIGHT
+    xdotool windowsize "$wid" $((w0 * 3 / 4)) $((h0 * 3 / 4)); sleep "$wait_s"
+    shot "compare-$term-6-small"; check "compare-$term-6-small" "resized to 3/4" 0
+    xdotool windowsize "$wid" "$w0" "$h0"; sleep "$wait_s"
+    shot "compare-$term-7-back"; check "compare-$term-7-back" "resized back" 1
+  else
+    printf '%-8s %-26s %s\n' "$term" "resize" "skipped (no xdotool, or the window was not found)"
+  fi
   printf 'q' >"$work/keys"; sleep 0.5
   kill "$term_pid" 2>/dev/null; wait "$term_pid" 2>/dev/null
 done

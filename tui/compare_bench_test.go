@@ -17,7 +17,11 @@ func cmpStep(m *Compare, queue []tea.Cmd) []tea.Cmd {
 	if c == nil {
 		return queue
 	}
-	switch msg := c().(type) {
+	msg := c()
+	if cmds, ok := sequence(msg); ok {
+		return append(queue, cmds...)
+	}
+	switch msg := msg.(type) {
 	case tea.BatchMsg:
 		queue = append(queue, msg...)
 	case cmpPairMsg, cmpAheadMsg, cmpLeasedMsg, cmpSavedMsg, cmpProgressMsg, cmpImageMsg:

@@ -86,25 +86,27 @@ func (p *cmpPictures) invalidate() {
 // show asks for d's two pictures at the current layout: cached ones are shown at once, the others
 // rendered in the background.
 func (p *cmpPictures) show(m *Compare, d *pairData) tea.Cmd {
-	var cmds []tea.Cmd
+	// first is what must reach the terminal before a picture is drawn again: a clear or a wipe sent
+	// beside the drawing's timer could arrive after it on a loaded machine and erase the new pictures
+	// (seen in xterm: the next pair's two sixel pictures missing).
+	var first, cmds []tea.Cmd
 	if p.relayout {
 		p.relayout = false
-		cmds = append(cmds, p.clearScreen())
+		first = append(first, p.clearScreen())
 	}
 	if d == nil || d.err != nil || m.layout().box.Rows < 1 {
 		p.shown, p.want = [2]*termimg.Rendered{}, [2]termimg.Key{}
-		return tea.Batch(append(cmds, p.wipe())...)
+		return tea.Sequence(append(first, p.wipe())...)
 	}
 	ks := p.keys(m, d)
 	if ks == p.want && p.shownAll() {
-		return tea.Batch(cmds...)
+		return tea.Sequence(first...)
 	}
 	changed := ks != p.want
 	p.want = ks
 	items := [2]int64{d.p.Left().Item, d.p.Right().Item}
 	if changed {
 		p.shown = [2]*termimg.Rendered{}
-		cmds = append(cmds, p.wipe())
 	}
 	for i, k := range ks {
 		if p.shown[i] != nil {
@@ -118,10 +120,15 @@ func (p *cmpPictures) show(m *Compare, d *pairData) tea.Cmd {
 		cache := p.cache
 		cmds = append(cmds, func() tea.Msg { return cmpImageMsg{key: k, r: cache.Get(context.Background(), k, load)} })
 	}
+	// Both new pictures ready and drawn raw: the drawing wipes the old ones in the same write (no blank
+	// moment). Otherwise the old ones go first.
+	if changed && !(p.shownAll() && p.cellGrid()) {
+		first = append(first, p.wipe())
+	}
 	if p.shownAll() {
 		cmds = append(cmds, p.display())
 	}
-	return tea.Batch(cmds...)
+	return tea.Sequence(append(first, tea.Batch(cmds...))...)
 }
 
 // prefetch renders d's pictures in the background (the pair reserved next).

@@ -1,6 +1,10 @@
 package tui
 
-import tea "charm.land/bubbletea/v2"
+import (
+	"reflect"
+
+	tea "charm.land/bubbletea/v2"
+)
 
 // drain runs cmd's tree synchronously, as the program would run it: batches are expanded and every other
 // message goes to visit, whose command joins the queue. It gives up after limit commands (0: no limit)
@@ -21,7 +25,25 @@ func drain(cmd tea.Cmd, limit int, visit func(tea.Msg) tea.Cmd) bool {
 			queue = append(queue, b...)
 			continue
 		}
+		if cmds, ok := sequence(msg); ok {
+			queue = append(queue, cmds...)
+			continue
+		}
 		queue = append(queue, visit(msg))
 	}
 	return true
+}
+
+// sequence unpacks tea.Sequence's message (an unexported []tea.Cmd type) into its commands, in order.
+// A tea.BatchMsg is a []tea.Cmd too: test for it first.
+func sequence(msg tea.Msg) ([]tea.Cmd, bool) {
+	v := reflect.ValueOf(msg)
+	if !v.IsValid() || v.Kind() != reflect.Slice || v.Type().Elem() != reflect.TypeFor[tea.Cmd]() {
+		return nil, false
+	}
+	cmds := make([]tea.Cmd, v.Len())
+	for i := range cmds {
+		cmds[i] = v.Index(i).Interface().(tea.Cmd)
+	}
+	return cmds, true
 }

@@ -34,9 +34,11 @@ func relay(fifo string, argv []string) error {
 	if err != nil {
 		return err
 	}
+	// The size is set through the master: the slave is closed here once the program started, and a
+	// size set on the master reaches the program as SIGWINCH all the same.
 	resize := func() {
 		if ws, err := unix.IoctlGetWinsize(0, unix.TIOCGWINSZ); err == nil {
-			unix.IoctlSetWinsize(int(slave.Fd()), unix.TIOCSWINSZ, ws)
+			unix.IoctlSetWinsize(int(master.Fd()), unix.TIOCSWINSZ, ws)
 		}
 	}
 	resize()
