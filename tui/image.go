@@ -135,10 +135,12 @@ func (p *imagePane) show(m *Model, d *itemData) tea.Cmd {
 		p.relayout = false
 		clear = p.clearScreen()
 	}
+	// The clear (a new layout) is sequenced before the rest: sent beside the drawing's timer it could
+	// arrive after the drawing on a loaded machine and erase the picture (as in the comparison screen).
 	if d.it == nil {
 		p.shown, p.want = nil, termimg.Key{}
 		p.stopLoading()
-		return tea.Batch(clear, p.wipe())
+		return tea.Sequence(clear, p.wipe())
 	}
 	k := p.key(m, d)
 	if k == p.want && (p.shown != nil || k == p.loading) {
@@ -147,13 +149,13 @@ func (p *imagePane) show(m *Model, d *itemData) tea.Cmd {
 	p.want = k
 	p.stopLoading()
 	if r, ok := p.cache.Peek(k); ok {
-		return tea.Batch(clear, p.display(m, r))
+		return tea.Sequence(clear, p.display(m, r))
 	}
 	p.shown = nil
 	load := imageLoader(d)
 	ctx, cancel := context.WithCancel(context.Background())
 	p.loading, p.cancel = k, cancel
-	return tea.Batch(clear, p.wipe(), func() tea.Msg {
+	return tea.Sequence(clear, p.wipe(), func() tea.Msg {
 		return imageMsg{key: k, r: p.cache.Get(ctx, k, load)}
 	})
 }

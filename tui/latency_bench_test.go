@@ -84,9 +84,11 @@ func step(m *Model, queue []tea.Cmd) []tea.Cmd {
 	if c == nil {
 		return queue
 	}
-	switch msg := c().(type) {
-	case tea.BatchMsg:
-		queue = append(queue, msg...)
+	msg := c()
+	if cmds, ok := sequence(msg); ok { // a batch too
+		return append(queue, cmds...)
+	}
+	switch msg := msg.(type) {
 	case itemMsg, imageMsg:
 		_, next := m.Update(msg)
 		queue = append(queue, next)
