@@ -611,24 +611,13 @@ type StoredPairVerdict struct {
 func (s *Store) PairVerdicts(ctx context.Context, pq PairQueue, dimension string) ([]StoredPairVerdict, error) {
 	// both orders of every pair, each found through pair_verdicts' unique (first_item, second_item, ...)
 	// index: a scan of the queue's pairs per verdict would be quadratic
-	rows, err := s.DB.QueryContext(ctx, `SELECT v.first_item, v.second_item, r.name, v.dimension, coalesce(v.pick, ''), v.justification, v.error
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+pairVerdictColumns+`
 		FROM (SELECT item_a AS x, item_b AS y FROM pairs WHERE queue_id = ?1 UNION ALL SELECT item_b, item_a FROM pairs WHERE queue_id = ?1) p
 		JOIN pair_verdicts v ON v.first_item = p.x AND v.second_item = p.y
 		JOIN raters r ON r.id = v.rater_id
 		WHERE ?2 = '' OR v.dimension = ?2`, pq.ID, dimension)
+	out, err := scanPairVerdicts(rows, err)
 	if err != nil {
-		return nil, wrapErr(err)
-	}
-	defer rows.Close()
-	var out []StoredPairVerdict
-	for rows.Next() {
-		var v StoredPairVerdict
-		if err := rows.Scan(&v.First, &v.Second, &v.Rater, &v.Dimension, &v.Pick, &v.Justification, &v.Error); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	// sorted here rather than by SQL: a sort of 63,000 rows there took a third of the query's time
@@ -640,10 +629,18 @@ func (s *Store) PairVerdicts(ctx context.Context, pq PairQueue, dimension string
 
 // PairVerdictsOf lists the stored pairwise answers on items a and b, in both orders.
 func (s *Store) PairVerdictsOf(ctx context.Context, a, b int64) ([]StoredPairVerdict, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT v.first_item, v.second_item, r.name, v.dimension, coalesce(v.pick, ''), v.justification, v.error
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+pairVerdictColumns+`
 		FROM pair_verdicts v JOIN raters r ON r.id = v.rater_id
 		WHERE v.first_item = ?1 AND v.second_item = ?2 OR v.first_item = ?2 AND v.second_item = ?1
 		ORDER BY r.name, v.dimension, v.first_item`, a, b)
+	return scanPairVerdicts(rows, err)
+}
+
+// pairVerdictColumns is what scanPairVerdicts reads, in order.
+const pairVerdictColumns = `v.first_item, v.second_item, r.name, v.dimension, coalesce(v.pick, ''), v.justification, v.error`
+
+// scanPairVerdicts reads the rows of a pairVerdictColumns query (err: the query's).
+func scanPairVerdicts(rows *sql.Rows, err error) ([]StoredPairVerdict, error) {
 	if err != nil {
 		return nil, wrapErr(err)
 	}

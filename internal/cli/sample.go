@@ -183,12 +183,9 @@ func runSample(cmd *cobra.Command, g *globals, o *sampleOptions) error {
 		o.seed = uint64(time.Now().UnixNano() % 1_000_000)
 	}
 	spec.Seed = o.seed
-	var guidelines string
-	if o.guidelines != "" {
-		var err error
-		if guidelines, err = readGuidelines(o.guidelines); err != nil {
-			return err
-		}
+	guidelines, err := o.readGuidelines()
+	if err != nil {
+		return err
 	}
 	ctx := cmd.Context()
 	st, err := g.openExisting(ctx)
@@ -268,12 +265,9 @@ func runSamplePairs(cmd *cobra.Command, g *globals, o *sampleOptions) error {
 	if !o.seedSet {
 		o.seed = uint64(time.Now().UnixNano() % 1_000_000)
 	}
-	var guidelines string
-	if o.guidelines != "" {
-		var err error
-		if guidelines, err = readGuidelines(o.guidelines); err != nil {
-			return err
-		}
+	guidelines, err := o.readGuidelines()
+	if err != nil {
+		return err
 	}
 	ctx := cmd.Context()
 	st, err := g.openExisting(ctx)
@@ -314,4 +308,12 @@ func runSamplePairs(cmd *cobra.Command, g *globals, o *sampleOptions) error {
 		fmt.Fprintf(g.out, "  %-32s %d\n", Clean(k), r.PerModels[k])
 	}
 	return nil
+}
+
+// readGuidelines reads --guidelines ("" without it).
+func (o *sampleOptions) readGuidelines() (string, error) {
+	if o.guidelines == "" {
+		return "", nil
+	}
+	return readGuidelines(o.guidelines)
 }
